@@ -1,0 +1,64 @@
+"""Account API: SMS sign-in for app clients (token auth), log out everywhere."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from marketplace import services
+from marketplace.selectors import client_ip
+
+
+class SmsRequestIn(serializers.Serializer):
+    phone = serializers.CharField(max_length=20)
+
+
+class SmsVerifyIn(SmsRequestIn):
+    code = serializers.RegexField(r"^\d{6}$", max_length=6)
+
+
+class MeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    phone = serializers.CharField(source="masked_phone")
+    display_name = serializers.CharField()
+    role = serializers.CharField()
+
+
+@extend_schema(request=SmsRequestIn, responses={202: None})
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def sms_request(request: Request) -> Response:
+    data = SmsRequestIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    services.sms_code_request(phone=data.validated_data["phone"], ip=client_ip(request))
+    return Response({"detail": "sent"}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(request=SmsVerifyIn, responses={200: None})
+@api_view(["POST"])
+@permission_classes([AllowAny])
+def sms_verify(request: Request) -> Response:
+    data = SmsVerifyIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    user, created = services.sms_code_verify(**data.validated_data)
+    return Response(
+        {"token": services.api_token_issue(user=user), "created": created, "user": MeOut(user).data}
+    )
+
+
+@extend_schema(responses=MeOut)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def me(request: Request) -> Response:
+    return Response(MeOut(request.user).data)
+
+
+@extend_schema(request=None, responses={204: None})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def logout_everywhere(request: Request) -> Response:
+    services.user_logout_everywhere(user=request.user)
+    return Response(status=status.HTTP_204_NO_CONTENT)

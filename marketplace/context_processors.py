@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# Navigation per role: (url name, label). Entries whose page is not installed are skipped.
+NAVIGATION = {
+    "anonymous": [("listeners:catalogue", _("Listeners"))],
+    "client": [
+        ("listeners:catalogue", _("Listeners")),
+        ("sessions:my_orders", _("My orders")),
+        ("payments:budget", _("Budget")),
+    ],
+    "listener": [
+        ("sessions:dashboard", _("Dashboard")),
+        ("listeners:my_profile", _("My profile")),
+        ("payments:earnings", _("Earnings")),
+    ],
+    "staff": [
+        ("listeners:catalogue", _("Listeners")),
+        ("payments:dispute_desk", _("Dispute desk")),
+        ("admin:index", _("Admin")),
+    ],
+}
+
+
+def _role(user) -> str:
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    if user.is_staff:
+        return "staff"
+    return user.role
+
+
+def navigation(request):
+    role = _role(getattr(request, "user", None))
+    links = []
+    for url_name, label in NAVIGATION.get(role, []):
+        try:
+            links.append({"url": reverse(url_name), "label": label})
+        except NoReverseMatch:
+            continue
+    return {"nav_role": role, "nav_links": links, "languages": settings.LANGUAGES}

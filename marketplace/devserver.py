@@ -1,0 +1,171 @@
+"""`make run`: the whole product on one machine, on the embedded defaults.
+
+Starts the embedded Redis and Stripe servers (unless REDIS_URL / STRIPE_API_BASE name real
+ones), migrates, loads the demo data, then runs daphne, a Celery worker and Celery beat.
+Every child's output is prefixed with its name; Ctrl-C (or any child dying) stops them all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from marketplace import embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / ".run"
+HOST = os.environ.get("WEB_HOST", "127.0.0.1")
+PORT = int(os.environ.get("WEB_PORT", "8000"))
+COLORS = ["36", "33", "35", "32", "34", "31"]
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.print_lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def say(self, name: str, line: str) -> None:
+        color = COLORS[hash(name) % len(COLORS)]
+        with self.print_lock:
+            print(f"\033[{color}m{name:<7}|\033[0m {line}", flush=True)
+
+    def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
+        )
+        self.children.append((name, proc))
+        threading.Thread(target=self._pump, args=(name, proc), daemon=True).start()
+        return proc
+
+    def _pump(self, name: str, proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            self.say(name, line.rstrip())
+        code = proc.wait()
+        if not self.stopping.is_set():
+            self.say("run", f"{name} exited with code {code}; stopping everything")
+            self.stopping.set()
+
+    def run_once(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        proc = self.start(name, command, env)
+        if proc.wait() != 0:
+            raise SystemExit(f"{name} failed")
+        self.children.remove((name, proc))
+
+    def stop_all(self) -> None:
+        self.stopping.set()
+        for _name, proc in reversed(self.children):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for _name, proc in reversed(self.children):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def register_stripe_webhook(api_base: str, secret: str) -> None:
+    """Tell localstripe where to deliver signed events."""
+    data = urllib.parse.urlencode(
+        {"url": f"http://{HOST}:{PORT}/api/payments/stripe/webhook/", "secret": secret}
+    ).encode()
+    url = f"{api_base}/_config/webhooks/marketplace"
+    request = urllib.request.Request(url, data=data)  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback only
+        pass
+
+
+def main() -> None:
+    RUN_DIR.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.dev")
+    env["PYTHONUNBUFFERED"] = "1"
+    supervisor = Supervisor()
+    signal.signal(signal.SIGTERM, lambda *_: supervisor.stopping.set())
+    python = sys.executable
+    try:
+        if not env.get("REDIS_URL"):
+            port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
+            supervisor.start("redis", embedded.redis_command(port, str(RUN_DIR)), env)
+            embedded.wait_for_port(port)
+            env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        if not env.get("STRIPE_API_BASE"):
+            port = int(env.get("EMBEDDED_STRIPE_PORT", "8420"))
+            supervisor.start("stripe", embedded.stripe_command(port, from_scratch=False), env)
+            embedded.wait_for_port(port)
+            env["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
+            register_stripe_webhook(
+                env["STRIPE_API_BASE"], env.get("STRIPE_WEBHOOK_SECRET", "whsec_embedded")
+            )
+        supervisor.run_once("migrate", [python, "manage.py", "migrate", "--noinput"], env)
+        supervisor.run_once("demo", [python, "manage.py", "demo_data"], env)
+        supervisor.start(
+            "web",
+            [python, "-m", "daphne", "-b", HOST, "-p", str(PORT), "marketplace.asgi:application"],
+            env,
+        )
+        supervisor.start(
+            "worker",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "marketplace",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                "2",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env,
+        )
+        supervisor.start(
+            "beat",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "marketplace",
+                "beat",
+                "-l",
+                "info",
+                "-S",
+                "marketplace.beat:HeartbeatScheduler",
+                "--schedule",
+                str(RUN_DIR / "celerybeat-schedule"),
+            ],
+            env,
+        )
+        embedded.wait_for_port(PORT, timeout=60, host=HOST)
+        supervisor.say("run", f"Ready: open http://{HOST}:{PORT}/  (Ctrl-C stops everything)")
+        while not supervisor.stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        supervisor.say("run", "stopping…")
+        supervisor.stop_all()
+
+
+if __name__ == "__main__":
+    main()

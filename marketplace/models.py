@@ -1,0 +1,81 @@
+"""Users and their sign-in codes."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    def create_user(self, phone: str, password: str | None = None, **fields) -> "User":
+        user = self.model(phone=phone, **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()  # people sign in with SMS codes
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True, role=User.Role.STAFF)
+        return self.create_user(phone, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        CLIENT = "client", _("Client")
+        LISTENER = "listener", _("Listener")
+        STAFF = "staff", _("Staff")
+
+    # Mainland mobile number, 11 digits, stored without the +86 prefix.
+    phone = models.CharField(_("phone number"), max_length=11, unique=True)
+    display_name = models.CharField(_("display name"), max_length=40, blank=True)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CLIENT)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    # Bumped by "log out everywhere": sessions that carry an older epoch are ended.
+    session_epoch = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.masked_phone
+
+    @property
+    def masked_phone(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}"
+
+    @property
+    def is_listener(self) -> bool:
+        return self.role == self.Role.LISTENER
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == self.Role.CLIENT
+
+
+class SmsCode(models.Model):
+    """One code sent to one phone. Rows double as the rate-limit log (per phone, per IP)."""
+
+    phone = models.CharField(max_length=11, db_index=True)
+    code_hash = models.CharField(max_length=128)
+    requested_ip = models.GenericIPAddressField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["requested_ip", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone[:3]}****{self.phone[-4:]} at {self.created_at:%H:%M:%S}"

@@ -1,0 +1,21 @@
+"""Account reads."""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, trusting X-Forwarded-For only as far as our own proxies.
+
+    With TRUSTED_PROXY_COUNT = n, each of our n proxies appended the address it saw, so
+    the client is the n-th entry from the right; anything further left is client-supplied.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [p for p in forwarded if p]
+    if len(forwarded) < hops:
+        return remote
+    return forwarded[-hops]

@@ -1,0 +1,25 @@
+"""Tests: the real services named by DATABASE_URL / REDIS_URL, or the embedded ones.
+
+Without REDIS_URL a private embedded Redis is started for this test process.
+"""
+
+import os
+
+from marketplace import embedded
+
+if not os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = embedded.start_redis_for_process()
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SMS_BACKEND = "marketplace.sms.OutboxSmsBackend"
+CELERY_TASK_ALWAYS_EAGER = False
+MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
