@@ -1,3 +1,0 @@
-"""Data and row-local rules."""
-
-from django.db import models  # noqa: F401

@@ -1,0 +1,10 @@
+"""Models of live sessions, one module per sub-domain.
+
+orders.py  - the order ("session") and its lifecycle states
+chat.py    - chat messages and read state (live chat)
+clocks.py  - reply clocks and breaches (the reply-window contract)
+"""
+
+from sessions.models.orders import Order
+
+__all__ = ["Order"]
