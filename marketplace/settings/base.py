@@ -211,3 +211,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# Night window of the platform (Asia/Shanghai wall clock); a listener may set their own.
+NIGHT_WINDOW_START = os.environ.get("NIGHT_WINDOW_START", "23:00")
+NIGHT_WINDOW_END = os.environ.get("NIGHT_WINDOW_END", "07:00")
+# Platform commission on released escrow, in percent (allowed 20-30).
+PLATFORM_COMMISSION_PERCENT = env_int("PLATFORM_COMMISSION_PERCENT", 25)
+# How long a client may dispute after a session ends before escrow is released.
+DISPUTE_WINDOW_HOURS = env_int("DISPUTE_WINDOW_HOURS", 24)
+# An instant order waits this long for the listener to accept, then is refunded.
+INSTANT_ACCEPT_SECONDS = env_int("INSTANT_ACCEPT_SECONDS", 60)
+# Unpaid orders expire after this many minutes.
+PAYMENT_TIMEOUT_MINUTES = env_int("PAYMENT_TIMEOUT_MINUTES", 15)
