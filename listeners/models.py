@@ -7,7 +7,8 @@ booking time, so editing a tier never changes an order already placed.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,7 @@ class ListenerProfile(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["verification", "presence"], name="listener_catalogue_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(max_concurrent_chats__gte=1, max_concurrent_chats__lte=10),
@@ -129,12 +131,12 @@ class PricingTier(models.Model):
     )
     # Contract terms for missed replies (see the reply-window contract).
     breach_refund_percent = models.PositiveSmallIntegerField(
-        _("refund per missed reply (% of the order)"),
+        _("refund per missed reply (percent of the order)"),
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
     breach_refund_cap_percent = models.PositiveSmallIntegerField(
-        _("cap on missed-reply refunds (% of the order)"),
+        _("cap on missed-reply refunds (percent of the order)"),
         default=50,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
@@ -147,6 +149,12 @@ class PricingTier(models.Model):
 
     class Meta:
         ordering = ["price_per_hour_fen", "id"]
+        indexes = [
+            models.Index(
+                fields=["listener", "is_active", "medium", "price_per_hour_fen"],
+                name="tier_catalogue_idx",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -196,3 +204,118 @@ class Package(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minutes} min -{self.discount_percent}%"
+
+
+# The order "recommended" puts presences in (online first); stored on the stats row.
+PRESENCE_RANK = {"online": 0, "busy": 1, "offline": 2}
+LISTED = Q(is_listed=True)
+RATING_FIELD = models.DecimalField(max_digits=3, decimal_places=2)
+
+
+class ListenerStats(models.Model):
+    """Everything the catalogue filters and sorts on, on one row per profile, so that one
+    partial index per sort serves the filters too and a page reads a few index entries
+    instead of joining every approved profile.
+
+    Two kinds of columns:
+    - measured figures (ratings, reply speed, breaches): reviews and the reply clocks
+      write them through `listeners.services.listener_stats_update`;
+    - copies of the profile, its tiers and its tags (`is_listed`, `presence_rank`,
+      `takes_night_orders`, `tags_key`, `languages_key`, from-prices): recomputed by
+      `listeners.services.listener_catalogue_sync`, which every service that changes
+      those sources calls in the same transaction (presence changes go through
+      `listener_presence_store`). The profile, tiers and tags stay the truth.
+
+    Null reply figures mean "new": no measured replies yet.
+    """
+
+    listener = models.OneToOneField(
+        ListenerProfile, on_delete=models.CASCADE, primary_key=True, related_name="stats"
+    )
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    rating_count = models.PositiveIntegerField(default=0)
+    positive_count = models.PositiveIntegerField(default=0)  # 4 and 5 stars
+    reply_count_30d = models.PositiveIntegerField(default=0)
+    reply_p50_ms = models.PositiveIntegerField(null=True, blank=True)
+    reply_p95_ms = models.PositiveIntegerField(null=True, blank=True)
+    reply_within_window_permille = models.PositiveSmallIntegerField(null=True, blank=True)
+    breach_count_30d = models.PositiveIntegerField(default=0)
+    # Cheapest active text tier: day price and night price per hour, its reply window.
+    from_price_day_fen = models.BigIntegerField(null=True, blank=True)
+    from_price_night_fen = models.BigIntegerField(null=True, blank=True)
+    min_reply_window_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # 0-1500, derived from the figures above by listener_stats_update ("recommended").
+    quality_score = models.IntegerField(default=0)
+    # The profile's languages as ",zh,en," so "speaks X" is a portable `contains` filter.
+    languages_key = models.CharField(max_length=100, blank=True, default="")
+    # Copies for the catalogue (see the class docstring). Listed = approved and at least
+    # one active text tier; the catalogue's indexes cover listed rows only.
+    is_listed = models.BooleanField(default=False)
+    presence_rank = models.PositiveSmallIntegerField(default=PRESENCE_RANK["offline"])
+    takes_night_orders = models.BooleanField(default=True)
+    # The profile's tag ids as ",3,7," (same portable `contains` trick as languages_key).
+    tags_key = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "listener stats"
+        # One index per sort, each ending in the primary key (the tie-breaker), so
+        # PostgreSQL walks it in order, checks the filters on the same row and stops
+        # after a page.
+        indexes = [
+            models.Index(
+                F("presence_rank"),
+                F("quality_score").desc(),
+                F("listener_id"),
+                name="stats_recommended_idx",
+                condition=LISTED,
+            ),
+            models.Index(
+                Coalesce(F("rating_avg"), Value(0), output_field=RATING_FIELD).desc(),
+                F("rating_count").desc(),
+                F("listener_id"),
+                name="stats_rating_sort_idx",
+                condition=LISTED,
+            ),
+            models.Index(
+                fields=["from_price_day_fen", "listener"],
+                name="stats_price_sort_idx",
+                condition=LISTED,
+            ),
+            models.Index(
+                fields=["reply_p50_ms", "listener"],
+                name="stats_reply_sort_idx",
+                condition=LISTED,
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating_avg__isnull=True) | Q(rating_avg__gte=1, rating_avg__lte=5),
+                name="stats_rating_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(reply_within_window_permille__lte=1000),
+                name="stats_permille_at_most_1000",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"stats of {self.listener_id}"
+
+
+class ClientInterest(models.Model):
+    """A tag a client chose after sign-up; the "recommended" sort ranks by overlap."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests"
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tag"], name="client_interest_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.tag_id}"

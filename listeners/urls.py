@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from listeners import views
 
 app_name = "listeners"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("apply/", views.apply, name="apply"),
+    path("me/", views.my_profile, name="my_profile"),
+    path("interests/", views.interests, name="interests"),
+    path("<int:listener_id>/", views.profile, name="profile"),
+]

@@ -19,4 +19,96 @@ app.conf.beat_schedule = {
         "schedule": 5.0,
         "options": {"expires": 5},
     },
+    # Sign-in codes are only needed for an hour (the rate-limit window); hourly deletion
+    # keeps the table small. Running late or twice is harmless.
+    "marketplace-sms-codes-purge": {
+        "task": "marketplace.sms_codes_purge",
+        "schedule": 3600.0,
+        "options": {"expires": 3600},
+    },
+    # Sessions start and end on the second their order says, even when nobody is
+    # connected; a missed or duplicated run is harmless (the sweep is idempotent), and
+    # `expires` drops runs that queued up behind a busy worker.
+    "sessions-sweep-due": {
+        "task": "sessions.sweep_due_sessions",
+        "schedule": 2.0,
+        "options": {"expires": 2},
+    },
+    # Listeners whose sockets stopped heart-beating (a crashed web node) go offline
+    # within a minute; sockets ping every 20 s and go stale after 60 s.
+    "sessions-sweep-presence": {
+        "task": "sessions.sweep_presence",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
+    # Instant orders wait INSTANT_ACCEPT_SECONDS (60) for the listener; checking every
+    # 5 s keeps the client's wait within a few seconds of that and refunds promptly.
+    "payments-orders-accept-timeout": {
+        "task": "payments.orders_accept_timeout",
+        "schedule": 5.0,
+        "options": {"expires": 5},
+    },
+    # Unpaid orders expire after PAYMENT_TIMEOUT_MINUTES (15) and free the listener's
+    # slot; a 30 s lag is invisible at that scale.
+    "payments-orders-expire-unpaid": {
+        "task": "payments.orders_expire_unpaid",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
+    # Appointment reminders go out 30 minutes ahead; once a minute is precise enough
+    # and each reminder is sent once (Redis add) however often this runs.
+    "payments-appointment-reminders": {
+        "task": "payments.appointment_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    # Escrow is released once the dispute window (hours) has passed; every 5 minutes
+    # is prompt enough for listeners and cheap.
+    "payments-settlement-sweep": {
+        "task": "payments.settlement_sweep",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
+    # Refunds left pending by a Stripe outage or timeout are settled with the same
+    # idempotency key; a minute keeps clients' refunds prompt without hammering Stripe.
+    "payments-refunds-reconcile": {
+        "task": "payments.refunds_reconcile",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    # Webhook events whose processing task was lost (a worker crash between commit and
+    # enqueue) are processed within about half a minute.
+    "payments-events-sweep": {
+        "task": "payments.events_sweep",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
+    # The reply-window contract is enforced in seconds: every second the watcher records
+    # each reply deadline that passed unanswered (and its refund). Within its second it
+    # also waits for deadlines about to fall, so detection lag stays far below the beat
+    # period. Duplicated, late or concurrent runs are harmless (level-triggered, SKIP
+    # LOCKED, one breach per deadline by a unique constraint); `expires` drops runs that
+    # queued up behind a busy worker, since the next one covers them.
+    "sessions-watch-reply-clocks": {
+        "task": "sessions.watch_reply_clocks",
+        "schedule": 1.0,
+        "options": {"expires": 1},
+    },
+    # Listeners' 30-day reply figures (catalogue card, profile, reply-speed sort): a
+    # minute's delay is invisible there; each run covers the last 5 minutes, so a missed
+    # run loses nothing.
+    "sessions-refresh-reply-stats": {
+        "task": "sessions.refresh_reply_stats",
+        "schedule": 60.0,
+        "args": (300,),
+        "options": {"expires": 60},
+    },
+    # Once a day every listener active in the last 31 days, so figures age out of the
+    # 30-day window even without new activity.
+    "sessions-refresh-reply-stats-daily": {
+        "task": "sessions.refresh_reply_stats",
+        "schedule": 86400.0,
+        "args": (31 * 86400,),
+        "options": {"expires": 3600},
+    },
 }

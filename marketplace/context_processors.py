@@ -9,11 +9,13 @@ NAVIGATION = {
         ("listeners:catalogue", _("Listeners")),
         ("sessions:my_orders", _("My orders")),
         ("payments:budget", _("Budget")),
+        ("payments:notifications", _("Notifications")),
     ],
     "listener": [
         ("sessions:dashboard", _("Dashboard")),
         ("listeners:my_profile", _("My profile")),
         ("payments:earnings", _("Earnings")),
+        ("payments:notifications", _("Notifications")),
     ],
     "staff": [
         ("listeners:catalogue", _("Listeners")),
@@ -32,11 +34,14 @@ def _role(user) -> str:
 
 
 def navigation(request):
+    """`nav_links` for the signed-in role (each with `active` for the current page)."""
     role = _role(getattr(request, "user", None))
+    path = getattr(request, "path", "")
     links = []
     for url_name, label in NAVIGATION.get(role, []):
         try:
-            links.append({"url": reverse(url_name), "label": label})
+            url = reverse(url_name)
         except NoReverseMatch:
             continue
+        links.append({"url": url, "label": label, "active": url != "/" and path.startswith(url)})
     return {"nav_role": role, "nav_links": links, "languages": settings.LANGUAGES}

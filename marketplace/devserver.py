@@ -7,8 +7,10 @@ Every child's output is prefixed with its name; Ctrl-C (or any child dying) stop
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -21,8 +23,8 @@ from marketplace import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
-HOST = os.environ.get("WEB_HOST", "127.0.0.1")
-PORT = int(os.environ.get("WEB_PORT", "8000"))
+HOST = os.environ.get("WEB_HOST") or "127.0.0.1"
+PORT = int(os.environ.get("WEB_PORT") or "8000")
 COLORS = ["36", "33", "35", "32", "34", "31"]
 
 
@@ -31,13 +33,17 @@ class Supervisor:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.print_lock = threading.Lock()
         self.stopping = threading.Event()
+        self.colors: dict[str, str] = {}
 
     def say(self, name: str, line: str) -> None:
-        color = COLORS[hash(name) % len(COLORS)]
+        color = self.colors.setdefault(name, COLORS[len(self.colors) % len(COLORS)])
         with self.print_lock:
             print(f"\033[{color}m{name:<7}|\033[0m {line}", flush=True)
 
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    def start(
+        self, name: str, command: list[str], env: dict[str, str], *, lasting: bool = True
+    ) -> subprocess.Popen:
+        """Start a child; when a `lasting` one exits, everything stops."""
         proc = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -49,25 +55,26 @@ class Supervisor:
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
         )
         self.children.append((name, proc))
-        threading.Thread(target=self._pump, args=(name, proc), daemon=True).start()
+        threading.Thread(target=self._pump, args=(name, proc, lasting), daemon=True).start()
         return proc
 
-    def _pump(self, name: str, proc: subprocess.Popen) -> None:
+    def _pump(self, name: str, proc: subprocess.Popen, lasting: bool) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             self.say(name, line.rstrip())
         code = proc.wait()
-        if not self.stopping.is_set():
+        if lasting and not self.stopping.is_set():
             self.say("run", f"{name} exited with code {code}; stopping everything")
             self.stopping.set()
 
     def run_once(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        proc = self.start(name, command, env)
+        proc = self.start(name, command, env, lasting=False)
         if proc.wait() != 0:
             raise SystemExit(f"{name} failed")
         self.children.remove((name, proc))
 
     def stop_all(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
         self.stopping.set()
         for _name, proc in reversed(self.children):
             if proc.poll() is None:
@@ -78,6 +85,23 @@ class Supervisor:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            # Grandchildren (e.g. Celery's pool) share the child's process group.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_until_listening(supervisor: Supervisor, port: int, *, timeout: float) -> bool:
+    """True once the web server accepts connections; False if a child died meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not supervisor.stopping.is_set():
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+            return True
+        if time.monotonic() > deadline:
+            supervisor.say("run", f"nothing listens on {HOST}:{port} after {timeout:.0f} s")
+            return False
+        time.sleep(0.1)
+    return False
 
 
 def register_stripe_webhook(api_base: str, secret: str) -> None:
@@ -91,6 +115,20 @@ def register_stripe_webhook(api_base: str, secret: str) -> None:
         pass
 
 
+def ensure_free(port: int, what: str, variable: str) -> None:
+    """Refuse to start on a port someone else holds (we would talk to their server)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Like the servers themselves: a closed socket lingering in TIME_WAIT is no owner.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(
+                f"Port {port} for the {what} is in use (another `make run`?). "
+                f"Stop it, or choose another port: {variable}=<port> make run"
+            ) from None
+
+
 def main() -> None:
     RUN_DIR.mkdir(exist_ok=True)
     env = dict(os.environ)
@@ -100,13 +138,16 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stopping.set())
     python = sys.executable
     try:
+        ensure_free(PORT, "web server", "WEB_PORT")
         if not env.get("REDIS_URL"):
-            port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
+            port = int(env.get("EMBEDDED_REDIS_PORT") or "6390")
+            ensure_free(port, "embedded Redis", "EMBEDDED_REDIS_PORT")
             supervisor.start("redis", embedded.redis_command(port, str(RUN_DIR)), env)
             embedded.wait_for_port(port)
             env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         if not env.get("STRIPE_API_BASE"):
-            port = int(env.get("EMBEDDED_STRIPE_PORT", "8420"))
+            port = int(env.get("EMBEDDED_STRIPE_PORT") or "8420")
+            ensure_free(port, "embedded Stripe", "EMBEDDED_STRIPE_PORT")
             supervisor.start("stripe", embedded.stripe_command(port, from_scratch=False), env)
             embedded.wait_for_port(port)
             env["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
@@ -130,7 +171,7 @@ def main() -> None:
                 "marketplace",
                 "worker",
                 "-l",
-                "info",
+                "warning",  # the heartbeat runs every few seconds; info would flood the console
                 "--concurrency",
                 "2",
                 "--without-gossip",
@@ -148,15 +189,17 @@ def main() -> None:
                 "marketplace",
                 "beat",
                 "-l",
-                "info",
+                "warning",  # sub-second jobs: info would log every tick
                 "-S",
                 "marketplace.beat:HeartbeatScheduler",
                 "--schedule",
-                str(RUN_DIR / "celerybeat-schedule"),
+                str(RUN_DIR / f"celerybeat-schedule-{PORT}"),
             ],
             env,
         )
-        embedded.wait_for_port(PORT, timeout=60, host=HOST)
+        if not wait_until_listening(supervisor, PORT, timeout=90):
+            return
+        supervisor.say("run", "Sign in with a demo phone above; the SMS code shows in the web log.")
         supervisor.say("run", f"Ready: open http://{HOST}:{PORT}/  (Ctrl-C stops everything)")
         while not supervisor.stopping.wait(0.5):
             pass

@@ -1,8 +1,5 @@
 from django.conf import settings
-from django.contrib.auth import logout
 from django.utils import translation
-
-SESSION_EPOCH_KEY = "session_epoch"
 
 
 class LanguageMiddleware:
@@ -26,17 +23,3 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
-
-
-class SessionEpochMiddleware:
-    """Ends a web session whose user has since logged out everywhere."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        signed_in = user is not None and user.is_authenticated
-        if signed_in and request.session.get(SESSION_EPOCH_KEY) != user.session_epoch:
-            logout(request)
-        return self.get_response(request)

@@ -1,8 +1,12 @@
 """Users and their sign-in codes."""
 
+from collections.abc import Iterator
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +36,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(_("display name"), max_length=40, blank=True)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CLIENT)
     language = models.CharField(_("language"), max_length=10, blank=True)
-    # Bumped by "log out everywhere": sessions that carry an older epoch are ended.
+    # Bumped by "log out everywhere": it is part of the session auth hash, so every web
+    # session (and WebSocket) signed in before the bump no longer verifies and is ended.
     session_epoch = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
@@ -49,6 +54,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name or self.masked_phone
+
+    # Django checks this hash on every request (django.contrib.auth.get_user, and Channels'
+    # get_user for WebSockets); a mismatch flushes the session. Mixing in the epoch makes
+    # "log out everywhere" end every session without any middleware or session scan.
+    def _session_hash(self, secret: str | None) -> str:
+        key_salt = "marketplace.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(fallback_secret)
 
     @property
     def masked_phone(self) -> str:

@@ -1,16 +1,24 @@
 """Account writes: SMS sign-in codes, sign-up, log out everywhere."""
 
+import contextlib
+import functools
 import hashlib
 import hmac
+import math
 import re
 import secrets
+import unicodedata
+from collections.abc import Iterator
 from datetime import timedelta
 
+import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from redis.exceptions import LockError
 from rest_framework.authtoken.models import Token
 
 from marketplace.exceptions import DomainError, RateLimited
@@ -18,11 +26,18 @@ from marketplace.models import SmsCode, User
 from marketplace.sms import sms_send
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# How long a request may wait for another request on the same phone or IP to finish, and
+# how long a lock outlives a crashed holder.
+THROTTLE_LOCK_WAIT_SECONDS = 5
+THROTTLE_LOCK_TTL_SECONDS = 15
 
 
 def phone_normalize(raw: str) -> str:
-    """'+86 138-0013-8000' -> '13800138000'; refuses anything that is not a mainland mobile."""
-    digits = re.sub(r"[\s\-()]", "", raw or "")
+    """'+86 138-0013-8000' -> '13800138000'; refuses anything that is not a mainland mobile.
+
+    Full-width digits (typed with a Chinese input method) are folded to ASCII first.
+    """
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", raw or ""))
     for prefix in ("+86", "0086", "86"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             digits = digits[len(prefix) :]
@@ -37,23 +52,69 @@ def _code_hash(phone: str, code: str) -> str:
     return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def sms_code_request(*, phone: str, ip: str) -> SmsCode:
-    """Send a fresh 6-digit code, within the per-phone and per-IP limits."""
-    phone = phone_normalize(phone)
-    now = timezone.now()
-    hour_ago = now - timedelta(hours=1)
-    recent = SmsCode.objects.filter(phone=phone, created_at__gte=hour_ago)
-    latest = recent.order_by("-created_at").first()
-    if latest and (now - latest.created_at).total_seconds() < settings.SMS_CODE_RESEND_SECONDS:
-        raise RateLimited(_("Please wait a minute before asking for another code."))
-    if recent.count() >= settings.SMS_CODES_PER_PHONE_PER_HOUR:
-        raise RateLimited(_("Too many codes for this number. Try again in an hour."))
-    ip_count = SmsCode.objects.filter(requested_ip=ip, created_at__gte=hour_ago).count()
-    if ip_count >= settings.SMS_CODES_PER_IP_PER_HOUR:
-        raise RateLimited(_("Too many codes from your network. Try again later."))
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
-    code = f"{secrets.randbelow(10**6):06d}"
-    with transaction.atomic():
+
+@contextlib.contextmanager
+def _throttle_locks(*names: str) -> Iterator[None]:
+    """Serialise code requests per phone and per IP across every process and web node.
+
+    The limits are counted from the `SmsCode` rows; without a lock, concurrent requests
+    would all count the same rows and all pass. Locks are taken in the order given (phone
+    before IP, always), so two requests can never wait for each other in a cycle.
+    """
+    client = _redis(settings.REDIS_URL)
+    held = []
+    try:
+        for name in names:
+            lock = client.lock(
+                f"mp:lock:sms:{name}",
+                timeout=THROTTLE_LOCK_TTL_SECONDS,
+                blocking_timeout=THROTTLE_LOCK_WAIT_SECONDS,
+            )
+            if not lock.acquire():
+                raise RateLimited(_("Too many requests at once. Try again in a moment."))
+            held.append(lock)
+        yield
+    finally:
+        for lock in reversed(held):
+            with contextlib.suppress(LockError):  # expired meanwhile: nothing left to free
+                lock.release()
+
+
+def sms_code_request(*, phone: str, ip: str) -> SmsCode:
+    """Send a fresh 6-digit code, within the resend delay and the per-phone and per-IP limits.
+
+    The counts are read and the new row committed while holding the phone and IP locks, so
+    the limits hold under concurrent requests. The SMS leaves after the commit.
+    """
+    phone = phone_normalize(phone)
+    with _throttle_locks(f"phone:{phone}", f"ip:{ip}"), transaction.atomic(durable=True):
+        now = timezone.now()
+        hour_ago = now - timedelta(hours=1)
+        recent = SmsCode.objects.filter(phone=phone, created_at__gt=hour_ago)
+        latest = recent.order_by("-created_at").first()
+        if latest is not None:
+            wait = settings.SMS_CODE_RESEND_SECONDS - (now - latest.created_at).total_seconds()
+            if wait > 0:
+                seconds = math.ceil(wait)
+                raise RateLimited(
+                    ngettext(
+                        "Please wait %(seconds)d second before asking for another code.",
+                        "Please wait %(seconds)d seconds before asking for another code.",
+                        seconds,
+                    )
+                    % {"seconds": seconds}
+                )
+        if recent.count() >= settings.SMS_CODES_PER_PHONE_PER_HOUR:
+            raise RateLimited(_("Too many codes for this number. Try again in an hour."))
+        ip_count = SmsCode.objects.filter(requested_ip=ip, created_at__gt=hour_ago).count()
+        if ip_count >= settings.SMS_CODES_PER_IP_PER_HOUR:
+            raise RateLimited(_("Too many codes from your network. Try again later."))
+
+        code = f"{secrets.randbelow(10**6):06d}"
         sms_code = SmsCode.objects.create(
             phone=phone,
             code_hash=_code_hash(phone, code),
@@ -61,7 +122,12 @@ def sms_code_request(*, phone: str, ip: str) -> SmsCode:
             created_at=now,
             expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
         )
-        text = _("Your sign-in code is %(code)s. It expires in 5 minutes.") % {"code": code}
+        minutes = settings.SMS_CODE_TTL_SECONDS // 60
+        text = ngettext(
+            "Your sign-in code is %(code)s. It expires in %(minutes)d minute.",
+            "Your sign-in code is %(code)s. It expires in %(minutes)d minutes.",
+            minutes,
+        ) % {"code": code, "minutes": minutes}
         transaction.on_commit(lambda: sms_send(phone=phone, text=text))
     return sms_code
 
@@ -69,13 +135,18 @@ def sms_code_request(*, phone: str, ip: str) -> SmsCode:
 def sms_code_verify(*, phone: str, code: str) -> tuple[User, bool]:
     """Check a code; on success return the user (created as a client on first sign-in).
 
-    A wrong code still counts an attempt (committed before the refusal is raised), so the
-    five-attempt limit holds across requests.
+    Only the newest live code of the phone counts. Every try spends one of its attempts,
+    committed before a refusal is raised, so the attempt limit holds across requests; the
+    spend and the "used" mark are conditional updates, so they hold under concurrency on
+    any database. A successful sign-in retires every outstanding code of the phone, so no
+    code can be replayed.
     """
     phone = phone_normalize(phone)
     code = (code or "").strip()
-    now = timezone.now()
+    created = False
+    user = None
     with transaction.atomic():
+        now = timezone.now()
         sms_code = (
             SmsCode.objects.select_for_update()
             .filter(phone=phone, used_at__isnull=True, expires_at__gt=now)
@@ -87,25 +158,47 @@ def sms_code_verify(*, phone: str, code: str) -> tuple[User, bool]:
                 _("This code has expired or was already used. Ask for a new one."),
                 code="code_expired",
             )
-        if sms_code.attempts >= settings.SMS_CODE_MAX_ATTEMPTS:
+        spent = SmsCode.objects.filter(
+            pk=sms_code.pk, used_at__isnull=True, attempts__lt=settings.SMS_CODE_MAX_ATTEMPTS
+        ).update(attempts=F("attempts") + 1)
+        if not spent:
             raise RateLimited(_("Too many wrong attempts. Ask for a new code."))
-        SmsCode.objects.filter(pk=sms_code.pk).update(attempts=F("attempts") + 1)
-        matched = hmac.compare_digest(sms_code.code_hash, _code_hash(phone, code))
-        if matched:
-            SmsCode.objects.filter(pk=sms_code.pk).update(used_at=now)
-            user, created = User.objects.get_or_create(phone=phone)
-            if created:
-                user.set_unusable_password()
-                user.save(update_fields=["password"])
-    if not matched:
-        raise DomainError(_("The code is not correct."), code="wrong_code")
+        attempts_left = settings.SMS_CODE_MAX_ATTEMPTS - sms_code.attempts - 1
+        if hmac.compare_digest(sms_code.code_hash, _code_hash(phone, code)):
+            won = SmsCode.objects.filter(pk=sms_code.pk, used_at__isnull=True).update(used_at=now)
+            if not won:  # a concurrent request with the same code signed in first
+                raise DomainError(
+                    _("This code has expired or was already used. Ask for a new one."),
+                    code="code_expired",
+                )
+            SmsCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+            user = User.objects.filter(phone=phone).first()
+            if user is None:
+                user = User.objects.create_user(phone=phone, role=User.Role.CLIENT)
+                created = True
+    if user is None:
+        if attempts_left > 0:
+            message = ngettext(
+                "The code is not correct. %(count)d attempt left.",
+                "The code is not correct. %(count)d attempts left.",
+                attempts_left,
+            ) % {"count": attempts_left}
+        else:
+            message = _("The code is not correct. Ask for a new code.")
+        raise DomainError(message, code="wrong_code")
     if not user.is_active:
         raise DomainError(_("This account is disabled."), code="inactive")
     return user, created
 
 
+def sms_codes_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete sign-in codes past any use (the rate limits look back one hour)."""
+    deleted, _by_model = SmsCode.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
 def user_logout_everywhere(*, user: User) -> None:
-    """End every web session (via the epoch) and every API token of the user."""
+    """End every web session (via the epoch in the session auth hash) and every API token."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
         Token.objects.filter(user=user).delete()

@@ -7,19 +7,19 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from redis.exceptions import RedisError
 
 from marketplace import heartbeats, services
 from marketplace.exceptions import DomainError
 from marketplace.forms import CodeForm, PhoneForm
-from marketplace.middleware import SESSION_EPOCH_KEY
 from marketplace.selectors import client_ip
 
 
@@ -27,29 +27,48 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-def _safe_next(request: HttpRequest) -> str:
+def _safe_next(request: HttpRequest, default: str = settings.LOGIN_REDIRECT_URL) -> str:
+    """The `next` URL when it points at this site, else the default page (resolved)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return settings.LOGIN_REDIRECT_URL
+    return resolve_url(default)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Step 1 sends a code to the phone; step 2 checks it and signs in (or up)."""
+    """One page for sign-up and log-in.
+
+    Step 1 (`action=send`) sends a code to the phone; step 2 (`action=verify`) checks it and
+    signs in, creating a client account for a new number. Refusals keep the user on the
+    step they were on, with the reason under the field.
+    """
     form: PhoneForm = PhoneForm()
     code_sent = False
+    step_error = ""  # a refusal that belongs to no field of the form shown
+    status = 200
     if request.method == "POST":
+        on_code_step = request.POST.get("step") == "code"
         if request.POST.get("action") == "send":
             form = PhoneForm(request.POST)
             if form.is_valid():
-                phone = form.cleaned_data["phone"]
                 try:
-                    services.sms_code_request(phone=phone, ip=client_ip(request))
-                    code_sent = True
-                    form = CodeForm(initial={"phone": phone})
-                    messages.info(request, _("We sent a 6-digit code to your phone."))
+                    sms_code = services.sms_code_request(
+                        phone=form.cleaned_data["phone"], ip=client_ip(request)
+                    )
                 except DomainError as error:
-                    form.add_error("phone", error.message)
+                    status = error.status
+                    if on_code_step:  # keep the code field: the last code may still work
+                        form = CodeForm(initial={"phone": form.cleaned_data["phone"]})
+                        code_sent = True
+                        step_error = error.message
+                    else:
+                        form.add_error("phone", error.message)
+                else:
+                    code_sent = True
+                    form = CodeForm(initial={"phone": sms_code.phone})
+                    messages.info(request, _("We sent a 6-digit code to your phone."))
+            else:
+                status = 400
         else:
             form = CodeForm(request.POST)
             code_sent = True
@@ -59,15 +78,22 @@ def login_view(request: HttpRequest) -> HttpResponse:
                         phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
                     )
                 except DomainError as error:
+                    status = error.status
                     form.add_error("code", error.message)
                 else:
                     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                    request.session[SESSION_EPOCH_KEY] = user.session_epoch
                     if created:
                         messages.success(request, _("Welcome! Your account is ready."))
                     return redirect(_safe_next(request))
-    status = 400 if request.method == "POST" and form.errors else 200
-    context = {"form": form, "code_sent": code_sent, "next": _safe_next(request)}
+            else:
+                status = 400
+    context = {
+        "form": form,
+        "code_sent": code_sent,
+        "step_error": step_error,
+        "next": _safe_next(request),
+        "sms_on_console": settings.SMS_BACKEND.endswith("ConsoleSmsBackend"),
+    }
     return render(request, "accounts/login.html", context, status=status)
 
 
@@ -75,9 +101,16 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     """Staff sign in to the admin with the same SMS flow as everyone else."""
     if request.user.is_authenticated:
         if request.user.is_staff:
-            return redirect(_safe_next(request) or "admin:index")
+            return redirect(_safe_next(request, default="admin:index"))
         raise Http404
-    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': _safe_next(request)})}")
+    next_url = _safe_next(request, default="admin:index")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+
+
+@login_required
+def account_view(request: HttpRequest) -> HttpResponse:
+    """Who is signed in, and the two ways out (this device, every device)."""
+    return render(request, "accounts/account.html")
 
 
 @require_POST
@@ -95,6 +128,7 @@ def logout_everywhere_view(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+@never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database, Redis and background-process heartbeats; 503 when any is down or stale."""
@@ -103,7 +137,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = {"ok": True}
-    except Exception as error:  # noqa: BLE001 - any driver error means "down"
+    except DatabaseError as error:  # Django wraps every driver error in DatabaseError
         checks["database"] = {"ok": False, "error": type(error).__name__}
 
     now = time.time()

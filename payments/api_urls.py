@@ -1,4 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from payments import views
+from payments.disputes import api as dispute_api
 
 app_name = "payments-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("payments/stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
+    # Disputes and notifications.
+    path("orders/<int:order_id>/dispute/", dispute_api.order_dispute, name="order-dispute"),
+    path("disputes/<int:dispute_id>/answer/", dispute_api.dispute_answer, name="dispute-answer"),
+    path("disputes/desk/", dispute_api.desk_queue, name="dispute-desk"),
+    path("disputes/desk/<int:dispute_id>/", dispute_api.desk_dispute, name="dispute-desk-detail"),
+    path(
+        "disputes/desk/<int:dispute_id>/decide/",
+        dispute_api.desk_decide,
+        name="dispute-desk-decide",
+    ),
+    path(
+        "disputes/desk/<int:dispute_id>/approve/",
+        dispute_api.desk_approve,
+        name="dispute-desk-approve",
+    ),
+    path("notifications/", dispute_api.notification_list, name="notifications"),
+]

@@ -1,3 +1,367 @@
-"""Data and row-local rules."""
+"""Money: the double-entry ledger, Stripe payments and refunds, webhooks, settlement holds,
+payouts and budget caps.
 
-from django.db import models  # noqa: F401
+The ledger (Account / LedgerTransaction / Entry) is append-only: rows are inserted, never
+updated or deleted. PostgreSQL triggers (migration 0002) refuse UPDATE and DELETE and check,
+at commit, that each transaction's legs sum to zero and that accounts which must not go
+negative (escrow, listener payable) do not. The models below refuse the same at the Django
+level, so the mistake shows up on SQLite too.
+
+Sign convention: a leg's amount is signed; money moves *from* the account with the negative
+leg *to* the account with the positive leg. Escrow and payable balances are positive while
+they hold money; the Stripe clearing account goes negative by what Stripe collected.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove a journal row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("ledger rows are never updated; post a reversing entry")
+
+    def delete(self):
+        raise AppendOnlyError("ledger rows are never deleted; post a reversing entry")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        # A row-local rule, not business logic: journal rows are written exactly once.
+        if not self._state.adding:
+            raise AppendOnlyError("ledger rows are never updated; post a reversing entry")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("ledger rows are never deleted; post a reversing entry")
+
+
+class Account(models.Model):
+    """A ledger account. Its balance is the sum of its entries (never stored)."""
+
+    class Kind(models.TextChoices):
+        STRIPE_CLEARING = "stripe_clearing", _("Stripe clearing")
+        ESCROW = "escrow", _("Order escrow")
+        LISTENER_PAYABLE = "listener_payable", _("Listener payable")
+        LISTENER_PAID_OUT = "listener_paid_out", _("Listener paid out")
+        PLATFORM_COMMISSION = "platform_commission", _("Platform commission")
+        REFUNDS = "refunds", _("Refunds to clients")
+
+    # Kinds whose balance must never be negative.
+    NON_NEGATIVE = frozenset({Kind.ESCROW, Kind.LISTENER_PAYABLE})
+
+    code = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    order = models.ForeignKey(
+        "live_sessions.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    listener = models.ForeignKey(
+        "listeners.ListenerProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    non_negative = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="escrow") | Q(order__isnull=False, non_negative=True),
+                name="account_escrow_has_order",
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(kind="escrow"), name="account_one_escrow_per_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LedgerTransaction(AppendOnlyModel):
+    """One movement of money. `key` makes each cause post at most once."""
+
+    class Kind(models.TextChoices):
+        CAPTURE = "capture", _("Payment captured into escrow")
+        REFUND = "refund", _("Refund from escrow")
+        RELEASE = "release", _("Escrow released")
+        PAYOUT = "payout", _("Payout to listener")
+        REVERSAL = "reversal", _("Reversal")
+
+    key = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    order = models.ForeignKey(
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_transactions",
+    )
+    # What caused it: a Stripe object id, "refund:<id>", "settlement", "payout:<id>",
+    # "admin:<user id>" ... never blank.
+    cause = models.CharField(max_length=120)
+    memo = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(cause=""), name="ledger_txn_names_cause"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+class Entry(AppendOnlyModel):
+    """One leg of a transaction."""
+
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount_fen = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_fen=0), name="entry_amount_nonzero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount_fen:+d}"
+
+
+class Payment(models.Model):
+    """The Stripe PaymentIntent of an order (one per order).
+
+    The row is committed before the PaymentIntent is created, so the idempotency key
+    ("order-<id>-payment-intent") exists before any call is made.
+    """
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Created")
+        REQUIRES_PAYMENT = "requires_payment", _("Awaiting card")
+        REQUIRES_ACTION = "requires_action", _("Awaiting authentication")
+        PROCESSING = "processing", _("Processing")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        CANCELED = "canceled", _("Canceled")
+
+    order = models.OneToOneField(
+        "live_sessions.Order", on_delete=models.PROTECT, related_name="payment"
+    )
+    amount_fen = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    stripe_payment_intent_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    client_secret = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED)
+    confirm_attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"payment of order {self.order_id} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"order-{self.order_id}-payment-intent"
+
+
+class Refund(models.Model):
+    """A refund from an order's escrow through the Stripe Refund API.
+
+    Committed (status pending) before Stripe is called; its id is the idempotency key.
+    A pending refund reserves its amount, so what is left never goes below zero even
+    while Stripe is slow. `idempotency_source` names the cause ("breach:<id>",
+    "dispute:<id>", "cancel:<order>") and is unique: one cause refunds at most once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Refunded")
+        FAILED = "failed", _("Failed")
+
+    class Cause(models.TextChoices):
+        CANCELLATION = "cancellation", _("Cancelled before the start")
+        DECLINED = "declined", _("Declined by the listener")
+        ACCEPT_TIMEOUT = "accept_timeout", _("The listener did not accept in time")
+        LATE_PAYMENT = "late_payment", _("Payment arrived after the order closed")
+        BREACH = "breach", _("Missed reply window")
+        TERMINATION = "termination", _("Session terminated")
+        DISPUTE = "dispute", _("Dispute decision")
+        ADMIN = "admin", _("Staff decision")
+
+    order = models.ForeignKey(
+        "live_sessions.Order", on_delete=models.PROTECT, related_name="refunds"
+    )
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_fen = models.BigIntegerField()
+    cause = models.CharField(max_length=20, choices=Cause.choices)
+    reason = models.CharField(max_length=300)
+    idempotency_source = models.CharField(max_length=100, unique=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    stripe_refund_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.pk} of order {self.order_id} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"refund-{self.pk}"
+
+
+class StripeEvent(models.Model):
+    """A verified webhook event, stored by its id before it is processed (once)."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    deliveries = models.PositiveIntegerField(default=1)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class SettlementHold(models.Model):
+    """Freezes an order's settlement while open (e.g. a dispute). `source` is unique, so
+    one cause holds at most once ("dispute:<id>")."""
+
+    order = models.ForeignKey(
+        "live_sessions.Order", on_delete=models.PROTECT, related_name="settlement_holds"
+    )
+    source = models.CharField(max_length=100, unique=True)
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"hold {self.source} on order {self.order_id}"
+
+
+class PayoutBatch(models.Model):
+    """Payouts to listeners, approved by staff as one batch."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Awaiting approval")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    gateway = models.CharField(max_length=20, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "payout batches"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"payout batch {self.pk} ({self.status})"
+
+
+class Payout(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payouts")
+    listener = models.ForeignKey(
+        "listeners.ListenerProfile", on_delete=models.PROTECT, related_name="payouts"
+    )
+    amount_fen = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_amount_positive"),
+            models.UniqueConstraint(
+                fields=["listener"],
+                condition=Q(status="pending"),
+                name="payout_one_pending_per_listener",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"payout {self.pk} to {self.listener_id}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"payout-{self.pk}"
+
+
+class BudgetCap(models.Model):
+    """A client's monthly spending cap. Lowering applies at once; raising (or removing)
+    applies `BUDGET_RAISE_DELAY_HOURS` later, through `pending_*`."""
+
+    client = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="budget_cap"
+    )
+    monthly_cap_fen = models.BigIntegerField(null=True, blank=True)  # null: no cap
+    pending_cap_fen = models.BigIntegerField(null=True, blank=True)
+    pending_remove = models.BooleanField(default=False)
+    pending_effective_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(monthly_cap_fen__isnull=True) | Q(monthly_cap_fen__gte=0),
+                name="budget_cap_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"budget of {self.client_id}"
+
+
+# Disputes live in their own sub-package; importing them here makes them payments models.
+from payments.disputes.models import Dispute, DisputeAuditEntry, Notification  # noqa: E402, F401

@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sessions.api_orders import OrderApi, OrderCancelApi, OrdersApi
+from sessions.chat_api import OrderMessagesApi
+from sessions.clock_api import OrderPauseAnswerApi, OrderPausesApi, OrderTimelineApi
 
 app_name = "sessions-api"
-urlpatterns: list = []
+urlpatterns: list = [
+    # The chat transcript, for both parties: ?after_seq=N&limit=M
+    path("orders/<int:order_id>/messages/", OrderMessagesApi.as_view(), name="order-messages"),
+    # Orders: book, list mine, one of mine, cancel.
+    path("orders/", OrdersApi.as_view(), name="orders"),
+    path("orders/<int:order_id>/", OrderApi.as_view(), name="order"),
+    path("orders/<int:order_id>/cancel/", OrderCancelApi.as_view(), name="order-cancel"),
+    # Reply clock: the latency timeline (read-only) and pauses by agreement.
+    path("orders/<int:order_id>/timeline/", OrderTimelineApi.as_view(), name="order-timeline"),
+    path("orders/<int:order_id>/pauses/", OrderPausesApi.as_view(), name="order-pauses"),
+    path(
+        "orders/<int:order_id>/pauses/<int:pause_id>/answer/",
+        OrderPauseAnswerApi.as_view(),
+        name="order-pause-answer",
+    ),
+]

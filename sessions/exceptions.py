@@ -14,3 +14,17 @@ class InvalidTransition(DomainError):
         )
         self.current = current
         self.wanted = wanted
+
+
+class InvalidMessage(DomainError):
+    """A chat message refused by validation (empty, too long, control characters)."""
+
+    code = "invalid_message"
+    status = 400
+
+
+class SessionClosed(DomainError):
+    """The session is not running: nothing can be sent to it now."""
+
+    code = "session_closed"
+    status = 409

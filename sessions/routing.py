@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from sessions.consumers import ChatConsumer
+
+websocket_urlpatterns: list = [
+    # One socket per tab, multiplexing all of the user's sessions (docs/chat.md).
+    path("ws/chat/", ChatConsumer.as_asgi(), name="chat-socket"),
+]

@@ -1,4 +1,36 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sessions import chat_views, clock_views, order_views
 
 app_name = "sessions"
-urlpatterns: list = []
+urlpatterns: list = [
+    # Live chat: one session's chat (client or listener) and the listener's dashboard.
+    path("<int:order_id>/", chat_views.chat, name="chat"),
+    path("<int:order_id>/end/", chat_views.end_early, name="chat_end"),
+    path("dashboard/", chat_views.dashboard, name="dashboard"),
+    path("dashboard/quick-replies/", chat_views.quick_reply_add, name="quick_reply_add"),
+    path(
+        "dashboard/quick-replies/<int:reply_id>/delete/",
+        chat_views.quick_reply_delete,
+        name="quick_reply_delete",
+    ),
+    path(
+        "dashboard/orders/<int:order_id>/answer/",
+        chat_views.instant_order_answer,
+        name="instant_order_answer",
+    ),
+    # Booking, paying and the client's orders.
+    path("book/<int:tier_id>/", order_views.book, name="book"),
+    path("orders/", order_views.my_orders, name="my_orders"),
+    path("orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/pay/", order_views.pay, name="pay"),
+    path("orders/<int:order_id>/cancel/", order_views.order_cancel, name="order_cancel"),
+    # Reply clock: a session's latency timeline and the pause forms.
+    path("<int:order_id>/timeline/", clock_views.timeline, name="timeline"),
+    path("<int:order_id>/pauses/", clock_views.pause_ask, name="pause_ask"),
+    path(
+        "<int:order_id>/pauses/<int:pause_id>/answer/",
+        clock_views.pause_answer,
+        name="pause_answer",
+    ),
+]

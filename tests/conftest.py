@@ -64,13 +64,18 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+@pytest.fixture
+def browser(chromium_path, monkeypatch):
+    """Debian's Chromium driven by Playwright; never a downloaded browser.
+
+    Function-scoped on purpose: Playwright's sync API keeps an asyncio loop running in
+    the main thread while it is open, which would break every async (Channels) test
+    that runs after a browser test.
+    """
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop; Django must allow ORM use beside it.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield chromium
@@ -84,3 +89,12 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def local_stripe() -> str:
+    """The local Stripe server (localstripe) on a free port, unless STRIPE_API_BASE is set;
+    settings.STRIPE_API_BASE and the stripe SDK point at it. Returns its URL."""
+    from tests.payments.stripe_server import local_stripe_url
+
+    return local_stripe_url()

@@ -20,8 +20,13 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_str(name: str, default: str) -> str:
+    """The variable, or the default when it is unset or empty (as `.env` templates leave it)."""
+    return os.environ.get(name) or default
+
+
 def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
 def env_int(name: str, default: int) -> int:
@@ -31,7 +36,7 @@ def env_int(name: str, default: int) -> int:
 
 # --- Core -------------------------------------------------------------------------------
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me")
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -63,7 +68,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "marketplace.middleware.SessionEpochMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -115,12 +119,32 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": "mp:asgi"},
     },
 }
+# The live chat's doorbell (docs/chat.md). Measured with bench/chat.py, the pub/sub layer
+# delivers more messages per CPU second than RedisChannelLayer and survives a Redis
+# restart without losing group subscriptions (they live in the web process and are
+# re-subscribed). CHANNEL_LAYER=core selects RedisChannelLayer. redis-py 8's async pool
+# refuses past 100 connections unless max_connections is raised.
+CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
+CHANNEL_LAYERS["default"] = {
+    "BACKEND": {
+        "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "core": "channels_redis.core.RedisChannelLayer",
+    }[CHANNEL_LAYER],
+    "CONFIG": {
+        "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+        "prefix": "mp:asgi",
+    },
+}
+# How often an open chat socket re-checks that its web session is still signed in.
+CHAT_ACCESS_CHECK_SECONDS = env_int("CHAT_ACCESS_CHECK_SECONDS", 15)
 
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "mp",
+        # Fail fast (and let /healthz say so) rather than hang a request on a dead Redis.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
     },
 }
 
@@ -137,16 +161,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Embedded default: the localstripe server on loopback, driven by the real stripe SDK.
 EMBEDDED_STRIPE_PORT = env_int("EMBEDDED_STRIPE_PORT", 8420)
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or f"http://127.0.0.1:{EMBEDDED_STRIPE_PORT}"
-STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "sk_test_embedded")
-STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "pk_test_embedded")
-STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "whsec_embedded")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "sk_test_embedded")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "pk_test_embedded")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "whsec_embedded")
 # Where the browser loads Stripe.js from: the real one in production, the stand-in locally.
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL") or f"{STRIPE_API_BASE}/js.stripe.com/v3/"
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 
 # --- SMS --------------------------------------------------------------------------------
 
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "marketplace.sms.ConsoleSmsBackend")
+SMS_BACKEND = env_str("SMS_BACKEND", "marketplace.sms.ConsoleSmsBackend")
 SMS_CODE_TTL_SECONDS = 300
 SMS_CODE_MAX_ATTEMPTS = 5
 SMS_CODES_PER_PHONE_PER_HOUR = 5
@@ -172,7 +196,7 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -195,6 +219,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Instant-reply listener marketplace API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Two different choice sets are both called "kind" (order kind, message kind).
+    "ENUM_NAME_OVERRIDES": {
+        "OrderKindEnum": "sessions.models.orders.Order.Kind",
+        "MessageKindEnum": ["text", "system"],
+    },
 }
 
 # --- Marketplace rules ------------------------------------------------------------------
@@ -208,13 +237,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
 
 # Night window of the platform (Asia/Shanghai wall clock); a listener may set their own.
-NIGHT_WINDOW_START = os.environ.get("NIGHT_WINDOW_START", "23:00")
-NIGHT_WINDOW_END = os.environ.get("NIGHT_WINDOW_END", "07:00")
+NIGHT_WINDOW_START = env_str("NIGHT_WINDOW_START", "23:00")
+NIGHT_WINDOW_END = env_str("NIGHT_WINDOW_END", "07:00")
 # Platform commission on released escrow, in percent (allowed 20-30).
 PLATFORM_COMMISSION_PERCENT = env_int("PLATFORM_COMMISSION_PERCENT", 25)
 # How long a client may dispute after a session ends before escrow is released.
@@ -223,3 +252,5 @@ DISPUTE_WINDOW_HOURS = env_int("DISPUTE_WINDOW_HOURS", 24)
 INSTANT_ACCEPT_SECONDS = env_int("INSTANT_ACCEPT_SECONDS", 60)
 # Unpaid orders expire after this many minutes.
 PAYMENT_TIMEOUT_MINUTES = env_int("PAYMENT_TIMEOUT_MINUTES", 15)
+# Dispute decisions refunding more than this (fen) need a second staff member's approval.
+DISPUTE_SECOND_APPROVAL_FEN = env_int("DISPUTE_SECOND_APPROVAL_FEN", 50_000)

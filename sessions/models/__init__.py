@@ -5,6 +5,16 @@ chat.py    - chat messages and read state (live chat)
 clocks.py  - reply clocks and breaches (the reply-window contract)
 """
 
+from sessions.models.chat import Message, QuickReply, ReadMarker
+from sessions.models.clocks import Breach, Pause, ReplyClock
 from sessions.models.orders import Order
 
-__all__ = ["Order"]
+__all__ = [
+    "Breach",
+    "Message",
+    "Order",
+    "Pause",
+    "QuickReply",
+    "ReadMarker",
+    "ReplyClock",
+]

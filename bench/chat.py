@@ -1,0 +1,371 @@
+"""Chat delivery benchmark: daphne + Redis channel layer + PostgreSQL vs a bare relay.
+
+    DATABASE_URL=postgres://... [REDIS_URL=redis://...] python bench/chat.py \
+        --pairs 50 --rates 250,500,1000 --seconds 5 --layers pubsub,core --json out.json
+
+For each system and each offered rate, N client/listener pairs connect over real
+websockets; clients send at the offered total rate (spread evenly over the pairs) and we
+measure, at the listener, the delivery latency from the client's send. The chat path is
+the full product path: origin check, session auth, validation, safety scan, the order
+row lock, the INSERT with the next seq, commit, ack, then the push through Redis. The
+baseline is a bare `websockets` server that publishes each message to Redis and forwards
+it from a Redis subscription to the listener (no auth, no database), run the same way.
+
+Prints p50/p99 delivery latency, delivered messages per second and server CPU time per
+message (the web process(es), read from /proc) for each, the ratios, and writes JSON.
+The load generator shares the machine, so figures are conservative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+# --- The baseline relay -----------------------------------------------------------------
+
+
+async def relay_server(port: int, redis_url: str) -> None:
+    import redis.asyncio as aioredis
+    from websockets.asyncio.server import serve
+
+    redis = aioredis.from_url(redis_url, max_connections=1000)
+
+    async def handler(ws):
+        _, role, pair = ws.request.path.split("/")
+        channel = f"relay:{pair}"
+        if role == "l":
+            pubsub = redis.pubsub()
+            await pubsub.subscribe(channel)
+            await ws.send('{"type":"hello"}')
+            try:
+                async for item in pubsub.listen():
+                    if item["type"] == "message":
+                        await ws.send(item["data"].decode())
+            finally:
+                await pubsub.aclose()
+        else:
+            await ws.send('{"type":"hello"}')
+            async for raw in ws:
+                frame = json.loads(raw)
+                await redis.publish(channel, raw)
+                await ws.send(json.dumps({"type": "message.ack", "client_id": frame["client_id"]}))
+
+    async with serve(handler, "127.0.0.1", port, max_size=2**16):
+        await asyncio.Future()
+
+
+# --- Load ---------------------------------------------------------------------------------
+
+
+async def run_load(*, pairs: list[dict], rate: float, seconds: float) -> dict:
+    """pairs: [{"client": (uri, headers), "listener": (uri, headers), "session": id}]"""
+    from websockets.asyncio.client import connect
+
+    latencies: list[float] = []
+    sent_at: dict[str, float] = {}
+    counts = {"sent": 0, "acked": 0, "delivered": 0, "errors": 0}
+
+    async def open_ws(uri, origin, headers):
+        ws = await connect(uri, origin=origin, additional_headers=headers, max_size=2**20)
+        await ws.recv()  # hello
+        return ws
+
+    async def listen(ws):
+        with contextlib.suppress(Exception):
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame.get("type") in ("message.new", "message.send"):
+                    key = frame["text"].split(" ", 1)[0]
+                    start = sent_at.pop(key, None)
+                    if start is not None:
+                        latencies.append(time.perf_counter() - start)
+                        counts["delivered"] += 1
+
+    async def drain(ws):
+        with contextlib.suppress(Exception):
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame.get("type") == "message.ack":
+                    counts["acked"] += 1
+                elif frame.get("type") == "error":
+                    counts["errors"] += 1
+
+    sockets = []
+    for pair in pairs:
+        client = await open_ws(*pair["client"])
+        listener = await open_ws(*pair["listener"])
+        sockets.append((pair, client, listener))
+    tasks = [asyncio.create_task(listen(lst)) for _, _, lst in sockets]
+    tasks += [asyncio.create_task(drain(cli)) for _, cli, _ in sockets]
+
+    interval = len(sockets) / rate
+    end = time.perf_counter() + seconds
+
+    async def sender(n, pair, ws):
+        await asyncio.sleep(random.random() * interval)
+        i = 0
+        next_at = time.perf_counter()
+        while time.perf_counter() < end:
+            client_id = f"b{n}-{i}-{random.getrandbits(32):x}"
+            frame = {
+                "type": "message.send",
+                "session": pair["session"],
+                "client_id": client_id,
+                "text": f"{client_id} 你好, 这是一条压测消息 {i}",
+            }
+            sent_at[client_id] = time.perf_counter()
+            await ws.send(json.dumps(frame, ensure_ascii=False))
+            counts["sent"] += 1
+            i += 1
+            next_at += interval
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender(n, p, c) for n, (p, c, _l) in enumerate(sockets)))
+    elapsed = time.perf_counter() - started
+    # let in-flight messages land (bounded)
+    for _ in range(50):
+        if not sent_at:
+            break
+        await asyncio.sleep(0.1)
+    for _, client, listener in sockets:
+        await client.close()
+        await listener.close()
+    for task in tasks:
+        task.cancel()
+    latencies.sort()
+
+    def pct(p):
+        if not latencies:
+            return None
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2)
+
+    return {
+        "offered_per_s": rate,
+        "seconds": round(elapsed, 2),
+        **counts,
+        "lost": len(sent_at),
+        "delivered_per_s": round(counts["delivered"] / elapsed, 1),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else None,
+    }
+
+
+# --- Systems under test ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    from marketplace.embedded import free_port as _free
+
+    return _free()
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    from marketplace.embedded import wait_for_port
+
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    wait_for_port(port, timeout=30)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def chat_pairs(count: int, base: str) -> list[dict]:
+    from tests.factories import UserFactory
+    from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
+
+    # fresh phone numbers on every run: the benchmark database keeps earlier runs' rows
+    UserFactory.reset_sequence(random.randrange(10**6, 9 * 10**7))
+    pairs = []
+    for _ in range(count):
+        order = ChatOrderFactory(minutes=600)
+        pairs.append(
+            {
+                "session": order.pk,
+                "client": (
+                    base + "/ws/chat/",
+                    base.replace("ws://", "http://"),
+                    {"Cookie": f"sessionid={session_cookie(order.client)}"},
+                ),
+                "listener": (
+                    base + "/ws/chat/",
+                    base.replace("ws://", "http://"),
+                    {"Cookie": f"sessionid={session_cookie(order.listener.user)}"},
+                ),
+            }
+        )
+    return pairs
+
+
+def measure(name, proc, make_pairs, rates, seconds) -> list[dict]:
+    results = []
+    for rate in rates:
+        pairs = make_pairs()
+        cpu_before = cpu_seconds(proc.pid)
+        result = asyncio.run(run_load(pairs=pairs, rate=rate, seconds=seconds))
+        cpu = cpu_seconds(proc.pid) - cpu_before
+        result["server_cpu_s"] = round(cpu, 2)
+        result["cpu_ms_per_msg"] = (
+            round(cpu * 1000 / result["delivered"], 3) if result["delivered"] else None
+        )
+        result["system"] = name
+        print(
+            f"{name:>14} offered {rate:>6.0f}/s  delivered {result['delivered_per_s']:>7.1f}/s  "
+            f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  "
+            f"cpu {result['cpu_ms_per_msg']} ms/msg  "
+            f"lost {result['lost']} errors {result['errors']}",
+            flush=True,
+        )
+        results.append(result)
+    return results
+
+
+def best_under(results: list[dict], p99_ms: float) -> dict | None:
+    ok = [r for r in results if r["p99_ms"] is not None and r["p99_ms"] < p99_ms and not r["lost"]]
+    return max(ok, key=lambda r: r["delivered_per_s"]) if ok else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "relay"])
+    parser.add_argument("--pairs", type=int, default=50)
+    parser.add_argument("--rates", default="250,500,1000")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--layers", default="pubsub,core")
+    parser.add_argument("--json", default="bench/chat-results.json")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--redis")
+    args = parser.parse_args()
+
+    if args.mode == "relay":
+        asyncio.run(relay_server(args.port, args.redis))
+        return
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL=postgres://... (the benchmark writes real chat rows).")
+    redis_proc = None
+    if not os.environ.get("REDIS_URL"):
+        from marketplace.embedded import start_redis
+
+        redis_proc, os.environ["REDIS_URL"] = start_redis()
+    os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings.test"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    rates = [float(r) for r in args.rates.split(",")]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"}
+    report: dict = {
+        "pairs": args.pairs,
+        "seconds": args.seconds,
+        "cpus": os.cpu_count(),
+        "systems": {},
+    }
+    try:
+        port = free_port()
+        relay = start(
+            [sys.executable, __file__, "relay", "--port", str(port), "--redis", env["REDIS_URL"]],
+            env,
+            port,
+        )
+        base = f"ws://127.0.0.1:{port}"
+        relay_pairs = lambda: [  # noqa: E731
+            {
+                "session": n,
+                "client": (f"{base}/c/{n}", None, {}),
+                "listener": (f"{base}/l/{n}", None, {}),
+            }
+            for n in range(args.pairs)
+        ]
+        try:
+            report["systems"]["relay"] = measure("relay", relay, relay_pairs, rates, args.seconds)
+        finally:
+            stop(relay)
+        for layer in args.layers.split(","):
+            port = free_port()
+            daphne = start(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "marketplace.asgi:application",
+                ],
+                {**env, "CHANNEL_LAYER": layer},
+                port,
+            )
+            chat_base = f"ws://127.0.0.1:{port}"
+            try:
+                report["systems"][f"chat-{layer}"] = measure(
+                    f"chat-{layer}",
+                    daphne,
+                    lambda url=chat_base: chat_pairs(args.pairs, url),
+                    rates,
+                    args.seconds,
+                )
+            finally:
+                stop(daphne)
+    finally:
+        if redis_proc is not None:
+            stop(redis_proc)
+
+    summary = {}
+    baseline = best_under(report["systems"]["relay"], 100)
+    for name, results in report["systems"].items():
+        best = best_under(results, 100)
+        summary[name] = {
+            "best_per_s_at_p99_under_100ms": best and best["delivered_per_s"],
+            "p99_ms_there": best and best["p99_ms"],
+            "cpu_ms_per_msg_there": best and best["cpu_ms_per_msg"],
+            "fraction_of_relay": (
+                round(best["delivered_per_s"] / baseline["delivered_per_s"], 3)
+                if best and baseline
+                else None
+            ),
+        }
+        at500 = next((r for r in results if r["offered_per_s"] == 500), None)
+        if at500:
+            summary[name]["at_500_per_s"] = {
+                k: at500[k] for k in ("delivered_per_s", "p50_ms", "p99_ms", "cpu_ms_per_msg")
+            }
+    report["summary"] = summary
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
+    Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,248 @@
+"""Reply-clock watcher benchmark.
+
+(a) Sweep cost with 1,000 / 10,000 / 100,000 open clocks of which 1 % are due: the time
+    of one `clocks_sweep` that records those breaches (system message, frames, re-arm;
+    refunds left out, they belong to Stripe's latency), and of one sweep with nothing
+    due (the detection query alone). Rows are bulk-inserted; the open clocks that are not
+    due have deadlines far ahead, as in a busy evening.
+(b) Detection lag (breach recorded_at minus deadline) p50/p99 with a real Celery beat
+    and worker, over clocks whose deadlines fall one every 0.1 s.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mp_clock make bench-watcher
+    make bench-watcher ARGS="--sizes 1000 10000 --lag-clocks 100"
+
+Prints a table and one JSON line. Its own rows (listener phone 16500000000) are deleted
+before and after each part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
+os.environ.setdefault("DEBUG", "0")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from listeners.models import ListenerProfile, PricingTier  # noqa: E402
+from listeners.pricing import quote_build  # noqa: E402
+from marketplace.models import User  # noqa: E402
+from payments.models import Account  # noqa: E402
+from sessions.models import Breach, Message, Order, ReplyClock  # noqa: E402
+from sessions.services import clocks as clock_services  # noqa: E402
+
+PHONE = "16500000000"
+CLIENT_PHONE = "16500000001"
+WINDOW = 3600  # far-ahead deadlines for the clocks that are not due
+
+
+def bench_parties() -> tuple[User, ListenerProfile, PricingTier]:
+    user, _ = User.objects.get_or_create(phone=PHONE, defaults={"role": User.Role.LISTENER})
+    client, _ = User.objects.get_or_create(phone=CLIENT_PHONE)
+    listener = ListenerProfile.objects.filter(user=user).first()
+    if listener is None:
+        from tests.listeners.factories import ApprovedListenerFactory
+
+        listener = ApprovedListenerFactory(user=user, tier=False)
+    tier = PricingTier.objects.filter(listener=listener).first()
+    if tier is None:
+        tier = PricingTier.objects.create(
+            listener=listener, reply_window_seconds=30, price_per_hour_fen=6000
+        )
+    return client, listener, tier
+
+
+def clean(listener: ListenerProfile) -> None:
+    Breach.objects.filter(listener=listener).delete()
+    ReplyClock.objects.filter(listener=listener).delete()
+    orders = Order.objects.filter(listener=listener)
+    Message.objects.filter(order__in=orders).delete()
+    Account.objects.filter(order__in=orders, entries__isnull=True).delete()
+    orders.delete()
+
+
+def add_open_clocks(n: int, *, client, listener, tier, chunk: int = 5000) -> None:
+    """Bulk-insert `n` running sessions, each with one unanswered client message and its
+    open clock (deadline an hour ahead)."""
+    now = timezone.now()
+    quote = quote_build(tier=tier, start=now, minutes=60).to_json()
+    for start in range(0, n, chunk):
+        size = min(chunk, n - start)
+        orders = Order.objects.bulk_create(
+            Order(
+                client=client,
+                listener=listener,
+                tier=tier,
+                kind=Order.Kind.INSTANT,
+                state=Order.State.ACTIVE,
+                starts_at=now - timedelta(minutes=1),
+                ends_at=now + timedelta(days=1),
+                minutes=60,
+                quote=quote,
+                price_fen=quote["total_fen"],
+                reply_window_seconds=WINDOW,
+                breach_refund_percent=10,
+                breach_refund_cap_percent=50,
+                breach_termination_count=3,
+                payment_deadline=now,
+                activated_at=now - timedelta(minutes=1),
+            )
+            for _ in range(size)
+        )
+        messages = Message.objects.bulk_create(
+            Message(order=o, seq=1, sender=client, text="hi", client_id="b", created_at=now)
+            for o in orders
+        )
+        ReplyClock.objects.bulk_create(
+            ReplyClock(
+                order=o,
+                listener=listener,
+                opened_by=m,
+                opened_at=now,
+                window_seconds=WINDOW,
+                deadline=now + timedelta(seconds=WINDOW),
+            )
+            for o, m in zip(orders, messages, strict=True)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE live_sessions_replyclock")
+
+
+def make_due(n: int, *, listener) -> None:
+    """Move `n` open clocks' deadlines one second into the past."""
+    past = timezone.now() - timedelta(seconds=1)
+    ids = list(
+        ReplyClock.objects.filter(listener=listener, status="open", missed=0)
+        .order_by("?")
+        .values_list("pk", flat=True)[:n]
+    )
+    ReplyClock.objects.filter(pk__in=ids).update(
+        deadline=past, opened_at=past - timedelta(seconds=5)
+    )
+
+
+def timed_sweep() -> tuple[float, int]:
+    started = time.perf_counter()
+    result = clock_services.clocks_sweep(compensate=False, batch_size=500)
+    return (time.perf_counter() - started) * 1000, result.breaches
+
+
+def part_sweep(sizes: list[int], repeats: int) -> list[dict]:
+    client, listener, tier = bench_parties()
+    clean(listener)
+    rows = []
+    have = 0
+    for size in sizes:
+        add_open_clocks(size - have, client=client, listener=listener, tier=tier)
+        have = size
+        due = max(1, size // 100)
+        empty = [timed_sweep()[0] for _ in range(repeats)]
+        with_due = []
+        for _ in range(repeats):
+            make_due(due, listener=listener)
+            ms, breaches = timed_sweep()
+            assert breaches == due, (breaches, due)
+            with_due.append(ms)
+        row = {
+            "open": size,
+            "due": due,
+            "sweep_nothing_due_ms": round(statistics.median(empty), 2),
+            "sweep_ms": round(statistics.median(with_due), 1),
+            "per_due_ms": round(statistics.median(with_due) / due, 3),
+        }
+        rows.append(row)
+        print(
+            f"open {size:>7,}  due {due:>5,}  sweep {row['sweep_ms']:>8.1f} ms  "
+            f"({row['per_due_ms']:.2f} ms per breach)  "
+            f"nothing due {row['sweep_nothing_due_ms']:.2f} ms",
+            flush=True,
+        )
+    clean(listener)
+    return rows
+
+
+def part_lag(n: int, spacing: float) -> dict:
+    from tests.sessions.celery_procs import CeleryProcesses
+
+    client, listener, tier = bench_parties()
+    clean(listener)
+    add_open_clocks(n, client=client, listener=listener, tier=tier)
+    procs = CeleryProcesses()
+    try:
+        procs.wait_ready()
+        first = timezone.now() + timedelta(seconds=2)
+        ids = list(ReplyClock.objects.filter(listener=listener).values_list("pk", flat=True))
+        for index, clock_id in enumerate(ids):
+            deadline = first + timedelta(seconds=index * spacing)
+            ReplyClock.objects.filter(pk=clock_id).update(
+                deadline=deadline, opened_at=deadline - timedelta(seconds=30)
+            )
+        last = first + timedelta(seconds=len(ids) * spacing)
+        until = time.monotonic() + (last - timezone.now()).total_seconds() + 15
+        while time.monotonic() < until:
+            if Breach.objects.filter(listener=listener).count() >= n:
+                break
+            time.sleep(0.5)
+        lags = sorted(
+            (recorded - deadline).total_seconds() * 1000
+            for recorded, deadline in Breach.objects.filter(listener=listener).values_list(
+                "recorded_at", "deadline"
+            )
+        )
+    finally:
+        procs.stop()
+    clean(listener)
+    if len(lags) < n:
+        print(f"only {len(lags)} of {n} breaches recorded", file=sys.stderr)
+
+    def pick(share: float) -> float:
+        return lags[min(len(lags) - 1, max(0, round(share * len(lags)) - 1))]
+
+    result = {
+        "clocks": n,
+        "recorded": len(lags),
+        "lag_p50_ms": round(pick(0.5), 1) if lags else None,
+        "lag_p99_ms": round(pick(0.99), 1) if lags else None,
+        "lag_max_ms": round(lags[-1], 1) if lags else None,
+    }
+    print(
+        f"detection lag over {len(lags)} deadlines: p50 {result['lag_p50_ms']} ms, "
+        f"p99 {result['lag_p99_ms']} ms, max {result['lag_max_ms']} ms",
+        flush=True,
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--lag-clocks", type=int, default=200)
+    parser.add_argument("--lag-spacing", type=float, default=0.1)
+    parser.add_argument("--skip-lag", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        print("warning: not PostgreSQL; figures are not representative", file=sys.stderr)
+    call_command("migrate", verbosity=0)
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    sweep = part_sweep(sorted(args.sizes), args.repeats)
+    lag = None if args.skip_lag else part_lag(args.lag_clocks, args.lag_spacing)
+    print(json.dumps({"bench": "watcher", "sweep": sweep, "lag": lag}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Page forms. They parse types; the services decide what is allowed."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from listeners.models import (
+    MAX_NIGHT_SURCHARGE_PERCENT,
+    MAX_REPLY_WINDOW_SECONDS,
+    MIN_REPLY_WINDOW_SECONDS,
+    ListenerProfile,
+    PricingTier,
+    Tag,
+)
+from listeners.validation import LANGUAGE_CHOICES
+
+
+class TagChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Tag) -> str:
+        return obj.name
+
+
+def _tag_field(**kwargs) -> TagChoiceField:
+    return TagChoiceField(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Unknown tag: %(value)s.")},
+        **kwargs,
+    )
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=40)
+    avatar = forms.FileField(
+        label=_("Avatar (JPEG, PNG or WebP, at most 5 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    bio = forms.CharField(label=_("Bio"), max_length=2000, required=False, widget=forms.Textarea)
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), choices=LANGUAGE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    tags = _tag_field(label=_("Specialties"))
+
+
+class ApplyForm(ProfileForm):
+    legal_name = forms.CharField(label=_("Legal name (as on your ID card)"), max_length=40)
+    id_number = forms.CharField(
+        label=_("Resident ID number (18 characters)"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+
+
+class SettingsForm(forms.Form):
+    presence = forms.ChoiceField(label=_("Status"), choices=ListenerProfile.Presence.choices)
+    max_concurrent_chats = forms.IntegerField(
+        label=_("Maximum concurrent chats"), min_value=1, max_value=10
+    )
+    takes_night_orders = forms.BooleanField(label=_("I take night orders"), required=False)
+    night_start = forms.TimeField(
+        label=_("My night starts (leave empty for the platform's 23:00)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    night_end = forms.TimeField(
+        label=_("My night ends (leave empty for the platform's 07:00)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+
+
+class TierForm(forms.Form):
+    medium = forms.ChoiceField(
+        label=_("Medium"), choices=PricingTier.Medium.choices, initial=PricingTier.Medium.TEXT
+    )
+    reply_window_seconds = forms.IntegerField(
+        label=_("Reply window (seconds: 10, 30, 60 or %(low)d-%(high)d)")
+        % {"low": MIN_REPLY_WINDOW_SECONDS, "high": MAX_REPLY_WINDOW_SECONDS},
+        initial=30,
+    )
+    price_per_hour_yuan = forms.DecimalField(
+        label=_("Price per hour (¥)"), max_digits=9, decimal_places=2
+    )
+    night_surcharge_percent = forms.IntegerField(
+        label=_("Night surcharge (%%, 0-%(max)d; +200 %% means 3x)")
+        % {"max": MAX_NIGHT_SURCHARGE_PERCENT},
+        initial=200,
+    )
+    min_minutes = forms.IntegerField(label=_("Minimum minutes"), initial=15)
+    is_active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["price_per_hour_fen"] = int(data.pop("price_per_hour_yuan") * 100)
+        return data
+
+
+class PackageForm(forms.Form):
+    minutes = forms.IntegerField(label=_("Minutes"))
+    discount_percent = forms.IntegerField(label=_("Discount (%)"), initial=0)
+
+
+class InterestsForm(forms.Form):
+    tags = _tag_field(label=_("What would you like to talk about?"), required=False)

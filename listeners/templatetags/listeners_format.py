@@ -1,0 +1,33 @@
+"""Display helpers: money in yuan, reply times in seconds, permille as percent."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen) -> str:
+    """6000 -> '¥60', 6050 -> '¥60.50'; None -> '—'."""
+    if fen is None or fen == "":
+        return "—"
+    fen = int(fen)
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{whole}" if cents == 0 else f"{sign}¥{whole}.{cents:02d}"
+
+
+@register.filter
+def seconds(ms) -> str:
+    """2300 -> '2.3 s'."""
+    if ms is None:
+        return "—"
+    return _("%(s)s s") % {"s": f"{int(ms) / 1000:.1f}"}
+
+
+@register.filter
+def percent(permille) -> str:
+    """985 -> '98.5 %'."""
+    if permille is None:
+        return "—"
+    return f"{int(permille) / 10:.1f} %"

@@ -1,0 +1,138 @@
+"""Staff views of money. Journal rows are read-only here (corrections are reversing
+entries); payout batches are created by "Add" and sent by the approve action."""
+
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.exceptions import DomainError
+from payments.models import (
+    Account,
+    BudgetCap,
+    Entry,
+    LedgerTransaction,
+    Payment,
+    Payout,
+    PayoutBatch,
+    Refund,
+    SettlementHold,
+    StripeEvent,
+)
+from payments.services import payouts
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    extra = 0
+    can_delete = False
+    readonly_fields = ["account", "amount_fen"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "key", "order", "cause", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["key", "cause", "order__id"]
+    inlines = [EntryInline]
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ["code", "kind", "order", "listener", "non_negative"]
+    list_filter = ["kind"]
+    search_fields = ["code"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["order", "amount_fen", "status", "stripe_payment_intent_id", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["stripe_payment_intent_id", "order__id"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["id", "order", "amount_fen", "cause", "status", "attempts", "created_at"]
+    list_filter = ["status", "cause"]
+    search_fields = ["idempotency_source", "stripe_refund_id", "order__id"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "type", "deliveries", "received_at", "processed_at", "error"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]
+
+
+@admin.register(SettlementHold)
+class SettlementHoldAdmin(ReadOnlyAdmin):
+    list_display = ["order", "source", "reason", "created_at", "lifted_at"]
+
+
+@admin.register(BudgetCap)
+class BudgetCapAdmin(ReadOnlyAdmin):
+    list_display = ["client", "monthly_cap_fen", "pending_cap_fen", "pending_effective_at"]
+
+
+class PayoutInline(admin.TabularInline):
+    model = Payout
+    extra = 0
+    can_delete = False
+    readonly_fields = ["listener", "amount_fen", "status", "gateway_reference", "sent_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "status", "gateway", "created_by", "approved_by", "created_at"]
+    readonly_fields = [
+        "status",
+        "gateway",
+        "created_by",
+        "approved_by",
+        "created_at",
+        "approved_at",
+    ]
+    inlines = [PayoutInline]
+    actions = ["approve_and_send"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """ "Add" gathers every available balance into a new draft batch."""
+        batch = payouts.payout_batch_create(created_by=request.user)
+        if batch is None:
+            self.message_user(request, _("Nobody has money to pay out."), messages.INFO)
+            return redirect("admin:payments_payoutbatch_changelist")
+        return redirect("admin:payments_payoutbatch_change", batch.pk)
+
+    @admin.action(description=_("Approve and send the selected batches"))
+    def approve_and_send(self, request, queryset):
+        for batch in queryset.order_by("pk"):
+            try:
+                payouts.payout_batch_approve(batch_id=batch.pk, approved_by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"#{batch.pk}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("Batch #%(id)s sent.") % {"id": batch.pk})
+
+
+# Disputes register their own (read-only) admin pages.
+import payments.disputes.admin  # noqa: E402, F401

@@ -1,0 +1,26 @@
+"""Domain errors of the payments area."""
+
+from marketplace.exceptions import DomainError
+
+
+class PaymentError(DomainError):
+    code = "payment_refused"
+
+
+class RefundRefused(DomainError):
+    code = "refund_refused"
+    status = 409
+
+
+class BudgetExceeded(DomainError):
+    code = "budget_exceeded"
+    status = 409
+
+
+class InvalidAmount(DomainError):
+    code = "invalid_amount"
+
+
+class PaymentUnavailable(DomainError):
+    code = "payment_unavailable"
+    status = 503

@@ -1,0 +1,91 @@
+"""Reads of the payments area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, Sum
+
+from payments.models import Account, Entry, LedgerTransaction, Payout, PayoutBatch, Refund
+from sessions.models import Order
+
+
+def _sum(qs) -> int:
+    return qs.aggregate(total=Sum("amount_fen"))["total"] or 0
+
+
+def order_escrow_balance_fen(*, order) -> int:
+    """What is still held for the order: the escrow balance minus refunds on their way."""
+    held = _sum(Entry.objects.filter(account__kind=Account.Kind.ESCROW, account__order_id=order.pk))
+    pending = _sum(Refund.objects.filter(order_id=order.pk, status=Refund.Status.PENDING))
+    return held - pending
+
+
+def order_refunded_fen(*, order) -> int:
+    return _sum(Refund.objects.filter(order_id=order.pk, status=Refund.Status.SUCCEEDED))
+
+
+def order_ledger(*, order) -> list[LedgerTransaction]:
+    """The order's journal with its legs (for the order page and the dispute desk)."""
+    return list(
+        LedgerTransaction.objects.filter(order_id=order.pk)
+        .prefetch_related("entries__account")
+        .order_by("id")
+    )
+
+
+def order_refunds(*, order) -> list[Refund]:
+    return list(Refund.objects.filter(order_id=order.pk).order_by("id"))
+
+
+@dataclass(frozen=True)
+class Earnings:
+    pending_fen: int  # held in escrow for sessions not yet settled (before commission)
+    available_fen: int  # released to the listener, not yet in a payout
+    in_payout_fen: int  # in a batch awaiting approval
+    paid_out_fen: int
+
+
+def listener_earnings(*, listener) -> Earnings:
+    escrow = _sum(
+        Entry.objects.filter(
+            account__kind=Account.Kind.ESCROW,
+            account__order__listener_id=listener.pk,
+        ).exclude(account__order__state__in=[Order.State.SETTLED])
+    )
+    pending_refunds = _sum(
+        Refund.objects.filter(order__listener_id=listener.pk, status=Refund.Status.PENDING)
+    )
+    payable = _sum(
+        Entry.objects.filter(
+            account__kind=Account.Kind.LISTENER_PAYABLE, account__listener_id=listener.pk
+        )
+    )
+    in_payout = _sum(Payout.objects.filter(listener=listener, status=Payout.Status.PENDING))
+    paid_out = _sum(
+        Entry.objects.filter(
+            account__kind=Account.Kind.LISTENER_PAID_OUT, account__listener_id=listener.pk
+        )
+    )
+    return Earnings(
+        pending_fen=max(escrow - pending_refunds, 0),
+        available_fen=payable - in_payout,
+        in_payout_fen=in_payout,
+        paid_out_fen=paid_out,
+    )
+
+
+def payout_batches(*, limit: int = 50) -> list[PayoutBatch]:
+    return list(PayoutBatch.objects.prefetch_related("payouts__listener").order_by("-id")[:limit])
+
+
+def listener_payables() -> list[tuple[int, int]]:
+    """(listener id, payable balance) for every listener with money to pay out."""
+    rows = (
+        Entry.objects.filter(account__kind=Account.Kind.LISTENER_PAYABLE)
+        .values("account__listener_id")
+        .annotate(total=Sum("amount_fen"))
+        .filter(~Q(total=0))
+        .order_by("account__listener_id")
+    )
+    return [(r["account__listener_id"], r["total"]) for r in rows]

@@ -1,0 +1,273 @@
+"""Refunds from an order's escrow through the Stripe Refund API.
+
+1. `refund_reserve` (under the order's row lock) checks the amount against what is left
+   (escrow balance minus refunds still pending) and commits a pending `Refund` row; its id
+   is the Stripe idempotency key, and its `idempotency_source` (unique) makes one cause
+   refund at most once.
+2. `refund_submit` calls Stripe with that key. Success posts escrow -> refunds in the
+   ledger; a 4xx marks the refund failed (the reservation is released); a 500, timeout or
+   dropped connection leaves it pending.
+3. `refunds_reconcile` (beat) settles pending refunds: it first looks for the refund at
+   Stripe by our row id (the local Stripe server does not replay idempotency keys), and
+   only if none exists submits again, with the same key.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from payments import stripe_gateway as gateway
+from payments.exceptions import InvalidAmount, RefundRefused
+from payments.models import LedgerTransaction, Payment, Refund
+from payments.services import ledger
+from sessions.models import Order
+from sessions.services.transitions import order_lock
+
+logger = logging.getLogger(__name__)
+
+MAX_REFUND_ATTEMPTS = 20
+
+
+def validate_amount_fen(value) -> int:
+    """A positive whole number of fen within a sane bound; anything else is refused."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAmount(_("The amount must be a whole number of fen."))
+    if value <= 0:
+        raise InvalidAmount(_("The amount must be positive."))
+    if value > 100_000_000:  # one million yuan
+        raise InvalidAmount(_("The amount is too large."))
+    return value
+
+
+def escrow_available_fen(*, order_id: int) -> int:
+    """Escrow balance minus refunds still pending. Read under the order lock to decide."""
+    account = ledger.account_escrow(order_id=order_id)
+    pending = (
+        Refund.objects.filter(order_id=order_id, status=Refund.Status.PENDING).aggregate(
+            total=Sum("amount_fen")
+        )["total"]
+        or 0
+    )
+    return ledger.account_balance_fen(account=account) - pending
+
+
+@transaction.atomic
+def refund_reserve(
+    *, order_id: int, amount_fen: int, reason: str, cause: str, idempotency_source: str
+) -> Refund:
+    """Commit a pending refund if it fits in what is left. Returns the existing refund when
+    `idempotency_source` was already used for this order."""
+    validate_amount_fen(amount_fen)
+    if cause not in Refund.Cause.values:
+        raise RefundRefused(_("Unknown refund cause."), code="refund_cause")
+    if not idempotency_source:
+        raise RefundRefused(_("A refund needs a source."), code="refund_source")
+    order_lock(order_id=order_id)
+    existing = Refund.objects.filter(idempotency_source=idempotency_source).first()
+    if existing is not None:
+        if existing.order_id != order_id:
+            raise RefundRefused(_("This refund source belongs to another order."))
+        return existing
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(order_id=order_id, status=Payment.Status.SUCCEEDED)
+        .first()
+    )
+    if payment is None:
+        raise RefundRefused(_("Nothing was paid for this order."), code="not_paid")
+    available = escrow_available_fen(order_id=order_id)
+    if amount_fen > available:
+        logger.info("refund of %s refused for order %s: %s left", amount_fen, order_id, available)
+        raise RefundRefused(
+            _("A refund cannot exceed what is left in escrow (%(left)s fen).")
+            % {"left": available},
+            code="refund_exceeds_escrow",
+        )
+    return Refund.objects.create(
+        order_id=order_id,
+        payment=payment,
+        amount_fen=amount_fen,
+        cause=cause,
+        reason=reason[:300],
+        idempotency_source=idempotency_source,
+    )
+
+
+@transaction.atomic
+def refund_settle(*, refund_id: int, stripe_refund: gateway.RefundView) -> Refund:
+    """Apply Stripe's outcome of a refund (once)."""
+    refund = Refund.objects.get(pk=refund_id)
+    order_lock(order_id=refund.order_id)
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    if stripe_refund.status in ("succeeded", "pending"):
+        # A Stripe refund "pending" is accepted by Stripe: the money is committed to the
+        # client; we book it now (reconciled with Stripe's final status by webhooks).
+        ledger.ledger_post(
+            key=f"refund:{refund.pk}",
+            kind=LedgerTransaction.Kind.REFUND,
+            cause=f"stripe:{stripe_refund.id}",
+            order_id=refund.order_id,
+            memo=f"{refund.cause}: {refund.reason}",
+            legs=[
+                ledger.Leg(ledger.account_escrow(order_id=refund.order_id), -refund.amount_fen),
+                ledger.Leg(ledger.account_refunds(), refund.amount_fen),
+            ],
+        )
+        refund.status = Refund.Status.SUCCEEDED
+    else:
+        refund.status = Refund.Status.FAILED
+        refund.last_error = f"stripe status {stripe_refund.status}"
+    refund.stripe_refund_id = stripe_refund.id
+    refund.settled_at = timezone.now()
+    refund.save(update_fields=["status", "stripe_refund_id", "settled_at", "last_error"])
+    return refund
+
+
+def _refund_fail(*, refund_id: int, error: str) -> None:
+    Refund.objects.filter(pk=refund_id, status=Refund.Status.PENDING).update(
+        status=Refund.Status.FAILED, last_error=error[:300], settled_at=timezone.now()
+    )
+
+
+def refund_submit(*, refund_id: int) -> Refund:
+    """Send a pending refund to Stripe with its row's idempotency key."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    Refund.objects.filter(pk=refund.pk).update(attempts=F("attempts") + 1)
+    try:
+        result = gateway.refund_create(
+            intent_id=refund.payment.stripe_payment_intent_id,
+            amount_fen=refund.amount_fen,
+            refund_row_id=refund.pk,
+            idempotency_key=refund.idempotency_key,
+        )
+    except gateway.GatewayUnavailable as exc:
+        logger.warning("refund %s left pending: %s", refund.pk, exc)
+        Refund.objects.filter(pk=refund.pk).update(last_error=str(exc)[:300])
+        return Refund.objects.get(pk=refund.pk)
+    except gateway.GatewayError as exc:
+        logger.error("refund %s refused by Stripe: %s", refund.pk, exc)
+        _refund_fail(refund_id=refund.pk, error=str(exc))
+        return Refund.objects.get(pk=refund.pk)
+    return refund_settle(refund_id=refund.pk, stripe_refund=result)
+
+
+def refund_submit_on_commit(*, refund_id: int) -> None:
+    """Submit after the surrounding transaction commits (the row must exist first).
+    A crash in between leaves it pending for `refunds_reconcile`."""
+    transaction.on_commit(lambda: refund_submit(refund_id=refund_id))
+
+
+def refund_issue(
+    *, order_id: int, amount_fen: int, reason: str, cause: str, idempotency_source: str
+) -> Refund:
+    """Refund `amount_fen` of the order's escrow to the client through Stripe.
+
+    Refused (RefundRefused / InvalidAmount, nothing written) when it exceeds what is left.
+    The same `idempotency_source` twice returns the first refund and refunds nothing more.
+    A Stripe outage leaves the refund pending; `refunds_reconcile` finishes it. Call it
+    outside a transaction so the row is committed before Stripe is called.
+    """
+    refund = refund_reserve(
+        order_id=order_id,
+        amount_fen=amount_fen,
+        reason=reason,
+        cause=cause,
+        idempotency_source=idempotency_source,
+    )
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    return refund_submit(refund_id=refund.pk)
+
+
+def refund_reconcile(*, refund_id: int) -> Refund:
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    try:
+        found = [
+            r
+            for r in gateway.refunds_for_intent(intent_id=refund.payment.stripe_payment_intent_id)
+            if r.refund_row_id == refund.pk
+        ]
+    except (gateway.GatewayUnavailable, gateway.GatewayError) as exc:
+        logger.warning("reconcile of refund %s postponed: %s", refund.pk, exc)
+        return refund
+    if found:
+        return refund_settle(refund_id=refund.pk, stripe_refund=found[0])
+    if refund.attempts >= MAX_REFUND_ATTEMPTS:
+        logger.error("refund %s still pending after %s attempts", refund.pk, refund.attempts)
+        return refund
+    return refund_submit(refund_id=refund.pk)
+
+
+def refunds_reconcile(*, older_than_seconds: int = 30, now=None, limit: int = 100) -> int:
+    """Settle refunds left pending for a while. Returns how many were looked at."""
+    now = now or timezone.now()
+    ids = list(
+        Refund.objects.filter(
+            status=Refund.Status.PENDING,
+            created_at__lte=now - timedelta(seconds=older_than_seconds),
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    for refund_id in ids:
+        refund_reconcile(refund_id=refund_id)
+    return len(ids)
+
+
+def refund_apply_stripe_update(*, stripe_refund: gateway.RefundView) -> None:
+    """A refund webhook (real Stripe sends them; the local server does not)."""
+    refund = None
+    if stripe_refund.refund_row_id is not None:
+        refund = Refund.objects.filter(pk=stripe_refund.refund_row_id).first()
+    if refund is None:
+        refund = Refund.objects.filter(stripe_refund_id=stripe_refund.id).first()
+    if refund is None:
+        logger.warning("stripe refund %s matches no refund row", stripe_refund.id)
+        return
+    if refund.status == Refund.Status.PENDING:
+        refund_settle(refund_id=refund.pk, stripe_refund=stripe_refund)
+    elif refund.status == Refund.Status.SUCCEEDED and stripe_refund.status in (
+        "failed",
+        "canceled",
+    ):
+        # Money came back to escrow at Stripe: a reversing entry, once.
+        with transaction.atomic():
+            order_lock(order_id=refund.order_id)
+            ledger.ledger_post(
+                key=f"refund-reversal:{refund.pk}",
+                kind=LedgerTransaction.Kind.REVERSAL,
+                cause=f"stripe:{stripe_refund.id}",
+                order_id=refund.order_id,
+                memo=f"refund {refund.pk} {stripe_refund.status} at Stripe",
+                legs=[
+                    ledger.Leg(ledger.account_refunds(), -refund.amount_fen),
+                    ledger.Leg(ledger.account_escrow(order_id=refund.order_id), refund.amount_fen),
+                ],
+            )
+
+
+def order_refund_full(*, order: Order, cause: str, reason: str) -> Refund | None:
+    """Reserve a refund of everything left (inside the caller's transaction and lock).
+    Returns None when nothing is left."""
+    available = escrow_available_fen(order_id=order.pk)
+    if available <= 0:
+        return None
+    return refund_reserve(
+        order_id=order.pk,
+        amount_fen=available,
+        reason=reason,
+        cause=cause,
+        idempotency_source=f"{cause}:{order.pk}",
+    )

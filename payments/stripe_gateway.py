@@ -1,0 +1,244 @@
+"""The only module that talks to Stripe.
+
+Everything Stripe-shaped stops here: the rest of the code passes order ids, fen amounts and
+idempotency keys in, and gets small plain values back. CNY's minor unit on Stripe is the
+fen, so amounts cross this boundary unchanged, but they cross it only here.
+
+The client is built from settings on each call (cheap), so tests and the embedded default
+can point `STRIPE_API_BASE` at the local Stripe server. Network retries are off: a 500 or a
+timeout is reported as `GatewayUnavailable` (outcome unknown) and the caller leaves its row
+pending for reconciliation with the *same* idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import stripe
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+STRIPE_TIMEOUT_SECONDS = 10
+
+
+class GatewayError(Exception):
+    """Stripe refused (4xx): the outcome is known and nothing happened."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class GatewayUnavailable(Exception):
+    """A 5xx, timeout or dropped connection: the outcome is unknown."""
+
+
+@dataclass(frozen=True)
+class IntentView:
+    id: str
+    status: str
+    amount_fen: int
+    currency: str
+    client_secret: str
+    order_id: int | None
+    amount_received_fen: int
+
+
+@dataclass(frozen=True)
+class RefundView:
+    id: str
+    status: str  # succeeded, pending, failed, canceled
+    amount_fen: int
+    payment_intent: str | None
+    refund_row_id: int | None
+
+
+def _client() -> stripe.StripeClient:
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT_SECONDS),
+    )
+
+
+def is_local_stripe() -> bool:
+    """True when the API base is not Stripe's own (the embedded local Stripe server)."""
+    return urlparse(settings.STRIPE_API_BASE).hostname not in {"api.stripe.com"}
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except stripe.APIConnectionError as exc:
+        logger.warning("stripe unreachable: %s", exc)
+        raise GatewayUnavailable(str(exc)) from exc
+    except stripe.StripeError as exc:
+        status = exc.http_status or 0
+        if status >= 500 or status in (0, 409, 429):
+            logger.warning("stripe failed with %s: %s", status, exc)
+            raise GatewayUnavailable(str(exc)) from exc
+        logger.info("stripe refused with %s: %s", status, exc)
+        raise GatewayError(exc.user_message or str(exc), code=exc.code or "") from exc
+
+
+def _plain(obj) -> dict:
+    return obj if isinstance(obj, dict) else obj.to_dict()
+
+
+def _intent_view(pi) -> IntentView:
+    pi = _plain(pi)
+    metadata = pi.get("metadata") or {}
+    order_id = metadata.get("order_id")
+    received = pi.get("amount_received")
+    if received is None:
+        received = pi["amount"] if pi["status"] == "succeeded" else 0
+    return IntentView(
+        id=pi["id"],
+        status=pi["status"],
+        amount_fen=int(pi["amount"]),
+        currency=pi["currency"],
+        client_secret=pi.get("client_secret") or "",
+        order_id=int(order_id) if order_id and str(order_id).isdigit() else None,
+        amount_received_fen=int(received),
+    )
+
+
+def intent_view_from_event(obj: dict) -> IntentView:
+    return _intent_view(obj)
+
+
+def _refund_view(refund) -> RefundView:
+    refund = _plain(refund)
+    metadata = refund.get("metadata") or {}
+    row = metadata.get("refund_id")
+    return RefundView(
+        id=refund["id"],
+        status=refund["status"],
+        amount_fen=int(refund["amount"]),
+        payment_intent=refund.get("payment_intent"),
+        refund_row_id=int(row) if row and str(row).isdigit() else None,
+    )
+
+
+def refund_view_from_event(obj: dict) -> RefundView:
+    return _refund_view(obj)
+
+
+# --- PaymentIntents ------------------------------------------------------------------------
+
+
+def payment_intent_create(
+    *, order_id: int, amount_fen: int, currency: str, idempotency_key: str
+) -> IntentView:
+    pi = _call(
+        _client().v1.payment_intents.create,
+        params={
+            "amount": amount_fen,
+            "currency": currency,
+            "metadata": {"order_id": str(order_id)},
+            "payment_method_types": ["card"],
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _intent_view(pi)
+
+
+def payment_intent_retrieve(*, intent_id: str) -> IntentView:
+    return _intent_view(_call(_client().v1.payment_intents.retrieve, intent_id))
+
+
+def payment_intent_confirm(
+    *, intent_id: str, payment_method: str, idempotency_key: str
+) -> IntentView:
+    """Attach the payment method, then confirm server-side (the local Stripe server's
+    `confirm` takes no payment method, and real Stripe accepts both steps)."""
+    client = _client()
+    _call(
+        client.v1.payment_intents.update,
+        intent_id,
+        params={"payment_method": payment_method},
+        options={"idempotency_key": f"{idempotency_key}-attach"},
+    )
+    pi = _call(
+        client.v1.payment_intents.confirm,
+        intent_id,
+        options={"idempotency_key": idempotency_key},
+    )
+    return _intent_view(pi)
+
+
+def payment_method_from_token(*, token: str) -> str:
+    """Turn a Stripe.js card token into something a PaymentIntent accepts.
+
+    Real Stripe: a PaymentMethod made from the token. The local Stripe server does not
+    accept `card[token]`, but accepts the token's card id as a payment method.
+    """
+    client = _client()
+    if is_local_stripe():
+        tok = _call(client.v1.tokens.retrieve, token)
+        return tok["card"]["id"]
+    pm = _call(client.v1.payment_methods.create, params={"type": "card", "card": {"token": token}})
+    return pm["id"]
+
+
+def payment_intent_cancel(*, intent_id: str) -> None:
+    try:
+        _call(_client().v1.payment_intents.cancel, intent_id)
+    except GatewayError:
+        # Already succeeded or canceled: the webhook/retrieve path decides what happens.
+        logger.info("payment intent %s could not be canceled", intent_id)
+
+
+# --- Refunds -------------------------------------------------------------------------------
+
+
+def refund_create(
+    *, intent_id: str, amount_fen: int, refund_row_id: int, idempotency_key: str
+) -> RefundView:
+    refund = _call(
+        _client().v1.refunds.create,
+        params={
+            "payment_intent": intent_id,
+            "amount": amount_fen,
+            "metadata": {"refund_id": str(refund_row_id)},
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _refund_view(refund)
+
+
+def refunds_for_intent(*, intent_id: str) -> list[RefundView]:
+    listing = _call(_client().v1.refunds.list, params={"payment_intent": intent_id, "limit": 100})
+    return [_refund_view(r) for r in listing["data"]]
+
+
+# --- Payouts (Stripe Connect) ----------------------------------------------------------------
+
+
+def transfer_create(
+    *, destination: str, amount_fen: int, currency: str, idempotency_key: str
+) -> str:
+    transfer = _call(
+        _client().v1.transfers.create,
+        params={"amount": amount_fen, "currency": currency, "destination": destination},
+        options={"idempotency_key": idempotency_key},
+    )
+    return transfer["id"]
+
+
+# --- Webhooks ------------------------------------------------------------------------------
+
+
+def webhook_verify(*, payload: bytes, signature: str | None) -> dict:
+    """The verified event as a dict. Raises stripe.SignatureVerificationError / ValueError."""
+    event = stripe.Webhook.construct_event(
+        payload,
+        signature,
+        settings.STRIPE_WEBHOOK_SECRET,
+        tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    )
+    return event.to_dict()

@@ -1,0 +1,47 @@
+"""Celery edges of payments: each takes ids, calls one service, is safe to run twice."""
+
+from celery import shared_task
+from django.db import transaction
+
+from payments.services import refunds, settlement, webhooks
+from sessions.services import orders
+
+
+@shared_task(name="payments.event_process", time_limit=60, ignore_result=True)
+def event_process(event_pk: int) -> None:
+    webhooks.event_process(event_pk=event_pk)
+
+
+def enqueue_event_process(*, event_pk: int) -> None:
+    """After commit; if the enqueue is lost, `payments.events_sweep` processes it."""
+    transaction.on_commit(lambda: event_process.delay(event_pk))
+
+
+@shared_task(name="payments.events_sweep", time_limit=120, ignore_result=True)
+def events_sweep() -> int:
+    return webhooks.events_process_pending()
+
+
+@shared_task(name="payments.refunds_reconcile", time_limit=300, ignore_result=True)
+def refunds_reconcile() -> int:
+    return refunds.refunds_reconcile()
+
+
+@shared_task(name="payments.settlement_sweep", time_limit=300, ignore_result=True)
+def settlement_sweep() -> int:
+    return settlement.settlement_sweep()
+
+
+@shared_task(name="payments.orders_expire_unpaid", time_limit=120, ignore_result=True)
+def orders_expire_unpaid() -> int:
+    return orders.orders_expire_unpaid()
+
+
+@shared_task(name="payments.orders_accept_timeout", time_limit=120, ignore_result=True)
+def orders_accept_timeout() -> int:
+    return orders.orders_accept_timeout()
+
+
+@shared_task(name="payments.appointment_reminders", time_limit=120, ignore_result=True)
+def appointment_reminders() -> int:
+    return orders.appointment_reminders_send()

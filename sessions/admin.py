@@ -1,0 +1,3 @@
+"""Admin registrations of live sessions, one module per sub-domain."""
+
+from sessions import clock_admin  # noqa: F401  (reply clocks, breaches, pauses: read-only)

@@ -1,0 +1,206 @@
+"""Pages of the live chat: the chat of one session and the listener's dashboard.
+
+Thin: authorise with the chat selectors, call one service, render. Everything live
+happens over the one socket at /ws/chat/ (sessions/static/sessions/chat-socket.js).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.exceptions import DomainError, NotFound
+from sessions import clock_views
+from sessions.models import Order, QuickReply
+from sessions.selectors import chat as chat_selectors
+from sessions.services import chat as chat_services
+from sessions.services import lifecycle
+
+
+def _money_held_fen(order: Order) -> int | None:
+    """What escrow still holds for the order (None when payments cannot say)."""
+    try:
+        from payments.selectors import order_escrow_balance_fen
+    except ImportError:
+        return None
+    return order_escrow_balance_fen(order=order)
+
+
+def chat_strings() -> dict:
+    """Texts the chat scripts show, translated on the server."""
+    return {
+        "connection": {
+            "connecting": _("Connecting…"),
+            "open": _("Connected"),
+            "reconnecting": _("Connection lost, reconnecting…"),
+            "signed_out": _("Signed out. Please sign in again."),
+        },
+        "status": {
+            "sending": _("Sending…"),
+            "sent": _("Delivered"),
+            "read": _("Read"),
+            "failed": _("Not sent"),
+        },
+        "states": {
+            "accepted": _("Starting soon"),
+            "active": _("In progress"),
+            "completed": _("Completed"),
+            "terminated": _("Ended by the platform"),
+            "settled": _("Completed"),
+        },
+        "system": {
+            "started": _("The session has started."),
+            "time_over": _("Service time is over."),
+            "client_ended": _("The client ended the session."),
+            "terminated": _("The session was ended by the platform."),
+            **clock_views.clock_system_texts(),
+        },
+        "startsIn": _("Starts in"),
+        "overdue": _("Overdue"),
+        "breach": _("A reply was late. The refund in the order's terms has been applied."),
+        "masked": _("Personal data (phone, ID or card numbers) was hidden for your safety."),
+        "typing": _("typing…"),
+        "replyDue": _("Reply due"),
+        "newMessage": _("New message"),
+    }
+
+
+def _yuan(fen: int | None) -> str | None:
+    if fen is None:
+        return None
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def _page_config(*, request: HttpRequest, order_ids: list[int], role: str) -> dict:
+    return {
+        "me": request.user.pk,
+        "role": role,
+        "sessions": order_ids,
+        "socketPath": "/ws/chat/",
+        "serverNow": timezone.now().isoformat(),
+    }
+
+
+@login_required
+def chat(request: HttpRequest, order_id: int) -> HttpResponse:
+    try:
+        order = chat_selectors.access_order_for_user(user=request.user, order_id=order_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    role = chat_selectors.role_in_order(order=order, user_id=request.user.pk)
+    config = _page_config(request=request, order_ids=[order.pk], role=role)
+    config["session"] = {
+        "id": order.pk,
+        "state": order.state,
+        "starts_at": order.starts_at.isoformat(),
+        "ends_at": order.ends_at.isoformat(),
+        "reply_window": order.reply_window_seconds,
+    }
+    return render(
+        request,
+        "sessions/chat/chat.html",
+        {
+            "order": order,
+            "role": role,
+            "other_name": order.listener.display_name if role == "client" else str(order.client),
+            "money_held": _yuan(_money_held_fen(order)),
+            "config": config,
+            "strings": chat_strings(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def end_early(request: HttpRequest, order_id: int) -> HttpResponse:
+    try:
+        lifecycle.session_end_early(user=request.user, order_id=order_id)
+        messages.success(request, _("The session has ended."))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("sessions:chat", order_id=order_id)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    listener_id = chat_selectors.listener_id_for_user(user_id=request.user.pk)
+    if listener_id is None:
+        raise Http404(_("Only listeners have a dashboard."))
+    rows = chat_selectors.dashboard_rows(user=request.user)
+    pending = chat_selectors.instant_orders_waiting(listener_id=listener_id)
+    quick_replies = list(QuickReply.objects.filter(user=request.user))
+    config = _page_config(
+        request=request, order_ids=[row.order.pk for row in rows], role="listener"
+    )
+    config["rows"] = [
+        {
+            "id": row.order.pk,
+            "client": str(row.order.client),
+            "state": row.order.state,
+            "starts_at": row.order.starts_at.isoformat(),
+            "ends_at": row.order.ends_at.isoformat(),
+            "reply_window": row.order.reply_window_seconds,
+            "unread": row.unread,
+            "last_seq": row.last_seq,
+            "last_text": row.last_text[:80],
+        }
+        for row in rows
+    ]
+    return render(
+        request,
+        "sessions/chat/dashboard.html",
+        {
+            "rows": rows,
+            "pending": pending,
+            "quick_replies": quick_replies,
+            "config": config,
+            "strings": chat_strings(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def quick_reply_add(request: HttpRequest) -> HttpResponse:
+    try:
+        chat_services.quick_reply_add(user=request.user, text=request.POST.get("text", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("sessions:dashboard")
+
+
+@login_required
+@require_POST
+def quick_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
+    chat_services.quick_reply_delete(user=request.user, reply_id=reply_id)
+    return redirect("sessions:dashboard")
+
+
+@login_required
+@require_POST
+def instant_order_answer(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Accept or decline an instant order from the dashboard (the order services decide)."""
+    from sessions.services import orders as order_services
+
+    accept = request.POST.get("answer") == "accept"
+    try:
+        if accept:
+            order = order_services.order_accept(order_id=order_id, listener_user=request.user)
+            if order.starts_at <= timezone.now():
+                lifecycle.session_activate(order_id=order.pk)
+        else:
+            order_services.order_decline(order_id=order_id, listener_user=request.user)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("sessions:dashboard")

@@ -1,0 +1,72 @@
+"""Reply-clock pages: a session's latency timeline and the pause forms of the chat page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.exceptions import DomainError, NotFound
+from sessions.selectors.clocks import access_order_timeline, order_timeline
+from sessions.services import pauses
+from sessions.services.clocks import BREACH_CODE, BREACH_TEXT
+
+
+@login_required
+def timeline(request: HttpRequest, order_id: int) -> HttpResponse:
+    try:
+        order = access_order_timeline(user=request.user, order_id=order_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    data = order_timeline(order=order)
+    return render(
+        request,
+        "sessions/clocks/timeline.html",
+        {"order": order, "timeline": data, "entries": data["entries"]},
+    )
+
+
+def _minutes(value: str | None) -> int | str | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return value
+
+
+@login_required
+@require_POST
+def pause_ask(request: HttpRequest, order_id: int) -> HttpResponse:
+    try:
+        pauses.pause_request(
+            user=request.user, order_id=order_id, minutes=_minutes(request.POST.get("minutes"))
+        )
+        messages.success(request, _("Pause requested: waiting for the client."))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("sessions:chat", order_id=order_id)
+
+
+@login_required
+@require_POST
+def pause_answer(request: HttpRequest, order_id: int, pause_id: int) -> HttpResponse:
+    try:
+        pauses.pause_answer(
+            user=request.user,
+            order_id=order_id,
+            pause_id=pause_id,
+            accept=request.POST.get("answer") == "accept",
+        )
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("sessions:chat", order_id=order_id)
+
+
+def clock_system_texts() -> dict[str, str]:
+    """Translated texts of the clock's system messages, by code (for the chat scripts)."""
+    texts = {BREACH_CODE: BREACH_TEXT, **pauses.PAUSE_TEXTS}
+    return {code: _(text) for code, text in texts.items()}

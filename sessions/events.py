@@ -1,0 +1,217 @@
+"""Group names and event payloads of the live chat, built in one place.
+
+Frames are what a browser receives (JSON objects with a `type`, see docs/chat.md).
+Services never call the channel layer directly: they call `send_on_commit(group, frame)`,
+which sends after the surrounding transaction commits (and not at all if it rolls back).
+The channel layer is only a doorbell: everything a frame says is already in the database,
+so a lost frame costs latency, never data (clients resync with `after_seq`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from sessions.models import Breach, Message, Order, Pause
+
+logger = logging.getLogger(__name__)
+
+# The channel-layer message type every group event carries; consumers implement
+# `chat_frame` and forward `frame` to their socket.
+LAYER_TYPE = "chat.frame"
+
+Frame = dict[str, Any]
+
+
+# --- Groups ------------------------------------------------------------------------------
+
+
+def order_group(order_id: int) -> str:
+    """Every socket of both participants of one order."""
+    return f"chat.order.{order_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Every socket of one user (new sessions, session state, instant orders)."""
+    return f"chat.user.{user_id}"
+
+
+# --- Frames ------------------------------------------------------------------------------
+
+
+def ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def message_frame(message: Message, *, role: str | None = None) -> Frame:
+    """`message.new`: one stored message. `role` is "client", "listener" or "system"."""
+    return {
+        "type": "message.new",
+        "session": message.order_id,
+        "seq": message.seq,
+        "sender": message.sender_id,
+        "role": role or ("system" if message.sender_id is None else ""),
+        "kind": message.kind,
+        "code": message.system_code,
+        "text": message.text,
+        "at": ts(message.created_at),
+    }
+
+
+def message_dict(message: Message, *, client_user_id: int) -> Frame:
+    """A message as the transcript API and resync return it."""
+    frame = message_frame(message, role=sender_role(message, client_user_id=client_user_id))
+    del frame["type"]
+    return frame
+
+
+def sender_role(message: Message, *, client_user_id: int) -> str:
+    if message.sender_id is None:
+        return "system"
+    return "client" if message.sender_id == client_user_id else "listener"
+
+
+def ack_frame(message: Message, *, client_id: str, duplicate: bool = False) -> Frame:
+    """`message.ack`: the sender's message is stored as `seq` (also for a resend)."""
+    return {
+        "type": "message.ack",
+        "session": message.order_id,
+        "client_id": client_id,
+        "seq": message.seq,
+        "at": ts(message.created_at),
+        "text": message.text,
+        "duplicate": duplicate,
+    }
+
+
+def typing_frame(*, order_id: int, user_id: int, role: str) -> Frame:
+    return {"type": "typing", "session": order_id, "user": user_id, "role": role}
+
+
+def read_frame(*, order_id: int, user_id: int, role: str, seq: int) -> Frame:
+    return {"type": "read", "session": order_id, "user": user_id, "role": role, "seq": seq}
+
+
+def clock_frame(*, order_id: int, deadline: datetime | None) -> Frame:
+    """`clock`: the reply deadline now running for the session, or null when none is."""
+    return {"type": "clock", "session": order_id, "deadline": ts(deadline)}
+
+
+def breach_frame(*, order_id: int, **details: Any) -> Frame:
+    return {"type": "breach", "session": order_id, **details}
+
+
+def breach_event_frame(breach: Breach, *, limit: int, deadline: datetime | None) -> Frame:
+    """`breach`: one missed deadline, what it refunds, and the deadline now running."""
+    return breach_frame(
+        order_id=breach.order_id,
+        breach=breach.pk,
+        missed_deadline=ts(breach.deadline),
+        recorded_at=ts(breach.recorded_at),
+        streak=breach.streak,
+        limit=limit,
+        refund_fen=breach.refund_fen,
+        terminated=breach.terminated,
+        deadline=ts(deadline),
+    )
+
+
+def pause_frame(pause: Pause) -> Frame:
+    """`pause`: a pause the listener asked for, and its answer."""
+    return {
+        "type": "pause",
+        "session": pause.order_id,
+        "pause": pause.pk,
+        "state": pause.state,
+        "seconds": pause.seconds,
+        "requested_at": ts(pause.requested_at),
+        "starts_at": ts(pause.starts_at),
+        "ends_at": ts(pause.ends_at),
+    }
+
+
+def session_state_frame(order: Order) -> Frame:
+    return {
+        "type": "session.state",
+        "session": order.pk,
+        "state": order.state,
+        "starts_at": ts(order.starts_at),
+        "ends_at": ts(order.ends_at),
+        "ended_at": ts(order.ended_at),
+        "end_reason": order.end_reason,
+    }
+
+
+def safety_frame(*, order_id: int, seq: int, masked: tuple[str, ...] | list[str]) -> Frame:
+    """To the sender only: which personal data the stored message had masked."""
+    return {"type": "safety", "session": order_id, "seq": seq, "masked": list(masked)}
+
+
+def error_frame(*, code: str, detail: str, **extra: Any) -> Frame:
+    return {"type": "error", "code": code, "detail": detail, **extra}
+
+
+# --- Sending -----------------------------------------------------------------------------
+
+
+def layer_event(frame: Frame, *, exclude_channel: str | None = None) -> dict[str, Any]:
+    event: dict[str, Any] = {"type": LAYER_TYPE, "frame": frame}
+    if exclude_channel:
+        event["exclude"] = exclude_channel
+    return event
+
+
+# The web process's event loop, registered by the chat consumer. Sync code running in a
+# worker thread of that process hands its sends to the loop without waiting for them
+# (they are doorbells; the data is committed). Process-local, like the loop itself.
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def register_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _loop
+    _loop = loop
+
+
+async def _send_logged(layer, group: str, event: dict[str, Any]) -> None:
+    try:
+        await layer.group_send(group, event)
+    except Exception as exc:  # noqa: BLE001 - redis errors must never surface here
+        logger.warning("channel layer send to %s failed: %r", group, exc)
+
+
+def send_now(group: str, frame: Frame, *, exclude_channel: str | None = None) -> None:
+    """Ring the doorbell from sync code. A broken channel layer is logged, not raised:
+    the data is committed and clients catch up on resync."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = layer_event(frame, exclude_channel=exclude_channel)
+    loop = _loop
+    if loop is not None and loop.is_running() and not _in_loop(loop):
+        asyncio.run_coroutine_threadsafe(_send_logged(layer, group, event), loop)
+        return
+    try:
+        async_to_sync(layer.group_send)(group, layer_event(frame, exclude_channel=exclude_channel))
+    except (OSError, ConnectionError, TimeoutError) as exc:
+        logger.warning("channel layer send to %s failed: %s", group, exc)
+    except Exception as exc:  # noqa: BLE001 - redis errors must never undo a commit
+        logger.warning("channel layer send to %s failed: %r", group, exc)
+
+
+def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def send_on_commit(group: str, frame: Frame, *, exclude_channel: str | None = None) -> None:
+    """Send `frame` to `group` once the current transaction commits."""
+    transaction.on_commit(lambda: send_now(group, frame, exclude_channel=exclude_channel))

@@ -1,0 +1,160 @@
+"""Reply clocks, breaches and agreed pauses: the reply-window contract of an order.
+
+A clock runs from the first unanswered client message to the listener's next message.
+Its `deadline` is the moment the current reply window ends; when it passes unanswered the
+watcher records one `Breach` for that deadline and the window starts again from it
+(a listener who stays silent misses one deadline per window, and enough consecutive
+misses end the session). Every row here is written by `sessions.services.clocks` only;
+no API or admin page can change them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ReplyClock(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for a reply")
+        ANSWERED = "answered", _("Answered")
+        STOPPED = "stopped", _("Stopped (the session ended)")
+
+    order = models.ForeignKey("live_sessions.Order", on_delete=models.CASCADE, related_name="+")
+    # Denormalised from the order so a listener's 30-day figures are one indexed query.
+    listener = models.ForeignKey(
+        "listeners.ListenerProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    # The first unanswered client message (server time) and the reply that closed it.
+    opened_by = models.OneToOneField(
+        "live_sessions.Message", on_delete=models.CASCADE, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    window_seconds = models.PositiveIntegerField()
+    # The deadline now running. It moves on by one window after each breach and later
+    # by the length of an agreed pause.
+    deadline = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.OneToOneField(
+        "live_sessions.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Reply time minus time spent in agreed pauses, for answered clocks.
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    missed = models.PositiveSmallIntegerField(default=0)  # breaches recorded on this clock
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [
+            # The watcher's only query: open clocks by deadline. Partial, so its size (and
+            # the sweep's cost) follows the open clocks, never the history.
+            models.Index(
+                fields=["deadline"], condition=Q(status="open"), name="clock_open_due_idx"
+            ),
+            models.Index(fields=["listener", "closed_at"], name="clock_listener_closed_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="open"), name="clock_one_open_per_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | (~Q(status="open") & Q(closed_at__isnull=False)),
+                name="clock_closed_at_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gt=models.F("opened_at")), name="clock_deadline_after_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"clock {self.pk} of order {self.order_id} ({self.status})"
+
+
+class Breach(models.Model):
+    """One missed deadline. The unique (clock, deadline) pair makes the outcome of a
+    deadline exactly-once whoever records it (the watcher, a late reply, a second worker)."""
+
+    clock = models.ForeignKey(ReplyClock, on_delete=models.PROTECT, related_name="breaches")
+    order = models.ForeignKey("live_sessions.Order", on_delete=models.PROTECT, related_name="+")
+    listener = models.ForeignKey(
+        "listeners.ListenerProfile", on_delete=models.PROTECT, related_name="+"
+    )
+    deadline = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    # Consecutive misses of the order up to and including this one.
+    streak = models.PositiveSmallIntegerField()
+    # What the contract grants for this miss (percent of the price, within the cap).
+    refund_fen = models.BigIntegerField()
+    # This miss reached the order's consecutive-miss limit and ended the session.
+    terminated = models.BooleanField(default=False)
+    # Set once the refunds for this breach were issued (or found not to apply); the
+    # watcher retries breaches left without it (e.g. a worker killed after the commit).
+    compensated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [
+            models.Index(fields=["listener", "recorded_at"], name="breach_listener_idx"),
+            models.Index(
+                fields=["recorded_at"],
+                condition=Q(compensated_at__isnull=True),
+                name="breach_uncompensated_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["clock", "deadline"], name="breach_once_per_deadline"),
+            models.CheckConstraint(
+                condition=Q(refund_fen__gte=0), name="breach_refund_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(streak__gte=1), name="breach_streak_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"breach {self.pk} of order {self.order_id}"
+
+
+MIN_PAUSE_SECONDS = 60
+MAX_PAUSE_SECONDS = 15 * 60
+
+
+class Pause(models.Model):
+    """A short break the listener asks for and the client accepts (never one-sided)."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Asked")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Not answered")
+
+    order = models.ForeignKey("live_sessions.Order", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    seconds = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # For an accepted pause: it starts when the client accepts.
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(state="requested"), name="pause_one_open_request"
+            ),
+            models.CheckConstraint(
+                condition=Q(seconds__gte=MIN_PAUSE_SECONDS, seconds__lte=MAX_PAUSE_SECONDS),
+                name="pause_length_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="accepted") | Q(starts_at__isnull=False, ends_at__isnull=False),
+                name="pause_accepted_has_times",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pause {self.pk} of order {self.order_id} ({self.state})"

@@ -1,0 +1,158 @@
+"""A live session starting, ending on time, ending early, or being terminated.
+
+Each change goes through `order_transition` (the order's row lock and transition table),
+writes its system message in the same transaction, and tells both sides after commit.
+`sessions_due_sweep` is what the beat job runs: it starts and ends sessions on time even
+when nobody is connected, and is safe to run twice or concurrently (a lost race is an
+InvalidTransition, which it skips).
+
+What happens to the money when a session ends (settlement, pro-rata refunds of unused
+time) belongs to the order and payment services, which read `ended_at` and `end_reason`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from marketplace.exceptions import DomainError, NotFound
+from marketplace.models import User
+from sessions import events
+from sessions.exceptions import InvalidTransition
+from sessions.models import Order
+from sessions.services import presence
+from sessions.services.chat import system_message_post
+from sessions.services.transitions import order_lock, order_transition
+
+logger = logging.getLogger(__name__)
+
+# System message texts (English source; pages show the translation for the code).
+SYSTEM_TEXTS = {
+    "started": gettext_noop("The session has started."),
+    "time_over": gettext_noop("Service time is over."),
+    "client_ended": gettext_noop("The client ended the session."),
+    "terminated": gettext_noop("The session was ended by the platform."),
+}
+
+END_REASON_TIME_OVER = "time_over"
+END_REASON_CLIENT_ENDED = "client_ended"
+
+# Run inside the transaction right after a session leaves ACTIVE (e.g. the reply clock
+# closing whatever clock is still open). Each gets the order, already in its new state.
+SESSION_END_STEPS: list[Callable[[Order], None]] = []
+
+
+def _announce(order: Order) -> None:
+    """After commit: the new state to every socket of both parties (sockets that were
+    not yet subscribed to the session join it on this frame)."""
+    frame = events.session_state_frame(order)
+    for user_id in (order.client_id, order.listener.user_id):
+        events.send_on_commit(events.user_group(user_id), frame)
+    listener_id = order.listener_id
+    transaction.on_commit(lambda: presence.presence_refresh(listener_id=listener_id))
+
+
+def session_activate(*, order_id: int, now: datetime | None = None) -> Order:
+    """ACCEPTED -> ACTIVE once the start time has come."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = order_lock(order_id=order_id)
+        if order.state == Order.State.ACCEPTED and order.starts_at > now:
+            raise DomainError(_("This session has not started yet."), code="not_started")
+        order = order_transition(order_id=order_id, to=Order.State.ACTIVE, now=now)
+        order = Order.objects.select_related("listener").get(pk=order.pk)
+        system_message_post(order=order, code="started", text=SYSTEM_TEXTS["started"], now=now)
+        _announce(order)
+    return order
+
+
+def _end(*, order_id: int, to: str, code: str, reason: str, now: datetime, check=None) -> Order:
+    with transaction.atomic():
+        order = order_lock(order_id=order_id)
+        if check is not None:
+            check(order)
+        order = order_transition(order_id=order_id, to=to, now=now, end_reason=reason[:200])
+        order = Order.objects.select_related("listener").get(pk=order.pk)
+        system_message_post(order=order, code=code, text=SYSTEM_TEXTS[code], now=now)
+        for step in SESSION_END_STEPS:
+            step(order)
+        _announce(order)
+    return order
+
+
+def session_complete(*, order_id: int, now: datetime | None = None) -> Order:
+    """ACTIVE -> COMPLETED at the end time, with the "service time is over" message."""
+    now = now or timezone.now()
+
+    def check(order: Order) -> None:
+        if order.state == Order.State.ACTIVE and order.ends_at > now:
+            raise DomainError(_("This session has time left."), code="not_over")
+
+    return _end(
+        order_id=order_id,
+        to=Order.State.COMPLETED,
+        code="time_over",
+        reason=END_REASON_TIME_OVER,
+        now=now,
+        check=check,
+    )
+
+
+def session_end_early(*, user: User, order_id: int, now: datetime | None = None) -> Order:
+    """The client ends an active session before its end time."""
+    now = now or timezone.now()
+
+    def check(order: Order) -> None:
+        if order.client_id != user.pk:
+            raise NotFound(_("No such session."))
+
+    return _end(
+        order_id=order_id,
+        to=Order.State.COMPLETED,
+        code="client_ended",
+        reason=END_REASON_CLIENT_ENDED,
+        now=now,
+        check=check,
+    )
+
+
+def session_terminate(*, order_id: int, reason: str, now: datetime | None = None) -> Order:
+    """ACTIVE -> TERMINATED by the platform (e.g. too many missed replies); `reason` is
+    stored as the order's end_reason."""
+    return _end(
+        order_id=order_id,
+        to=Order.State.TERMINATED,
+        code="terminated",
+        reason=reason,
+        now=now or timezone.now(),
+    )
+
+
+def sessions_due_sweep(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Start every accepted session whose start time has come and end every active one
+    whose end time has passed. Idempotent; returns how many of each it changed."""
+    now = now or timezone.now()
+    done = {"activated": 0, "completed": 0}
+    due_start = Order.objects.filter(state=Order.State.ACCEPTED, starts_at__lte=now).order_by(
+        "starts_at"
+    )
+    for order_id in due_start.values_list("pk", flat=True)[:limit]:
+        try:
+            session_activate(order_id=order_id, now=now)
+            done["activated"] += 1
+        except (InvalidTransition, DomainError) as exc:
+            logger.info("order %s not activated: %s", order_id, exc)
+    due_end = Order.objects.filter(state=Order.State.ACTIVE, ends_at__lte=now).order_by("ends_at")
+    for order_id in due_end.values_list("pk", flat=True)[:limit]:
+        try:
+            session_complete(order_id=order_id, now=now)
+            done["completed"] += 1
+        except (InvalidTransition, DomainError) as exc:
+            logger.info("order %s not completed: %s", order_id, exc)
+    return done

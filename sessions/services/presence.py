@@ -1,0 +1,89 @@
+"""Listener presence: online while a chat socket is alive, busy at the chat limit.
+
+Every open socket of a listener is a member of a Redis sorted set scored by its last
+heartbeat, so any number of web nodes agree on who is online and a crashed node's
+sockets simply go stale (`STALE_SECONDS` after their last heartbeat) and are swept.
+`ListenerProfile.presence` is the derived value the catalogue filters on; it is written
+only when it changes.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+
+import redis
+from django.conf import settings
+
+from listeners.models import ListenerProfile
+from listeners.services import listener_presence_store
+from sessions.models import Order
+
+# A socket that has not sent a heartbeat for this long is considered gone. Browsers
+# ping every 20 s; two missed pings plus slack.
+STALE_SECONDS = 60
+
+
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def _client() -> redis.Redis:
+    return _redis(settings.REDIS_URL)
+
+
+def _key(listener_id: int) -> str:
+    return f"mp:presence:{listener_id}"
+
+
+def presence_connect(*, listener_id: int, socket_id: str) -> str:
+    return presence_heartbeat(listener_id=listener_id, socket_id=socket_id)
+
+
+def presence_heartbeat(*, listener_id: int, socket_id: str) -> str:
+    pipe = _client().pipeline()
+    pipe.zadd(_key(listener_id), {socket_id: time.time()})
+    pipe.expire(_key(listener_id), STALE_SECONDS * 2)
+    pipe.execute()
+    return presence_refresh(listener_id=listener_id)
+
+
+def presence_disconnect(*, listener_id: int, socket_id: str) -> str:
+    _client().zrem(_key(listener_id), socket_id)
+    return presence_refresh(listener_id=listener_id)
+
+
+def live_socket_count(*, listener_id: int) -> int:
+    client = _client()
+    client.zremrangebyscore(_key(listener_id), "-inf", time.time() - STALE_SECONDS)
+    return int(client.zcard(_key(listener_id)))
+
+
+def presence_refresh(*, listener_id: int) -> str:
+    """Recompute and store the listener's presence; returns it."""
+    profile = ListenerProfile.objects.filter(pk=listener_id).only("max_concurrent_chats").first()
+    if profile is None:
+        return ListenerProfile.Presence.OFFLINE
+    if live_socket_count(listener_id=listener_id) == 0:
+        state = ListenerProfile.Presence.OFFLINE
+    else:
+        active = Order.objects.filter(listener_id=listener_id, state=Order.State.ACTIVE).count()
+        busy = active >= profile.max_concurrent_chats
+        state = ListenerProfile.Presence.BUSY if busy else ListenerProfile.Presence.ONLINE
+    # Through the listeners service: it also updates the catalogue's copy of the presence.
+    listener_presence_store(listener_id=listener_id, presence=state)
+    return state
+
+
+def presence_sweep() -> int:
+    """Refresh everyone shown as present (drops sockets of crashed nodes). Returns how
+    many listeners were checked."""
+    ids = list(
+        ListenerProfile.objects.exclude(presence=ListenerProfile.Presence.OFFLINE).values_list(
+            "pk", flat=True
+        )
+    )
+    for listener_id in ids:
+        presence_refresh(listener_id=listener_id)
+    return len(ids)

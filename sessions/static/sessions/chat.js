@@ -1,0 +1,122 @@
+// The chat page of one session (client or listener).
+import { ChatSocket, Transcript, clockOffset, formatSeconds } from "./chat-socket.js";
+
+const config = JSON.parse(document.getElementById("chat-config").textContent);
+const strings = JSON.parse(document.getElementById("chat-strings").textContent);
+const session = config.session;
+const offset = clockOffset(config.serverNow);
+const now = () => Date.now() + offset;
+
+const $ = (id) => document.getElementById(id);
+const transcript = new Transcript({ list: $("messages"), me: config.me, strings });
+let state = session.state;
+let endsAt = new Date(session.ends_at).getTime();
+const startsAt = new Date(session.starts_at).getTime();
+let deadline = null;
+let typingUntil = 0;
+let lastTypingSent = 0;
+let readSent = 0;
+
+function setConnection(value) {
+  const el = $("connection");
+  el.dataset.state = value;
+  el.textContent = strings.connection[value] || value;
+}
+
+function setState(value) {
+  state = value;
+  $("session-state").textContent = strings.states[value] || value;
+  const open = value === "active";
+  $("text").disabled = !open;
+  $("send").disabled = !open;
+  const end = $("end-early");
+  if (end) end.hidden = !open;
+}
+
+function scrollDown() { const list = $("messages"); list.scrollTop = list.scrollHeight; }
+
+function markRead() {
+  if (document.visibilityState !== "visible") return;
+  const seq = transcript.lastOtherSeq();
+  if (seq > readSent) { readSent = seq; socket.read(session.id, seq); }
+}
+
+function notice(text) {
+  const li = document.createElement("li");
+  li.className = "msg notice";
+  li.textContent = text;
+  $("messages").appendChild(li);
+  scrollDown();
+}
+
+const socket = new ChatSocket({
+  path: config.socketPath,
+  sessions: [session.id],
+  onState: setConnection,
+  onFrame(frame) {
+    if (frame.session !== undefined && frame.session !== session.id) return;
+    switch (frame.type) {
+      case "message.ack": transcript.ack(frame); scrollDown(); break;
+      case "message.new":
+        if (transcript.add(frame)) { scrollDown(); markRead(); }
+        if (frame.sender !== config.me) typingUntil = 0;
+        break;
+      case "typing": if (frame.user !== config.me) typingUntil = Date.now() + 3000; break;
+      case "read":
+        if (frame.user !== config.me) transcript.setOtherRead(frame.seq);
+        else readSent = Math.max(readSent, frame.seq);
+        break;
+      case "clock": deadline = frame.deadline ? new Date(frame.deadline).getTime() : null; break;
+      case "breach": notice(strings.breach); break;
+      case "safety": notice(strings.masked); break;
+      case "session.state":
+        setState(frame.state);
+        if (frame.ends_at) endsAt = new Date(frame.ends_at).getTime();
+        break;
+      case "sync.done": markRead(); break;
+      case "error":
+        if (frame.client_id) transcript.failPending(frame.client_id);
+        if (frame.code !== "rate_limited") notice(frame.detail);
+        break;
+    }
+  },
+});
+window.chatSocket = socket; // for diagnostics and the browser tests
+
+$("composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("text").value.trim();
+  if (!text || state !== "active") return;
+  const clientId = socket.send(session.id, text);
+  transcript.addPending(clientId, text);
+  $("text").value = "";
+  scrollDown();
+});
+$("text").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $("composer").requestSubmit();
+  }
+});
+$("text").addEventListener("input", () => {
+  if (Date.now() - lastTypingSent > 2000) { lastTypingSent = Date.now(); socket.typing(session.id); }
+});
+document.addEventListener("visibilitychange", markRead);
+
+function tick() {
+  const t = now();
+  const left = $("time-left");
+  if (state === "accepted") left.textContent = strings.startsIn + " " + formatSeconds((startsAt - t) / 1000);
+  else if (state === "active") left.textContent = formatSeconds((endsAt - t) / 1000);
+  else left.textContent = "–";
+  const clock = $("clock");
+  if (deadline && state === "active") {
+    const secs = (deadline - t) / 1000;
+    clock.textContent = secs > 0 ? formatSeconds(secs) : strings.overdue;
+    clock.dataset.urgent = secs < 10 ? "1" : "0";
+  } else { clock.textContent = "–"; clock.dataset.urgent = "0"; }
+  $("typing").hidden = Date.now() > typingUntil;
+}
+setState(state);
+tick();
+setInterval(tick, 250);

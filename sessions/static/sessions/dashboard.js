@@ -1,0 +1,214 @@
+// The listener's dashboard: every active chat over one socket, sorted by urgency.
+import { ChatSocket, Transcript, clockOffset, formatSeconds } from "./chat-socket.js";
+
+const config = JSON.parse(document.getElementById("chat-config").textContent);
+const strings = JSON.parse(document.getElementById("chat-strings").textContent);
+const offset = clockOffset(config.serverNow);
+const now = () => Date.now() + offset;
+const $ = (id) => document.getElementById(id);
+const baseTitle = document.title;
+
+const chats = new Map(); // session id -> {row, transcript, list, state, endsAt, startsAt, deadline, name, typingUntil}
+let current = null;
+let lastTypingSent = 0;
+let beeped = new Set();
+
+function chatFor(id, info = {}) {
+  if (chats.has(id)) return chats.get(id);
+  const list = document.createElement("ol");
+  list.className = "chat-log";
+  list.hidden = true;
+  list.dataset.session = id;
+  $("transcripts").appendChild(list);
+  let row = document.querySelector(`#session-list li[data-session="${id}"]`);
+  if (!row) {
+    const empty = $("no-sessions");
+    if (empty) empty.remove();
+    row = document.createElement("li");
+    row.dataset.session = id;
+    row.innerHTML = `<button type="button" data-session="${id}"><strong></strong><span class="badge" hidden></span>` +
+      `<span class="small row-left">–</span><span class="small row-clock" data-urgent="0"></span><span class="last"></span></button>`;
+    row.querySelector("strong").textContent = info.client || "#" + id;
+    $("session-list").appendChild(row);
+  }
+  const chat = {
+    id, row, list,
+    transcript: new Transcript({ list, me: config.me, strings }),
+    state: info.state || "active",
+    endsAt: info.ends_at ? new Date(info.ends_at).getTime() : null,
+    startsAt: info.starts_at ? new Date(info.starts_at).getTime() : null,
+    deadline: null, typingUntil: 0, readSent: 0,
+    name: info.client || "#" + id,
+  };
+  chat.unreadHint = info.unread || 0;
+  chats.set(id, chat);
+  row.querySelector("button").addEventListener("click", () => select(id));
+  return chat;
+}
+
+for (const info of config.rows) chatFor(info.id, info);
+
+function renderRow(chat) {
+  const badge = chat.row.querySelector(".badge");
+  const unread = chat.transcript.bySeq.size ? chat.transcript.unread() : chat.unreadHint;
+  badge.textContent = unread;
+  badge.hidden = !unread || chat.id === current;
+  chat.row.querySelector("button").setAttribute("aria-current", chat.id === current ? "true" : "false");
+}
+
+function urgency(chat) {
+  // Running reply deadline first (soonest first), then unread, then the session's end.
+  if (chat.deadline && chat.state === "active") return [0, chat.deadline];
+  if (chat.transcript.unread()) return [1, -chat.transcript.unread()];
+  return [2, chat.endsAt || Infinity];
+}
+
+function sortRows() {
+  const ordered = [...chats.values()].sort((a, b) => {
+    const [x, y] = [urgency(a), urgency(b)];
+    return x[0] - y[0] || x[1] - y[1] || a.id - b.id;
+  });
+  const list = $("session-list");
+  ordered.forEach((chat, index) => {
+    if (list.children[index] !== chat.row) list.insertBefore(chat.row, list.children[index] || null);
+  });
+  return ordered;
+}
+
+function markRead(chat) {
+  if (!chat || chat.id !== current || document.visibilityState !== "visible") return;
+  chat.transcript.myRead = Math.max(chat.transcript.myRead, chat.transcript.lastSeq());
+  const seq = chat.transcript.lastOtherSeq();
+  if (seq > chat.readSent) { chat.readSent = seq; socket.read(chat.id, seq); }
+  renderRow(chat);
+}
+
+function select(id) {
+  const chat = chats.get(id);
+  if (!chat) return;
+  current = id;
+  for (const other of chats.values()) { other.list.hidden = other.id !== id; renderRow(other); }
+  $("current-name").textContent = chat.name;
+  $("session-state").textContent = strings.states[chat.state] || chat.state;
+  const open = chat.state === "active";
+  $("text").disabled = !open;
+  $("send").disabled = !open;
+  chat.list.scrollTop = chat.list.scrollHeight;
+  markRead(chat);
+  $("text").focus();
+}
+
+const socket = new ChatSocket({
+  path: config.socketPath,
+  sessions: config.sessions,
+  onState(value) { $("connection").dataset.state = value; $("connection").textContent = strings.connection[value] || value; },
+  onFrame(frame) {
+    if (frame.session === undefined) return;
+    const chat = chatFor(frame.session);
+    switch (frame.type) {
+      case "message.ack": chat.transcript.ack(frame); break;
+      case "message.new":
+        if (chat.transcript.add(frame)) {
+          chat.row.querySelector(".last").textContent = frame.kind === "system" ? (strings.system[frame.code] || frame.text) : frame.text;
+          if (frame.sender !== config.me) chat.typingUntil = 0;
+          chat.list.scrollTop = chat.list.scrollHeight;
+          markRead(chat);
+        }
+        break;
+      case "typing": chat.typingUntil = Date.now() + 3000; break;
+      case "read":
+        if (frame.user !== config.me) chat.transcript.setOtherRead(frame.seq);
+        else { chat.transcript.myRead = Math.max(chat.transcript.myRead, frame.seq); chat.readSent = Math.max(chat.readSent, frame.seq); }
+        break;
+      case "clock": chat.deadline = frame.deadline ? new Date(frame.deadline).getTime() : null; break;
+      case "session.state":
+        chat.state = frame.state;
+        if (frame.ends_at) chat.endsAt = new Date(frame.ends_at).getTime();
+        if (frame.starts_at) chat.startsAt = new Date(frame.starts_at).getTime();
+        if (chat.id === current) select(chat.id);
+        break;
+      case "sync.done": markRead(chat); break;
+      case "error": if (frame.client_id) chat.transcript.failPending(frame.client_id); break;
+    }
+    renderRow(chat);
+  },
+});
+window.chatSocket = socket;
+
+$("composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const chat = chats.get(current);
+  const text = $("text").value.trim();
+  if (!chat || !text || chat.state !== "active") return;
+  chat.transcript.addPending(socket.send(chat.id, text), text);
+  chat.list.scrollTop = chat.list.scrollHeight;
+  $("text").value = "";
+});
+$("text").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); $("composer").requestSubmit(); }
+});
+$("text").addEventListener("input", () => {
+  if (current && Date.now() - lastTypingSent > 2000) { lastTypingSent = Date.now(); socket.typing(current); }
+});
+for (const button of document.querySelectorAll("[data-quick]")) {
+  button.addEventListener("click", () => { $("text").value = button.dataset.quick; $("text").focus(); });
+}
+document.addEventListener("keydown", (event) => {
+  if (!event.altKey) return;
+  const ordered = sortRows();
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const index = ordered.findIndex((chat) => chat.id === current);
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    const next = ordered[(index + step + ordered.length) % ordered.length];
+    if (next) select(next.id);
+  } else if (/^[1-9]$/.test(event.key)) {
+    const quick = document.querySelectorAll("[data-quick]")[Number(event.key) - 1];
+    if (quick) { event.preventDefault(); quick.click(); }
+  }
+});
+document.addEventListener("visibilitychange", () => markRead(chats.get(current)));
+
+function beep() {
+  try {
+    const audio = new (window.AudioContext || window.webkitAudioContext)();
+    const osc = audio.createOscillator();
+    osc.frequency.value = 880; osc.connect(audio.destination); osc.start(); osc.stop(audio.currentTime + 0.15);
+  } catch (e) { /* no audio: the title cue remains */ }
+}
+
+function tick() {
+  const t = now();
+  let soonest = null;
+  for (const chat of chats.values()) {
+    const left = chat.state === "active" && chat.endsAt ? formatSeconds((chat.endsAt - t) / 1000)
+      : chat.state === "accepted" && chat.startsAt ? strings.startsIn + " " + formatSeconds((chat.startsAt - t) / 1000)
+      : strings.states[chat.state] || chat.state;
+    chat.row.querySelector(".row-left").textContent = left;
+    const clock = chat.row.querySelector(".row-clock");
+    if (chat.deadline && chat.state === "active") {
+      const secs = (chat.deadline - t) / 1000;
+      clock.textContent = strings.replyDue + " " + (secs > 0 ? formatSeconds(secs) : strings.overdue);
+      clock.dataset.urgent = secs < 10 ? "1" : "0";
+      if (soonest === null || secs < soonest) soonest = secs;
+      if (secs < 5 && !beeped.has(chat.deadline)) { beeped.add(chat.deadline); beep(); }
+    } else { clock.textContent = ""; clock.dataset.urgent = "0"; }
+    if (chat.id === current) {
+      $("time-left").textContent = left;
+      $("clock").textContent = clock.textContent || "–";
+      $("clock").dataset.urgent = clock.dataset.urgent;
+      $("typing").hidden = Date.now() > chat.typingUntil;
+    }
+  }
+  document.title = soonest !== null && soonest < 10
+    ? (Math.floor(t / 500) % 2 ? "⏰ " + formatSeconds(Math.max(0, soonest)) + " · " : "") + baseTitle
+    : baseTitle;
+  for (const item of document.querySelectorAll(".pending-orders li[data-deadline]")) {
+    const secs = (new Date(item.dataset.deadline).getTime() - t) / 1000;
+    item.querySelector(".accept-left").textContent = secs > 0 ? formatSeconds(secs) : strings.overdue;
+  }
+  sortRows();
+}
+if (config.rows.length) select(sortRows()[0].id);
+tick();
+setInterval(tick, 250);

@@ -1,0 +1,130 @@
+import time
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+from marketplace import heartbeats
+from marketplace.embedded import free_port
+
+
+def _fresh_heartbeats() -> None:
+    heartbeats.beat_record("beat")
+    heartbeats.beat_record("worker")
+
+
+@pytest.mark.django_db
+def test_healthz_is_ok_when_everything_is_up(client):
+    # given
+    _fresh_heartbeats()
+    # when
+    response = client.get("/healthz")
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert body["checks"]["database"] == {"ok": True}
+    assert body["checks"]["redis"] == {"ok": True}
+    assert body["checks"]["beat"]["ok"] is True
+    assert 0 <= body["checks"]["beat"]["age_seconds"] < 5
+    assert body["checks"]["worker"]["ok"] is True
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_fails_when_beat_never_ran(client):
+    # given
+    heartbeats.beat_record("worker")
+    # when
+    response = client.get("/healthz")
+    # then
+    assert response.status_code == 503
+    assert response.json()["checks"]["beat"] == {"ok": False, "age_seconds": None}
+    assert response.json()["checks"]["worker"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_healthz_fails_on_a_stale_beat_heartbeat(client, settings):
+    # given: the last tick 31 s ago, with a 30 s limit
+    settings.BEAT_HEARTBEAT_MAX_AGE_SECONDS = 30
+    heartbeats.beat_record("beat", now=time.time() - 31)
+    heartbeats.beat_record("worker")
+    # when
+    response = client.get("/healthz")
+    # then
+    assert response.status_code == 503
+    beat = response.json()["checks"]["beat"]
+    assert beat["ok"] is False
+    assert 31 <= beat["age_seconds"] < 35
+
+
+@pytest.mark.django_db
+def test_healthz_fails_on_a_stale_worker_heartbeat(client):
+    # given
+    heartbeats.beat_record("beat")
+    heartbeats.beat_record("worker", now=time.time() - 3600)
+    # when
+    response = client.get("/healthz")
+    # then
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"]["ok"] is False
+
+
+@pytest.mark.django_db
+def test_healthz_fails_when_redis_is_down(client, settings):
+    # given: the cache points at a port where nothing listens
+    _fresh_heartbeats()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    # when
+    response = client.get("/healthz")
+    # then
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["redis"] == {"ok": False, "error": "ConnectionError"}
+    assert checks["beat"] == {"ok": False, "age_seconds": None}
+    assert checks["database"] == {"ok": True}
+
+
+@pytest.mark.django_db
+def test_healthz_fails_when_the_database_is_down(client):
+    # given: the database driver refuses to connect (outside our control, hence mocked)
+    _fresh_heartbeats()
+    refused = OperationalError("connection refused")
+    # when
+    with mock.patch("marketplace.views.connection.cursor", side_effect=refused):
+        response = client.get("/healthz")
+    # then
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"] == {"ok": False, "error": "OperationalError"}
+    assert checks["redis"] == {"ok": True}
+
+
+def test_the_worker_heartbeat_task_records_a_beat():
+    # given
+    from marketplace.tasks import worker_heartbeat
+
+    # when
+    worker_heartbeat()
+    # then
+    assert heartbeats.beat_age_seconds("worker") < 5
+
+
+def test_the_beat_scheduler_records_a_heartbeat_each_tick_and_ticks_at_least_every_second():
+    # given
+    from celery.beat import PersistentScheduler
+
+    from marketplace.beat import HeartbeatScheduler
+
+    scheduler = HeartbeatScheduler.__new__(HeartbeatScheduler)  # no schedule file needed
+    # when: the parent scheduler would sleep for 5 minutes
+    with mock.patch.object(PersistentScheduler, "tick", return_value=300.0):
+        interval = scheduler.tick()
+    # then
+    assert interval == 1.0
+    assert heartbeats.beat_age_seconds("beat") < 5

@@ -1,0 +1,161 @@
+"""Races on one order's money, with real threads and real row locks (PostgreSQL)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from marketplace.exceptions import DomainError
+from payments.models import Entry, LedgerTransaction, Refund
+from payments.services import ledger, refunds, settlement
+from sessions.models import Order
+from sessions.services.transitions import order_transition
+from tests.payments.helpers import order_paid
+from tests.sessions.factories import OrderFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(*jobs):
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def runner(index, job):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = job()
+        except (DomainError, ledger.LedgerError) as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def completed_paid_order() -> Order:
+    order = order_paid(OrderFactory())
+    order_transition(order_id=order.pk, to=Order.State.ACCEPTED)
+    order_transition(order_id=order.pk, to=Order.State.ACTIVE)
+    order_transition(
+        order_id=order.pk, to=Order.State.COMPLETED, now=timezone.now() - timedelta(days=2)
+    )
+    return order
+
+
+def escrow_balance(order) -> int:
+    return sum(
+        Entry.objects.filter(account__code=f"escrow:{order.pk}").values_list(
+            "amount_fen", flat=True
+        )
+    )
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_refunds_and_a_release_never_overdraw(round_):
+    # given: two refunds of 60 % each and a release race for one order
+    order = completed_paid_order()
+    part = order.price_fen * 60 // 100
+
+    def refund(n):
+        return lambda: refunds.refund_issue(
+            order_id=order.pk,
+            amount_fen=part,
+            reason="race",
+            cause="admin",
+            idempotency_source=f"race:{round_}:{n}",
+        )
+
+    # when
+    results = run_together(
+        refund(1), refund(2), lambda: settlement.escrow_release(order_id=order.pk)
+    )
+    # then: at most one refund fits, and the escrow ends at exactly zero or what is left
+    refunded = sum(
+        Refund.objects.filter(order=order, status="succeeded").values_list("amount_fen", flat=True)
+    )
+    released = LedgerTransaction.objects.filter(kind="release", order=order).count()
+    assert refunded <= order.price_fen
+    assert refunded in (0, part)
+    assert escrow_balance(order) >= 0
+    if released:
+        assert escrow_balance(order) == 0
+    else:
+        assert escrow_balance(order) == order.price_fen - refunded
+    assert (
+        sum(isinstance(r, Refund) for r in results)
+        + sum(isinstance(r, DomainError) for r in results)
+        >= 2
+    )
+
+
+def test_same_cause_from_two_threads_refunds_once():
+    # given
+    order = order_paid(OrderFactory())
+
+    def job():
+        return refunds.refund_issue(
+            order_id=order.pk,
+            amount_fen=100,
+            reason="r",
+            cause="breach",
+            idempotency_source="breach:race",
+        )
+
+    # when
+    first, second = run_together(job, job)
+    # then
+    assert first.pk == second.pk
+    assert Refund.objects.count() == 1
+    assert escrow_balance(order) == order.price_fen - 100
+
+
+def test_database_refuses_unbalanced_and_changed_journal_rows():
+    # given
+    order = order_paid(OrderFactory())
+    escrow = ledger.account_escrow(order_id=order.pk)
+    txn = LedgerTransaction.objects.get(order=order)
+
+    # when: an unbalanced transaction written past the service
+    def write_unbalanced():
+        with transaction.atomic():
+            bad = LedgerTransaction.objects.create(key="raw", kind="reversal", cause="raw sql")
+            Entry.objects.bulk_create([Entry(transaction=bad, account=escrow, amount_fen=5)])
+
+    with pytest.raises(IntegrityError, match="unbalanced"):
+        write_unbalanced()
+
+    # when: an overdrawn escrow written past the service
+    def write_overdraft():
+        with transaction.atomic():
+            over = LedgerTransaction.objects.create(key="raw2", kind="refund", cause="raw sql")
+            Entry.objects.bulk_create(
+                [
+                    Entry(transaction=over, account=escrow, amount_fen=-(order.price_fen + 1)),
+                    Entry(
+                        transaction=over,
+                        account=ledger.account_refunds(),
+                        amount_fen=order.price_fen + 1,
+                    ),
+                ]
+            )
+
+    with pytest.raises(IntegrityError, match="negative"):
+        write_overdraft()
+    # when: raw UPDATE / DELETE
+    for sql in (
+        "UPDATE payments_entry SET amount_fen = 1 WHERE transaction_id = %s",
+        "DELETE FROM payments_entry WHERE transaction_id = %s",
+        "UPDATE payments_ledgertransaction SET memo = 'x' WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            connection.cursor().execute(sql, [txn.pk])
+    # then
+    assert LedgerTransaction.objects.count() == 1
+    assert escrow_balance(order) == order.price_fen

@@ -1,0 +1,210 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from payments.models import Account, Entry, LedgerTransaction, Payout, Refund
+from payments.selectors import listener_earnings, order_escrow_balance_fen
+from payments.services import ledger, payouts, refunds, settlement
+from sessions.models import Order
+from sessions.services.transitions import order_transition
+from tests.factories import StaffUserFactory
+from tests.payments.helpers import order_paid
+from tests.sessions.factories import OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def completed_order(*, hours_ago: float = 25, price_check=True) -> Order:
+    order = order_paid(OrderFactory())
+    ended = timezone.now() - timedelta(hours=hours_ago)
+    order_transition(order_id=order.pk, to=Order.State.ACCEPTED)
+    order_transition(order_id=order.pk, to=Order.State.ACTIVE)
+    order_transition(order_id=order.pk, to=Order.State.COMPLETED, now=ended)
+    order.refresh_from_db()
+    return order
+
+
+def balance(code: str) -> int:
+    return sum(Entry.objects.filter(account__code=code).values_list("amount_fen", flat=True))
+
+
+def test_release_after_the_window_splits_commission(settings):
+    # given
+    settings.PLATFORM_COMMISSION_PERCENT = 25
+    order = completed_order()
+    # when
+    release = settlement.escrow_release(order_id=order.pk)
+    # then
+    order.refresh_from_db()
+    assert order.state == Order.State.SETTLED
+    commission = order.price_fen * 25 // 100
+    assert release.commission_fen == commission
+    assert release.listener_fen == order.price_fen - commission
+    assert balance("platform_commission") == commission
+    assert balance(f"listener_payable:{order.listener_id}") == order.price_fen - commission
+    assert order_escrow_balance_fen(order=order) == 0
+
+
+def test_no_release_inside_the_dispute_window(settings):
+    # given
+    settings.DISPUTE_WINDOW_HOURS = 24
+    order = completed_order(hours_ago=23)
+    # when
+    release = settlement.escrow_release(order_id=order.pk)
+    swept = settlement.settlement_sweep()
+    # then
+    assert release is None
+    assert swept == 0
+    order.refresh_from_db()
+    assert order.state == Order.State.COMPLETED
+    assert not LedgerTransaction.objects.filter(kind="release").exists()
+
+
+def test_hold_freezes_settlement_until_lifted():
+    # given
+    order = completed_order()
+    settlement.settlement_hold_place(order_id=order.pk, source="dispute:1", reason="disputed")
+    # when
+    frozen = settlement.settlement_sweep()
+    # then
+    assert frozen == 0
+    assert settlement.order_settlement_frozen(order=order) is True
+    # when
+    settlement.settlement_hold_lift(source="dispute:1")
+    released = settlement.settlement_sweep()
+    # then
+    assert released == 1
+    assert settlement.order_settlement_frozen(order=order) is False
+
+
+def test_release_after_refunds_releases_only_what_is_left(settings):
+    # given
+    settings.PLATFORM_COMMISSION_PERCENT = 20
+    order = completed_order()
+    refunds.refund_issue(
+        order_id=order.pk, amount_fen=1001, reason="r", cause="breach", idempotency_source="b:1"
+    )
+    # when
+    release = settlement.escrow_release(order_id=order.pk)
+    # then
+    left = order.price_fen - 1001
+    assert release.released_fen == left
+    assert release.commission_fen + release.listener_fen == left
+    assert release.commission_fen == left * 20 // 100
+
+
+def test_release_twice_posts_once():
+    # given
+    order = completed_order()
+    settlement.escrow_release(order_id=order.pk)
+    # when
+    again = settlement.escrow_release(order_id=order.pk)
+    # then
+    assert again is None
+    assert LedgerTransaction.objects.filter(kind="release").count() == 1
+
+
+def test_commission_outside_20_to_30_is_refused(settings):
+    # given
+    settings.PLATFORM_COMMISSION_PERCENT = 35
+    order = completed_order()
+    # when
+    with pytest.raises(Exception, match="20-30"):
+        settlement.escrow_release(order_id=order.pk)
+    # then
+    assert not LedgerTransaction.objects.filter(kind="release").exists()
+
+
+def test_earnings_and_a_staff_approved_manual_payout():
+    # given
+    order = completed_order()
+    listener = order.listener
+    pending = listener_earnings(listener=listener)
+    settlement.escrow_release(order_id=order.pk)
+    share = order.price_fen - order.price_fen * 25 // 100
+    staff = StaffUserFactory()
+    # when
+    batch = payouts.payout_batch_create(created_by=staff)
+    in_batch = listener_earnings(listener=listener)
+    payouts.payout_batch_approve(batch_id=batch.pk, approved_by=staff)
+    after = listener_earnings(listener=listener)
+    # then
+    assert pending.pending_fen == order.price_fen
+    assert in_batch.available_fen == 0
+    assert in_batch.in_payout_fen == share
+    payout = Payout.objects.get()
+    assert payout.status == Payout.Status.SENT
+    assert payout.gateway_reference == f"manual-{payout.pk}"
+    assert after.paid_out_fen == share
+    assert after.available_fen == 0
+    assert payouts.payout_batch_create(created_by=staff) is None
+
+
+def test_ledger_rows_are_append_only():
+    # given
+    order = order_paid(OrderFactory())
+    txn = LedgerTransaction.objects.get(order=order)
+    entry = txn.entries.first()
+    # when / then
+    with pytest.raises(Exception, match=r"append-only|never"):
+        entry.delete()
+    with pytest.raises(Exception, match=r"append-only|never"):
+        Entry.objects.filter(pk=entry.pk).update(amount_fen=1)
+    txn.memo = "changed"
+    with pytest.raises(Exception, match=r"append-only|never"):
+        txn.save()
+    assert Entry.objects.get(pk=entry.pk).amount_fen == entry.amount_fen
+
+
+def test_unbalanced_posting_is_refused():
+    # given
+    order = order_paid(OrderFactory())
+    escrow = ledger.account_escrow(order_id=order.pk)
+    # when
+    with pytest.raises(ledger.LedgerError):
+        ledger.ledger_post(
+            key="bad",
+            kind="reversal",
+            cause="test",
+            legs=[ledger.Leg(escrow, -5), ledger.Leg(ledger.account_refunds(), 4)],
+        )
+    with pytest.raises(ledger.LedgerError):
+        ledger.ledger_post(
+            key="overdraw",
+            kind="refund",
+            cause="test",
+            legs=[
+                ledger.Leg(escrow, -(order.price_fen + 1)),
+                ledger.Leg(ledger.account_refunds(), order.price_fen + 1),
+            ],
+        )
+    # then
+    assert not LedgerTransaction.objects.filter(key__in=["bad", "overdraw"]).exists()
+
+
+def test_ledger_check_command_passes_and_fails(capsys):
+    # given
+    order_paid(OrderFactory())
+    # when
+    call_command("ledger_check")
+    # then
+    assert "ok" in capsys.readouterr().out
+    # given: a refund row claiming success that the ledger never saw
+    order = Order.objects.get()
+    Refund.objects.create(
+        order=order,
+        payment=order.payment,
+        amount_fen=1,
+        cause="admin",
+        reason="x",
+        idempotency_source="forged",
+        status=Refund.Status.SUCCEEDED,
+    )
+    # when / then
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("ledger_check")
+    assert exit_info.value.code == 1
+    Refund.objects.filter(idempotency_source="forged").delete()
+    assert Account.objects.filter(kind="escrow").count() == 1
