@@ -36,8 +36,13 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
+    return sum(cpu_split(pid))
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process, all its threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
 
 
 # --- The baseline relay -----------------------------------------------------------------
@@ -76,13 +81,14 @@ async def relay_server(port: int, redis_url: str) -> None:
 # --- Load ---------------------------------------------------------------------------------
 
 
-async def run_load(*, pairs: list[dict], rate: float, seconds: float) -> dict:
+async def run_load(*, pairs: list[dict], rate: float, seconds: float, on_ready=None) -> dict:
     """pairs: [{"client": (uri, headers), "listener": (uri, headers), "session": id}]"""
     from websockets.asyncio.client import connect
 
     latencies: list[float] = []
     sent_at: dict[str, float] = {}
     counts = {"sent": 0, "acked": 0, "delivered": 0, "errors": 0}
+    warming: set[str] = set()
 
     async def open_ws(uri, origin, headers):
         ws = await connect(uri, origin=origin, additional_headers=headers, max_size=2**20)
@@ -95,6 +101,9 @@ async def run_load(*, pairs: list[dict], rate: float, seconds: float) -> dict:
                 frame = json.loads(raw)
                 if frame.get("type") in ("message.new", "message.send"):
                     key = frame["text"].split(" ", 1)[0]
+                    if key in warming:
+                        warming.discard(key)
+                        continue
                     start = sent_at.pop(key, None)
                     if start is not None:
                         latencies.append(time.perf_counter() - start)
@@ -117,7 +126,21 @@ async def run_load(*, pairs: list[dict], rate: float, seconds: float) -> dict:
     tasks = [asyncio.create_task(listen(lst)) for _, _, lst in sockets]
     tasks += [asyncio.create_task(drain(cli)) for _, cli, _ in sockets]
 
+    # Warm-up, not measured: one message per pair and its delivery, so the measured window
+    # is the steady state (a session's first message also opens its reply clock).
+    for n, (pair, client, _listener) in enumerate(sockets):
+        key = f"w{n}-{random.getrandbits(32):x}"
+        warming.add(key)
+        frame = {"type": "message.send", "session": pair["session"], "client_id": key}
+        await client.send(json.dumps({**frame, "text": f"{key} warm-up"}))
+    for _ in range(100):
+        if not warming:
+            break
+        await asyncio.sleep(0.1)
+    counts["acked"] = 0
     interval = len(sockets) / rate
+    if on_ready is not None:
+        on_ready()  # every socket is connected: the measured window starts
     end = time.perf_counter() + seconds
 
     async def sender(n, pair, ws):
@@ -198,6 +221,31 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def profile_start(directory: str | None, name: str, pid: int) -> subprocess.Popen | None:
+    """py-spy sampling the server while it is measured (collapsed stacks, flamegraph.pl
+    or speedscope read them)."""
+    if not directory:
+        return None
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    out = Path(directory) / f"{name}.txt"
+    command = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "250"]
+    command += os.environ.get("BENCH_PROFILE_ARGS", "").split()  # e.g. "--gil"
+    return subprocess.Popen(
+        [*command, "--nonblocking", "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def profile_stop(proc: subprocess.Popen | None) -> None:
+    if proc is not None:
+        proc.send_signal(2)  # SIGINT: py-spy writes its output and exits
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def chat_pairs(count: int, base: str) -> list[dict]:
     from tests.factories import UserFactory
     from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
@@ -225,23 +273,33 @@ def chat_pairs(count: int, base: str) -> list[dict]:
     return pairs
 
 
-def measure(name, proc, make_pairs, rates, seconds) -> list[dict]:
+def measure(name, procs, make_pairs, rates, seconds) -> list[dict]:
+    procs = procs if isinstance(procs, list) else [procs]
     results = []
     for rate in rates:
         pairs = make_pairs()
-        cpu_before = cpu_seconds(proc.pid)
-        result = asyncio.run(run_load(pairs=pairs, rate=rate, seconds=seconds))
-        cpu = cpu_seconds(proc.pid) - cpu_before
+        window = {}
+
+        def started(window=window):
+            window["cpu"] = sum(cpu_seconds(proc.pid) for proc in procs)
+            window["sys"] = sum(cpu_split(proc.pid)[1] for proc in procs)
+
+        # CPU is counted from the moment every socket is connected (steady state: the
+        # connects' session loads are not charged to the messages)
+        result = asyncio.run(run_load(pairs=pairs, rate=rate, seconds=seconds, on_ready=started))
+        cpu = sum(cpu_seconds(proc.pid) for proc in procs) - window["cpu"]
         result["server_cpu_s"] = round(cpu, 2)
+        result["server_sys_s"] = round(sum(cpu_split(p.pid)[1] for p in procs) - window["sys"], 2)
         result["cpu_ms_per_msg"] = (
             round(cpu * 1000 / result["delivered"], 3) if result["delivered"] else None
         )
         result["system"] = name
+        result["loadavg_1m"] = round(os.getloadavg()[0], 2)
         print(
             f"{name:>14} offered {rate:>6.0f}/s  delivered {result['delivered_per_s']:>7.1f}/s  "
             f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  "
             f"cpu {result['cpu_ms_per_msg']} ms/msg  "
-            f"lost {result['lost']} errors {result['errors']}",
+            f"lost {result['lost']} errors {result['errors']}  load {result['loadavg_1m']}",
             flush=True,
         )
         results.append(result)
@@ -253,16 +311,122 @@ def best_under(results: list[dict], p99_ms: float) -> dict | None:
     return max(ok, key=lambda r: r["delivered_per_s"]) if ok else None
 
 
+def measure_chat(name: str, env: dict[str, str], args) -> list[dict]:
+    """Start `args.servers` daphne processes, spread the pairs over them, measure."""
+    servers, profilers = [], []
+    try:
+        for n in range(args.servers):
+            port = free_port()
+            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+            daphne = start([*command, "marketplace.asgi:application"], env, port)
+            servers.append((daphne, f"ws://127.0.0.1:{port}"))
+            profilers.append(profile_start(args.profile, f"{name}-{n}", daphne.pid))
+
+        def make_pairs():
+            pairs = chat_pairs(args.pairs, servers[0][1])
+            for n, pair in enumerate(pairs):
+                base = servers[n % len(servers)][1]
+                pair["client"] = (
+                    pair["client"][0].replace(servers[0][1], base),
+                    *pair["client"][1:],
+                )
+                # the listener on the other node when there are two: a cross-node chat
+                other = servers[(n + 1) % len(servers)][1]
+                pair["listener"] = (
+                    pair["listener"][0].replace(servers[0][1], other),
+                    *pair["listener"][1:],
+                )
+            return pairs
+
+        return measure(
+            name, [proc for proc, _ in servers], make_pairs, args.rates_list, args.seconds
+        )
+    finally:
+        for profiler in profilers:
+            profile_stop(profiler)
+        for proc, _ in servers:
+            stop(proc)
+
+
+def pipeline(messages: int) -> dict:
+    """In-process cost of `message_send` and of each MESSAGE_STEPS step: CPU and wall time
+    and queries per message, with every step and with each step left out (the channel
+    layer push is stubbed here; the socket benchmark measures it)."""
+    from unittest import mock
+
+    from django.db import connection
+
+    from sessions.services import chat as chat_services
+    from tests.factories import UserFactory
+    from tests.sessions.chat_factories import ChatOrderFactory
+
+    UserFactory.reset_sequence(random.randrange(10**6, 9 * 10**7))
+    orders = [ChatOrderFactory(minutes=600) for _ in range(10)]
+    steps = list(chat_services.MESSAGE_STEPS)
+
+    def run(count: int) -> dict:
+        queries = []
+
+        def counted(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counted):
+            cpu, wall = time.process_time(), time.perf_counter()
+            for i in range(count):
+                order = orders[i % len(orders)]
+                chat_services.message_send(
+                    user=order.client,
+                    order_id=order.pk,
+                    client_id=f"p{random.getrandbits(48):x}",
+                    text=f"{i} 你好, 这是一条压测消息 {i}",
+                )
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        return {
+            "cpu_ms_per_msg": round(cpu * 1000 / count, 3),
+            "wall_ms_per_msg": round(wall * 1000 / count, 3),
+            "queries_per_msg": round(len(queries) / count, 2),  # + BEGIN and COMMIT
+        }
+
+    report = {}
+    with mock.patch("sessions.events.send_now"):
+        run(50)  # warm up: connections, the first clocks
+        report["all steps"] = run(messages)
+        for step in steps:
+            chat_services.MESSAGE_STEPS[:] = [s for s in steps if s is not step]
+            try:
+                report[f"without {step.__module__}.{step.__name__}"] = run(messages)
+            finally:
+                chat_services.MESSAGE_STEPS[:] = steps
+    for name, row in report.items():
+        print(f"{name:>60}: {row}", flush=True)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "relay"])
+    parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "relay", "pipeline"])
+    parser.add_argument("--messages", type=int, default=1000, help="pipeline mode: messages")
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--rates", default="250,500,1000")
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--layers", default="pubsub,core")
+    parser.add_argument("--layers", default="pubsub")
+    parser.add_argument(
+        "--threads",
+        default="0,4",
+        help="CHAT_DB_THREADS values to measure (0 = the single thread-sensitive thread)",
+    )
+    parser.add_argument(
+        "--servers", type=int, default=1, help="daphne processes (pairs are spread over them)"
+    )
     parser.add_argument("--json", default="bench/chat-results.json")
     parser.add_argument("--port", type=int)
     parser.add_argument("--redis")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record each chat server with py-spy (pip install py-spy) into DIR/<system>.txt",
+    )
     args = parser.parse_args()
 
     if args.mode == "relay":
@@ -283,7 +447,12 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    rates = [float(r) for r in args.rates.split(",")]
+    if args.mode == "pipeline":
+        result = pipeline(args.messages)
+        Path(args.json).write_text(json.dumps({"pipeline": result}, indent=2))
+        print(f"wrote {args.json}")
+        return
+    rates = args.rates_list = [float(r) for r in args.rates.split(",")]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"}
     report: dict = {
         "pairs": args.pairs,
@@ -312,32 +481,12 @@ def main() -> None:
         finally:
             stop(relay)
         for layer in args.layers.split(","):
-            port = free_port()
-            daphne = start(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "marketplace.asgi:application",
-                ],
-                {**env, "CHANNEL_LAYER": layer},
-                port,
-            )
-            chat_base = f"ws://127.0.0.1:{port}"
-            try:
-                report["systems"][f"chat-{layer}"] = measure(
-                    f"chat-{layer}",
-                    daphne,
-                    lambda url=chat_base: chat_pairs(args.pairs, url),
-                    rates,
-                    args.seconds,
+            for threads in args.threads.split(","):
+                name = f"chat-{layer}-t{threads}" + (
+                    f"-x{args.servers}" if args.servers > 1 else ""
                 )
-            finally:
-                stop(daphne)
+                server_env = {**env, "CHANNEL_LAYER": layer, "CHAT_DB_THREADS": threads}
+                report["systems"][name] = measure_chat(name, server_env, args)
     finally:
         if redis_proc is not None:
             stop(redis_proc)

@@ -1,10 +1,13 @@
 """Reply-clock watcher benchmark.
 
 (a) Sweep cost with 1,000 / 10,000 / 100,000 open clocks of which 1 % are due: the time
-    of one `clocks_sweep` that records those breaches (system message, frames, re-arm;
-    refunds left out, they belong to Stripe's latency), and of one sweep with nothing
-    due (the detection query alone). Rows are bulk-inserted; the open clocks that are not
-    due have deadlines far ahead, as in a busy evening.
+    of one `clocks_sweep` (the watcher's batch size) that records those breaches (breach
+    rows, system messages, re-arms, and the frames sent to the channel layer after
+    commit; refunds left out, the watcher hands them to a task), and, measured in the
+    same run as baselines for a noisy machine, one sweep with nothing due and the
+    due-clock SELECT alone (`FOR UPDATE SKIP LOCKED`, the batch's first query). Rows are
+    bulk-inserted; the open clocks that are not due have deadlines far ahead, as in a
+    busy evening. The load average is printed with each row.
 (b) Detection lag (breach recorded_at minus deadline) p50/p99 with a real Celery beat
     and worker, over clocks whose deadlines fall one every 0.1 s.
 
@@ -34,8 +37,9 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from listeners.models import ListenerProfile, PricingTier  # noqa: E402
@@ -135,10 +139,29 @@ def make_due(n: int, *, listener) -> None:
     )
 
 
+BATCH = clock_services.SWEEP_BATCH
+
+
 def timed_sweep() -> tuple[float, int]:
     started = time.perf_counter()
-    result = clock_services.clocks_sweep(compensate=False, batch_size=500)
+    result = clock_services.clocks_sweep(compensate=False, batch_size=BATCH)
     return (time.perf_counter() - started) * 1000, result.breaches
+
+
+def timed_due_select() -> float:
+    """The batch's first query alone: due clocks, locked with SKIP LOCKED."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        list(
+            ReplyClock.objects.select_for_update(skip_locked=True)
+            .filter(status=ReplyClock.Status.OPEN, deadline__lt=timezone.now())
+            .order_by("deadline")[:BATCH]
+        )
+    return (time.perf_counter() - started) * 1000
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
 
 
 def part_sweep(sizes: list[int], repeats: int) -> list[dict]:
@@ -151,24 +174,29 @@ def part_sweep(sizes: list[int], repeats: int) -> list[dict]:
         have = size
         due = max(1, size // 100)
         empty = [timed_sweep()[0] for _ in range(repeats)]
-        with_due = []
+        with_due, selects = [], []
         for _ in range(repeats):
             make_due(due, listener=listener)
+            selects.append(timed_due_select())
             ms, breaches = timed_sweep()
             assert breaches == due, (breaches, due)
             with_due.append(ms)
         row = {
             "open": size,
             "due": due,
+            "load_1min": load_average(),
+            "due_select_ms": round(statistics.median(selects), 2),
             "sweep_nothing_due_ms": round(statistics.median(empty), 2),
             "sweep_ms": round(statistics.median(with_due), 1),
+            "sweep_ms_min": round(min(with_due), 1),
             "per_due_ms": round(statistics.median(with_due) / due, 3),
         }
         rows.append(row)
         print(
-            f"open {size:>7,}  due {due:>5,}  sweep {row['sweep_ms']:>8.1f} ms  "
-            f"({row['per_due_ms']:.2f} ms per breach)  "
-            f"nothing due {row['sweep_nothing_due_ms']:.2f} ms",
+            f"open {size:>7,}  due {due:>5,}  sweep {row['sweep_ms']:>8.1f} ms "
+            f"(min {row['sweep_ms_min']:.1f}, {row['per_due_ms']:.3f} ms per breach)  "
+            f"baselines: nothing due {row['sweep_nothing_due_ms']:.2f} ms, "
+            f"due SELECT {row['due_select_ms']:.2f} ms  load {row['load_1min']}",
             flush=True,
         )
     clean(listener)
@@ -234,14 +262,33 @@ def main() -> None:
     parser.add_argument("--lag-clocks", type=int, default=200)
     parser.add_argument("--lag-spacing", type=float, default=0.1)
     parser.add_argument("--skip-lag", action="store_true")
+    parser.add_argument("--batch", type=int, default=clock_services.SWEEP_BATCH)
     args = parser.parse_args()
+    global BATCH
+    BATCH = args.batch
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; figures are not representative", file=sys.stderr)
     call_command("migrate", verbosity=0)
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}, batch "
+        f"{BATCH}, channel layer "
+        f"{settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}, "
+        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
+        f"{os.getloadavg()[2]:.2f}, {os.cpu_count()} CPUs"
+    )
     sweep = part_sweep(sorted(args.sizes), args.repeats)
     lag = None if args.skip_lag else part_lag(args.lag_clocks, args.lag_spacing)
-    print(json.dumps({"bench": "watcher", "sweep": sweep, "lag": lag}))
+    print(
+        json.dumps(
+            {
+                "bench": "watcher",
+                "batch": BATCH,
+                "load_avg": [round(x, 2) for x in os.getloadavg()],
+                "sweep": sweep,
+                "lag": lag,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

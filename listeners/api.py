@@ -332,6 +332,11 @@ class TierIn(serializers.Serializer):
     night_surcharge_percent = serializers.IntegerField(required=False)
     min_minutes = serializers.IntegerField(required=False)
     is_active = serializers.BooleanField(required=False)
+    # The reply-window contract; the service checks the bounds and answers
+    # {"code": "breach_terms_invalid"} with a message naming the term.
+    breach_refund_percent = serializers.IntegerField(required=False)
+    breach_refund_cap_percent = serializers.IntegerField(required=False)
+    breach_termination_count = serializers.IntegerField(required=False)
 
 
 class TierPatchIn(TierIn):

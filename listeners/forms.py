@@ -1,6 +1,8 @@
 """Page forms. They parse types; the services decide what is allowed."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from listeners.models import (
@@ -11,7 +13,14 @@ from listeners.models import (
     PricingTier,
     Tag,
 )
+from listeners.services import BREACH_TERM_BOUNDS
 from listeners.validation import LANGUAGE_CHOICES
+
+
+def _label(message: str, **params: int) -> str:
+    """A label with numbers in it, translated when rendered (a lazy string's `%` would
+    translate once, at import, in whatever language was active then)."""
+    return lazy(lambda: gettext(message) % params, str)()
 
 
 class TagChoiceField(forms.ModelMultipleChoiceField):
@@ -75,24 +84,62 @@ class TierForm(forms.Form):
         label=_("Medium"), choices=PricingTier.Medium.choices, initial=PricingTier.Medium.TEXT
     )
     reply_window_seconds = forms.IntegerField(
-        label=_("Reply window (seconds: 10, 30, 60 or %(low)d-%(high)d)")
-        % {"low": MIN_REPLY_WINDOW_SECONDS, "high": MAX_REPLY_WINDOW_SECONDS},
+        label=_label(
+            gettext_noop("Reply window (seconds: 10, 30, 60 or %(low)d-%(high)d)"),
+            low=MIN_REPLY_WINDOW_SECONDS,
+            high=MAX_REPLY_WINDOW_SECONDS,
+        ),
         initial=30,
     )
     price_per_hour_yuan = forms.DecimalField(
         label=_("Price per hour (¥)"), max_digits=9, decimal_places=2
     )
     night_surcharge_percent = forms.IntegerField(
-        label=_("Night surcharge (%%, 0-%(max)d; +200 %% means 3x)")
-        % {"max": MAX_NIGHT_SURCHARGE_PERCENT},
+        label=_label(
+            gettext_noop("Night surcharge (%%, 0-%(max)d; +200 %% means 3x)"),
+            max=MAX_NIGHT_SURCHARGE_PERCENT,
+        ),
         initial=200,
     )
     min_minutes = forms.IntegerField(label=_("Minimum minutes"), initial=15)
+    # The reply-window contract, copied onto each order booked on this tier. Bounds are
+    # the service's (BREACH_TERM_BOUNDS); it refuses values outside them with a message.
+    breach_refund_percent = forms.IntegerField(
+        label=_label(
+            gettext_noop("Refund per missed reply (%% of the order, %(low)d-%(high)d)"),
+            low=BREACH_TERM_BOUNDS["breach_refund_percent"][0],
+            high=BREACH_TERM_BOUNDS["breach_refund_percent"][1],
+        ),
+        initial=10,
+        required=False,
+    )
+    breach_refund_cap_percent = forms.IntegerField(
+        label=_label(
+            gettext_noop("Cap on missed-reply refunds (%% of the order, %(low)d-%(high)d)"),
+            low=BREACH_TERM_BOUNDS["breach_refund_cap_percent"][0],
+            high=BREACH_TERM_BOUNDS["breach_refund_cap_percent"][1],
+        ),
+        initial=50,
+        required=False,
+    )
+    breach_termination_count = forms.IntegerField(
+        label=_label(
+            gettext_noop("Missed replies in a row that end the session (%(low)d-%(high)d)"),
+            low=BREACH_TERM_BOUNDS["breach_termination_count"][0],
+            high=BREACH_TERM_BOUNDS["breach_termination_count"][1],
+        ),
+        initial=3,
+        required=False,
+    )
     is_active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data["price_per_hour_fen"] = int(data.pop("price_per_hour_yuan") * 100)
+        # A contract term left empty keeps its current (or default) value.
+        for name in BREACH_TERM_BOUNDS:
+            if data.get(name) is None:
+                data.pop(name, None)
         return data
 
 

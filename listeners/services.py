@@ -316,6 +316,19 @@ BREACH_TERM_BOUNDS = {
 }
 
 
+def _breach_term_message(name: str) -> str:
+    """The refusal of one contract term, naming the term (translated, with %(low)d and
+    %(high)d left to fill)."""
+    if name == "breach_refund_percent":
+        return _("The refund per missed reply must be between %(low)d %% and %(high)d %%.")
+    if name == "breach_refund_cap_percent":
+        return _("The cap on missed-reply refunds must be between %(low)d %% and %(high)d %%.")
+    return _(
+        "The number of missed replies in a row that ends a session must be between "
+        "%(low)d and %(high)d."
+    )
+
+
 def _int(value: Any, *, message: str, code: str, low: int, high: int) -> int:
     if isinstance(value, bool):
         raise ListenerError(message, code=code)
@@ -381,8 +394,7 @@ def _tier_clean(fields: dict[str, Any]) -> dict[str, Any]:
         if name in fields:
             cleaned[name] = _int(
                 fields[name],
-                message=_("This contract term must be between %(low)d and %(high)d.")
-                % {"low": low, "high": high},
+                message=_breach_term_message(name) % {"low": low, "high": high},
                 code="breach_terms_invalid",
                 low=low,
                 high=high,

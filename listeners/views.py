@@ -236,6 +236,9 @@ def my_profile(request: HttpRequest) -> HttpResponse:
                 "price_per_hour_yuan": tier.price_per_hour_fen / 100,
                 "night_surcharge_percent": tier.night_surcharge_percent,
                 "min_minutes": tier.min_minutes,
+                "breach_refund_percent": tier.breach_refund_percent,
+                "breach_refund_cap_percent": tier.breach_refund_cap_percent,
+                "breach_termination_count": tier.breach_termination_count,
                 "is_active": tier.is_active,
             },
         )

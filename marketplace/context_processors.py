@@ -9,17 +9,20 @@ NAVIGATION = {
         ("listeners:catalogue", _("Listeners")),
         ("sessions:my_orders", _("My orders")),
         ("payments:budget", _("Budget")),
+        ("listeners:interests", _("My interests")),
         ("payments:notifications", _("Notifications")),
     ],
     "listener": [
         ("sessions:dashboard", _("Dashboard")),
         ("listeners:my_profile", _("My profile")),
         ("payments:earnings", _("Earnings")),
+        ("reviews:mine", _("My reviews")),
         ("payments:notifications", _("Notifications")),
     ],
     "staff": [
         ("listeners:catalogue", _("Listeners")),
         ("payments:dispute_desk", _("Dispute desk")),
+        ("sessions:escalations", _("Safety escalations")),
         ("admin:index", _("Admin")),
     ],
 }
@@ -44,4 +47,5 @@ def navigation(request):
         except NoReverseMatch:
             continue
         links.append({"url": url, "label": label, "active": url != "/" and path.startswith(url)})
-    return {"nav_role": role, "nav_links": links, "languages": settings.LANGUAGES}
+    # `site_languages`, not `languages`: a page may have its own (the catalogue filter does).
+    return {"nav_role": role, "nav_links": links, "site_languages": settings.LANGUAGES}

@@ -18,7 +18,7 @@ from payments.models import (
     SettlementHold,
     StripeEvent,
 )
-from payments.services import payouts
+from payments.services import payouts, refunds
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -69,6 +69,31 @@ class RefundAdmin(ReadOnlyAdmin):
     list_display = ["id", "order", "amount_fen", "cause", "status", "attempts", "created_at"]
     list_filter = ["status", "cause"]
     search_fields = ["idempotency_source", "stripe_refund_id", "order__id"]
+    actions = ["send_again", "let_go"]
+
+    def _each_failed(self, request, queryset, service, done_message):
+        for refund in queryset.order_by("pk"):
+            try:
+                service(refund_id=refund.pk)
+            except DomainError as exc:
+                self.message_user(request, f"#{refund.pk}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, done_message % {"id": refund.pk})
+
+    @admin.action(description=_("Send the selected failed refunds again"))
+    def send_again(self, request, queryset):
+        self._each_failed(
+            request, queryset, refunds.refund_failed_retry, _("Refund #%(id)s sent again.")
+        )
+
+    @admin.action(description=_("Let the selected failed refunds go (the order settles)"))
+    def let_go(self, request, queryset):
+        self._each_failed(
+            request,
+            queryset,
+            refunds.refund_failed_dismiss,
+            _("Refund #%(id)s let go; its order may settle."),
+        )
 
 
 @admin.register(StripeEvent)

@@ -1,3 +1,6 @@
 """Admin registrations of live sessions, one module per sub-domain."""
 
-from sessions import clock_admin  # noqa: F401  (reply clocks, breaches, pauses: read-only)
+from sessions import (
+    clock_admin,  # noqa: F401  (reply clocks, breaches, pauses: read-only)
+    safety_admin,  # noqa: F401  (escalations and message flags: read-only)
+)

@@ -10,4 +10,8 @@ class LiveSessionsConfig(AppConfig):
     def ready(self) -> None:
         # The reply clock plugs its steps into the message pipeline, the session's end
         # and resync (sessions.services.clocks.register) in every process.
-        from sessions.services import clocks  # noqa: F401
+        # The safety step (flags, crisis escalations) runs after the clock's.
+        from sessions.services import (
+            clocks,  # noqa: F401
+            safety,  # noqa: F401
+        )

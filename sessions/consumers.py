@@ -11,10 +11,13 @@ channel layer is unavailable (try again later).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
+import random
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -104,19 +107,19 @@ def _int_field(frame: dict[str, Any], name: str, *, minimum: int = 0) -> int:
     return value
 
 
-# Sockets open in this process; the chat's database connection is closed when the last
+# Sockets open in this process; the chat's database connections are closed when the last
 # one goes (process-local bookkeeping, nothing another node needs).
 _open_sockets = 0
+_sockets_opened = 0  # round-robin over the database lanes
 
 
 def _keep_connection(function):
-    """Run `function` on the chat's database connection, kept open between frames.
+    """Run `function` on the lane's database connection, kept open between frames.
 
     Channels' database_sync_to_async closes and reopens the connection around every call
     when CONN_MAX_AGE is 0 (which ASGI HTTP needs); for a stream of small chat writes
-    that reconnect costs far more than the work (see docs/chat.md). Chat calls run on
-    asgiref's one thread-sensitive thread, so this is one connection per process,
-    dropped after an error or when the last socket closes.
+    that reconnect costs far more than the work (see docs/chat.md). The connection is
+    dropped after an error or when the process's last socket closes.
     """
 
     def call():
@@ -135,13 +138,62 @@ def _keep_connection(function):
     return call
 
 
-def chat_db(function):
-    return sync_to_async(_keep_connection(function), thread_sensitive=True)
+# Database lanes: single-thread executors, each with its own kept-open connection. A
+# socket is pinned to one lane (its frames stay in order, and frames are handled one at
+# a time per socket anyway); sockets are spread over the lanes, so one session's round
+# trips to PostgreSQL overlap with another's instead of queueing behind them on asgiref's
+# one thread-sensitive thread. The order row lock still serialises writers of the same
+# session. SQLite (the embedded default) keeps the single thread-sensitive thread: its
+# in-memory shared-cache database refuses concurrent writers instead of waiting.
+_lanes: list[ThreadPoolExecutor] = []
+
+
+def _lane_count() -> int:
+    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+        return 0
+    return max(0, int(getattr(settings, "CHAT_DB_THREADS", 4)))
+
+
+def chat_lane(key: int) -> ThreadPoolExecutor | None:
+    """The lane for `key` (a socket's number), or None for the thread-sensitive thread."""
+    if not _lanes:
+        for n in range(_lane_count()):
+            _lanes.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"chat-db-{n}"))
+    return _lanes[key % len(_lanes)] if _lanes else None
+
+
+def chat_db(function, *, lane: int = 0):
+    """`function` as a coroutine function run on lane `lane` (or the thread-sensitive
+    thread). On a lane it is handed to the executor directly: asgiref's SyncToAsync
+    machinery cost more CPU per chat message than the message's INSERT."""
+    executor = chat_lane(lane)
+    call = _keep_connection(function)
+    if executor is None:
+        return sync_to_async(call, thread_sensitive=True)
+
+    async def run():
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(executor, context.run, call)
+
+    return run
 
 
 def _close_chat_connection() -> None:
     if _open_sockets == 0:
         connections[DEFAULT_DB_ALIAS].close()
+
+
+def chat_connections_close() -> None:
+    """Close every lane's connection now (from sync code, e.g. a test's teardown, so the
+    test database can be dropped)."""
+    for lane in _lanes:
+        lane.submit(lambda: connections[DEFAULT_DB_ALIAS].close()).result(timeout=10)
+
+
+async def _close_chat_connections() -> None:
+    """After the process's last socket: close every lane's connection."""
+    for lane in range(max(1, len(_lanes))):
+        await chat_db(_close_chat_connection, lane=lane)()
 
 
 class Delivered:
@@ -201,6 +253,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._heartbeat_at = 0.0
         self._checker: asyncio.Task | None = None
         self._background: set[asyncio.Future] = set()
+        global _sockets_opened
+        _sockets_opened += 1
+        self._lane = _sockets_opened
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHORISED)
             return
@@ -263,13 +318,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
             global _open_sockets
             _open_sockets -= 1
             self._counted = False
-            await chat_db(_close_chat_connection)()
+            if _open_sockets == 0:
+                await _close_chat_connections()
 
     async def _access_loop(self) -> None:
         """Close the socket once the user has logged out (everywhere) or been disabled."""
         interval = float(getattr(settings, "CHAT_ACCESS_CHECK_SECONDS", 15))
+        # Spread over the interval: sockets that connected together (a deploy, a network
+        # blip) would otherwise all hit the database at the same instant, every time.
+        delay = interval * random.uniform(0.5, 1.0)  # noqa: S311 - not security
         while True:
-            await asyncio.sleep(interval)
+            await asyncio.sleep(delay)
+            delay = interval * random.uniform(0.9, 1.1)  # noqa: S311
             try:
                 ok = await self._db(
                     chat_selectors.socket_access_ok,
@@ -470,7 +530,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             with translation.override(language):
                 return function(**kwargs)
 
-        return await chat_db(call)()
+        return await chat_db(call, lane=self._lane)()
 
     async def _presence(self, function) -> None:
         try:

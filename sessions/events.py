@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -149,9 +151,35 @@ def session_state_frame(order: Order) -> Frame:
     }
 
 
+def instant_order_frame(order: Order, *, client_name: str, answer_url: str) -> Frame:
+    """`order.new`: a paid instant order the listener can accept or decline until
+    `accept_deadline` (to the listener's own sockets; the dashboard lists it)."""
+    return {
+        "type": "order.new",
+        "order": order.pk,
+        "client": client_name,
+        "minutes": order.minutes,
+        "price_fen": order.price_fen,
+        "accept_deadline": ts(order.accept_deadline),
+        "answer_url": answer_url,
+    }
+
+
 def safety_frame(*, order_id: int, seq: int, masked: tuple[str, ...] | list[str]) -> Frame:
     """To the sender only: which personal data the stored message had masked."""
-    return {"type": "safety", "session": order_id, "seq": seq, "masked": list(masked)}
+    return {
+        "type": "safety",
+        "session": order_id,
+        "kind": "masked",
+        "seq": seq,
+        "masked": list(masked),
+    }
+
+
+def safety_notice_frame(*, order_id: int, kind: str, **details: Any) -> Frame:
+    """`safety` of another `kind` (docs/safety.md): "off_platform" (a warning to the
+    sender), "crisis" (hotlines to the client, guidance to the listener), "closed"."""
+    return {"type": "safety", "session": order_id, "kind": kind, **details}
 
 
 def error_frame(*, code: str, detail: str, **extra: Any) -> Frame:
@@ -215,3 +243,114 @@ def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
 def send_on_commit(group: str, frame: Frame, *, exclude_channel: str | None = None) -> None:
     """Send `frame` to `group` once the current transaction commits."""
     transaction.on_commit(lambda: send_now(group, frame, exclude_channel=exclude_channel))
+
+
+# --- Sending many at once ------------------------------------------------------------------
+
+
+async def _publish_pipelined(layer, sends: list[tuple[str, dict[str, Any]]]) -> bool:
+    """RedisPubSubChannelLayer: every PUBLISH of the batch in one pipeline per shard (one
+    round trip). Per group, order is kept (a group always maps to the same shard). False
+    if the layer is not one whose internals this knows; the caller sends one by one."""
+    get_loop_layer = getattr(type(layer), "_get_layer", None)
+    if get_loop_layer is None or not hasattr(layer, "serialize"):
+        return False
+    loop_layer = layer._get_layer()
+    if not all(hasattr(loop_layer, name) for name in ("_get_group_channel_name", "_get_shard")):
+        return False
+    by_shard: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
+    for group, event in sends:
+        channel = loop_layer._get_group_channel_name(group)
+        shard = loop_layer._get_shard(channel)
+        if not all(hasattr(shard, name) for name in ("_lock", "_ensure_redis")):
+            return False
+        by_shard.setdefault(id(shard), (shard, []))[1].append((channel, layer.serialize(event)))
+    for shard, items in by_shard.values():
+        async with shard._lock:
+            shard._ensure_redis()
+            pipe = shard._redis.pipeline(transaction=False)
+            for channel, payload in items:
+                pipe.publish(channel, payload)
+            await pipe.execute()
+    return True
+
+
+async def _send_many_logged(layer, sends: list[tuple[str, dict[str, Any]]]) -> None:
+    try:
+        if await _publish_pipelined(layer, sends):
+            return
+    except Exception as exc:  # noqa: BLE001 - redis errors must never surface here
+        logger.warning("channel layer batch of %d sends failed: %r", len(sends), exc)
+        return
+    # Other layers: one event-loop pass, groups concurrently, each group's frames in order.
+    per_group: dict[str, list[dict[str, Any]]] = {}
+    for group, event in sends:
+        per_group.setdefault(group, []).append(event)
+    limit = asyncio.Semaphore(16)
+
+    async def one_group(group: str, events: list[dict[str, Any]]) -> None:
+        async with limit:
+            for event in events:
+                await _send_logged(layer, group, event)
+
+    await asyncio.gather(*(one_group(g, e) for g, e in per_group.items()))
+
+
+# Outside a web process (Celery workers) batches go through one long-lived event loop in
+# a daemon thread, so its Redis connection is reused: `async_to_sync` would build a new
+# loop, layer and connection for every call. Per process (re-created after a fork).
+_sender: tuple[int, asyncio.AbstractEventLoop] | None = None
+_sender_lock = threading.Lock()
+SEND_MANY_TIMEOUT = 5.0
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender[0] != os.getpid() or not _sender[1].is_running():
+            loop = asyncio.new_event_loop()
+            started = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                loop.call_soon(started.set)
+                loop.run_forever()
+
+            threading.Thread(target=run, name="events-sender", daemon=True).start()
+            started.wait(5)
+            _sender = (os.getpid(), loop)
+        return _sender[1]
+
+
+def send_many_now(frames: list[tuple[str, Frame]]) -> None:
+    """Ring many doorbells from sync code in one event-loop pass (for the pub/sub layer,
+    one Redis round trip). `frames` are (group, frame) pairs, sent in order per group.
+    In a web process they are handed to its loop without waiting; elsewhere this waits
+    (at most SEND_MANY_TIMEOUT) until they are out. Failures are logged, never raised,
+    as in `send_now`."""
+    layer = get_channel_layer()
+    if layer is None or not frames:
+        return
+    sends = [(group, layer_event(frame)) for group, frame in frames]
+    loop = _loop
+    if loop is not None and loop.is_running() and not _in_loop(loop):
+        asyncio.run_coroutine_threadsafe(_send_many_logged(layer, sends), loop)
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not None:  # sync code called on a loop's own thread: don't block it
+        running.create_task(_send_many_logged(layer, sends))
+        return
+    try:
+        future = asyncio.run_coroutine_threadsafe(_send_many_logged(layer, sends), _sender_loop())
+        future.result(timeout=SEND_MANY_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - redis errors must never undo a commit
+        logger.warning("channel layer batch of %d sends failed: %r", len(sends), exc)
+
+
+def send_many_on_commit(frames: list[tuple[str, Frame]]) -> None:
+    """Send (group, frame) pairs in one batch once the current transaction commits (and
+    not at all if it rolls back)."""
+    transaction.on_commit(lambda: send_many_now(frames))

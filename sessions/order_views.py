@@ -13,10 +13,13 @@ from django.views.decorators.http import require_POST
 
 from listeners.models import PricingTier
 from marketplace.exceptions import DomainError, NotFound
+from payments.disputes.selectors import dispute_for_order, dispute_refusal
 from payments.money import yuan
 from payments.selectors import order_escrow_balance_fen, order_refunds
 from payments.services import payments as payment_services
+from reviews.selectors import review_for_order, review_refusal
 from sessions.models import Order
+from sessions.selectors.chat import CHAT_STATES
 from sessions.selectors.orders import access_order_for_user, orders_for_client
 from sessions.services import orders as order_services
 
@@ -109,12 +112,29 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         # A verified retrieve: the browser's return is only a hint to ask Stripe.
         payment_services.payment_sync(order_id=order.pk)
         order = _order_or_404(request, order_id)
+    is_client = order.client_id == request.user.pk
+    now = timezone.now()
+    dispute = dispute_for_order(order_id=order.pk)
+    review = review_for_order(order_id=order.pk) if is_client else None
     return render(
         request,
         "sessions/orders/detail.html",
         {
             "order": order,
-            "is_client": order.client_id == request.user.pk,
+            "is_client": is_client,
+            # Follow-ups: the existing dispute (either party), or the client's way to open
+            # one while the window is open; the review page once a review exists or is
+            # possible; the latency timeline once the session has a chat.
+            "dispute": dispute,
+            "can_dispute": is_client
+            and dispute is None
+            and dispute_refusal(order=order, now=now) is None,
+            "review": review,
+            "can_review": is_client
+            and review is None
+            and review_refusal(order=order, now=now) is None,
+            "has_timeline": order.state in CHAT_STATES,
+            "chat_open": order.state in (Order.State.ACCEPTED, Order.State.ACTIVE),
             "price_yuan": yuan(order.price_fen),
             "escrow_yuan": yuan(order_escrow_balance_fen(order=order)),
             "refunds": [(r, yuan(r.amount_fen)) for r in order_refunds(order=order)],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import chat_views, clock_views, order_views
+from sessions import chat_views, clock_views, order_views, safety_views
 
 app_name = "sessions"
 urlpatterns: list = [
@@ -32,5 +32,12 @@ urlpatterns: list = [
         "<int:order_id>/pauses/<int:pause_id>/answer/",
         clock_views.pause_answer,
         name="pause_answer",
+    ),
+    # Safety: crisis escalations for staff (404 for everyone else).
+    path("safety/escalations/", safety_views.escalations, name="escalations"),
+    path(
+        "safety/escalations/<int:escalation_id>/close/",
+        safety_views.escalation_close,
+        name="escalation_close",
     ),
 ]

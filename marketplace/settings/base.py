@@ -137,6 +137,9 @@ CHANNEL_LAYERS["default"] = {
 }
 # How often an open chat socket re-checks that its web session is still signed in.
 CHAT_ACCESS_CHECK_SECONDS = env_int("CHAT_ACCESS_CHECK_SECONDS", 15)
+# Chat database lanes per web process: threads, each with its own kept-open PostgreSQL
+# connection, over which the sockets' database work is spread (docs/chat.md).
+CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)
 
 CACHES = {
     "default": {
@@ -254,3 +257,6 @@ INSTANT_ACCEPT_SECONDS = env_int("INSTANT_ACCEPT_SECONDS", 60)
 PAYMENT_TIMEOUT_MINUTES = env_int("PAYMENT_TIMEOUT_MINUTES", 15)
 # Dispute decisions refunding more than this (fen) need a second staff member's approval.
 DISPUTE_SECOND_APPROVAL_FEN = env_int("DISPUTE_SECOND_APPROVAL_FEN", 50_000)
+
+# On-call phone texted when a crisis escalation opens (empty: staff see it on the page only).
+SAFETY_ONCALL_PHONE = os.environ.get("SAFETY_ONCALL_PHONE", "")

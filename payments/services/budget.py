@@ -3,7 +3,9 @@
 Lowering a cap takes effect at once; raising or removing it takes effect
 `BUDGET_RAISE_DELAY_HOURS` (24) later, so a decision made in a weak moment can be undone.
 Spending is what the client's orders of the calendar month (Asia/Shanghai) cost, minus what
-was refunded; orders awaiting payment count too (they would be paid from the same budget).
+was refunded on those orders; orders awaiting payment count too (they would be paid from
+the same budget) until their payment deadline. Cancelled, declined and expired orders count
+for nothing, and neither do their refunds.
 """
 
 from __future__ import annotations
@@ -73,9 +75,12 @@ def month_spent_fen(*, client, now: datetime) -> int:
     spent = orders.exclude(state=Order.State.PENDING_PAYMENT, payment_deadline__lte=now).aggregate(
         total=Sum("price_fen")
     )["total"]
+    # Only refunds of orders counted above give budget back: a cancelled, declined or
+    # expired order already counts for nothing, so its refund must not count again.
     refunded = Refund.objects.filter(
         order__client=client,
         order__created_at__gte=start,
+        order__state__in=SPENDING_STATES,
         status__in=[Refund.Status.SUCCEEDED, Refund.Status.PENDING],
     ).aggregate(total=Sum("amount_fen"))["total"]
     return (spent or 0) - (refunded or 0)

@@ -125,16 +125,39 @@ def refund_settle(*, refund_id: int, stripe_refund: gateway.RefundView) -> Refun
     else:
         refund.status = Refund.Status.FAILED
         refund.last_error = f"stripe status {stripe_refund.status}"
+        _hold_for_failed(refund)
     refund.stripe_refund_id = stripe_refund.id
     refund.settled_at = timezone.now()
     refund.save(update_fields=["status", "stripe_refund_id", "settled_at", "last_error"])
     return refund
 
 
-def _refund_fail(*, refund_id: int, error: str) -> None:
-    Refund.objects.filter(pk=refund_id, status=Refund.Status.PENDING).update(
-        status=Refund.Status.FAILED, last_error=error[:300], settled_at=timezone.now()
+def failed_hold_source(refund: Refund) -> str:
+    return f"refund-failed:{refund.pk}"
+
+
+def _hold_for_failed(refund: Refund) -> None:
+    """A refund Stripe refused (or reversed) leaves its money in escrow, owed to the client:
+    freeze the order's settlement so the release never pays it to the listener, until staff
+    send it again (`refund_failed_retry`) or let it go (`refund_failed_dismiss`)."""
+    from payments.services.settlement import settlement_hold_place
+
+    settlement_hold_place(
+        order_id=refund.order_id,
+        source=failed_hold_source(refund),
+        reason=f"refund {refund.pk} of {refund.amount_fen} fen failed at Stripe",
     )
+
+
+def _refund_fail(*, refund_id: int, error: str) -> None:
+    with transaction.atomic():
+        refund = Refund.objects.get(pk=refund_id)
+        order_lock(order_id=refund.order_id)
+        failed = Refund.objects.filter(pk=refund_id, status=Refund.Status.PENDING).update(
+            status=Refund.Status.FAILED, last_error=error[:300], settled_at=timezone.now()
+        )
+        if failed:
+            _hold_for_failed(refund)
 
 
 def refund_submit(*, refund_id: int) -> Refund:
@@ -256,6 +279,57 @@ def refund_apply_stripe_update(*, stripe_refund: gateway.RefundView) -> None:
                     ledger.Leg(ledger.account_escrow(order_id=refund.order_id), refund.amount_fen),
                 ],
             )
+            _hold_for_failed(refund)
+
+
+def _refund_reversed(refund: Refund) -> bool:
+    return LedgerTransaction.objects.filter(key=f"refund-reversal:{refund.pk}").exists()
+
+
+def _failed_refund_locked(*, refund_id: int) -> Refund:
+    """Inside a transaction: the order, then the refund, locked; refused unless the refund
+    failed at Stripe or was reversed after it succeeded."""
+    refund = Refund.objects.filter(pk=refund_id).first()
+    if refund is None:
+        raise RefundRefused(_("No such refund."), code="not_found")
+    order_lock(order_id=refund.order_id)
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    if refund.status != Refund.Status.FAILED and not _refund_reversed(refund):
+        raise RefundRefused(_("This refund did not fail."), code="refund_not_failed")
+    return refund
+
+
+def refund_failed_retry(*, refund_id: int) -> Refund:
+    """Staff: send a refund Stripe refused (or reversed) again, as a new refund of the same
+    amount and cause (source "retry:<id>", so a second click returns the same retry), and
+    lift the settlement hold it placed. Call outside a transaction."""
+    with transaction.atomic():
+        failed = _failed_refund_locked(refund_id=refund_id)
+        retry = refund_reserve(
+            order_id=failed.order_id,
+            amount_fen=failed.amount_fen,
+            reason=failed.reason,
+            cause=failed.cause,
+            idempotency_source=f"retry:{failed.pk}",
+        )
+        from payments.services.settlement import settlement_hold_lift
+
+        settlement_hold_lift(source=failed_hold_source(failed))
+    logger.info("refund %s sent again as refund %s", failed.pk, retry.pk)
+    if retry.status != Refund.Status.PENDING:
+        return retry
+    return refund_submit(refund_id=retry.pk)
+
+
+def refund_failed_dismiss(*, refund_id: int) -> None:
+    """Staff: give up on a refund Stripe refused (or reversed); its money stays in escrow
+    and settles with the rest of the order."""
+    with transaction.atomic():
+        failed = _failed_refund_locked(refund_id=refund_id)
+        from payments.services.settlement import settlement_hold_lift
+
+        settlement_hold_lift(source=failed_hold_source(failed))
+    logger.info("failed refund %s let go; order %s may settle", failed.pk, failed.order_id)
 
 
 def order_refund_full(*, order: Order, cause: str, reason: str) -> Refund | None:

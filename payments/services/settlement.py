@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from payments.models import LedgerTransaction, Refund, SettlementHold
 from payments.services import ledger
-from sessions.models import Order
+from sessions.models import Breach, Order
 from sessions.services.transitions import order_lock
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,13 @@ def order_settlement_frozen(*, order: Order) -> bool:
     return SettlementHold.objects.filter(order_id=order.pk, lifted_at__isnull=True).exists()
 
 
+def order_compensation_owed(*, order_id: int) -> bool:
+    """True while a missed reply window of the order has not had its refunds issued yet
+    (breach and termination refunds are issued after the breach commits, outside any
+    transaction). Releasing before that would pay the listener what the client is owed."""
+    return Breach.objects.filter(order_id=order_id, compensated_at__isnull=True).exists()
+
+
 def settlement_hold_place(*, order_id: int, source: str, reason: str) -> SettlementHold:
     try:
         with transaction.atomic():
@@ -74,7 +81,8 @@ def escrow_release(*, order_id: int, now=None) -> Release | None:
     """Release what is left of the order's escrow and mark the order settled.
 
     Returns None (and changes nothing) when the order is not completed/terminated, is
-    still inside its dispute window, is frozen, or has refunds pending.
+    still inside its dispute window, is frozen (an open dispute, a refund Stripe refused),
+    has refunds pending, or has a breach whose refunds were not issued yet.
     """
     now = now or timezone.now()
     order = order_lock(order_id=order_id)
@@ -86,6 +94,8 @@ def escrow_release(*, order_id: int, now=None) -> Release | None:
     if order_settlement_frozen(order=order):
         return None
     if Refund.objects.filter(order_id=order_id, status=Refund.Status.PENDING).exists():
+        return None
+    if order_compensation_owed(order_id=order_id):
         return None
     escrow = ledger.account_escrow(order_id=order_id)
     held = ledger.account_balance_fen(account=escrow)
@@ -118,6 +128,8 @@ def settlement_sweep(*, now=None, limit: int = 200) -> int:
     ids = list(
         Order.objects.filter(state__in=SETTLEABLE_STATES, ended_at__lte=cutoff)
         .exclude(pk__in=SettlementHold.objects.filter(lifted_at__isnull=True).values("order_id"))
+        .exclude(pk__in=Refund.objects.filter(status=Refund.Status.PENDING).values("order_id"))
+        .exclude(pk__in=Breach.objects.filter(compensated_at__isnull=True).values("order_id"))
         .order_by("ended_at")
         .values_list("id", flat=True)[:limit]
     )

@@ -3,15 +3,20 @@
 orders.py  - the order ("session") and its lifecycle states
 chat.py    - chat messages and read state (live chat)
 clocks.py  - reply clocks and breaches (the reply-window contract)
+safety.py  - crisis escalations and message flags (the safety scan)
 """
 
 from sessions.models.chat import Message, QuickReply, ReadMarker
 from sessions.models.clocks import Breach, Pause, ReplyClock
 from sessions.models.orders import Order
+from sessions.models.safety import Escalation, EscalationEvent, MessageFlag
 
 __all__ = [
     "Breach",
+    "Escalation",
+    "EscalationEvent",
     "Message",
+    "MessageFlag",
     "Order",
     "Pause",
     "QuickReply",

@@ -22,11 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from listeners.models import ListenerProfile
 from marketplace.exceptions import NotFound
 from marketplace.models import User
 from sessions import events
@@ -112,15 +114,63 @@ MESSAGE_STEPS: list[Callable[[MessageContext], None]] = [step_push_message]
 
 
 def _order_lock_for_participant(*, user: User, order_id: int) -> Order:
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("listener")
-        .filter(pk=order_id, state__in=CHAT_STATES)
-        .first()
+    """The order, row-locked, if `user` is its client or listener and it is in a chat
+    state; NotFound otherwise.
+
+    Written out rather than built by the ORM: it runs for every message and read
+    receipt, and compiling the equivalent select_for_update().select_related() queryset
+    cost more CPU than the rest of the message pipeline (docs/chat.md, Benchmark).
+    """
+    connection = connections[Order.objects.db]
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE OF o" if connection.features.has_select_for_update_of else ""
+    states = sorted(CHAT_STATES)
+    fields = Order._meta.concrete_fields
+    columns = ", ".join(f"o.{quote(field.column)}" for field in fields)
+    # Identifiers come from model metadata; every value is a parameter.
+    sql = (
+        f"SELECT {columns}, l.{quote('user_id')} "  # noqa: S608
+        f"FROM {quote(Order._meta.db_table)} o "
+        f"INNER JOIN {quote(ListenerProfile._meta.db_table)} l ON l.{quote('id')} = o."
+        f"{quote(Order._meta.get_field('listener').column)} "
+        f"WHERE o.{quote('id')} = %s AND o.{quote('state')} IN ({', '.join(['%s'] * len(states))})"
+        f"{lock}"
     )
-    if order is None or user.pk not in (order.client_id, order.listener.user_id):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order_id, *states])
+        row = cursor.fetchone()
+    if row is None or user.pk not in (row[-1], row[_client_column_index()]):
         raise NotFound(_("No such session."))
+    values = list(row[:-1])
+    for n, convert, col in _order_converters(connection):
+        values[n] = convert(values[n], col, connection)
+    order = Order.from_db(connection.alias, [field.attname for field in fields], values)
+    order.listener_user_id = row[-1]
     return order
+
+
+def _client_column_index() -> int:
+    return [field.attname for field in Order._meta.concrete_fields].index("client_id")
+
+
+_ORDER_CONVERTERS: dict[str, list] = {}
+
+
+def _order_converters(connection) -> list:
+    """What the ORM would apply to each column of an Order row (e.g. JSON decoding), as
+    (index, converter, column); computed once per database alias."""
+    found = _ORDER_CONVERTERS.get(connection.alias)
+    if found is None:
+        found = []
+        for n, field in enumerate(Order._meta.concrete_fields):
+            col = field.get_col(Order._meta.db_table)
+            for converter in [
+                *connection.ops.get_db_converters(col),
+                *col.get_db_converters(connection),
+            ]:
+                found.append((n, converter, col))
+        _ORDER_CONVERTERS[connection.alias] = found
+    return found
 
 
 def message_send(
@@ -143,23 +193,19 @@ def message_send(
     client_id = client_id_validate(client_id=client_id)
     with transaction.atomic():
         order = _order_lock_for_participant(user=user, order_id=order_id)
-        existing = Message.objects.filter(order=order, sender=user, client_id=client_id).first()
-        if existing is not None:
-            return SendResult(message=existing, duplicate=True, masked=tuple(existing.masked))
         if order.state != Order.State.ACTIVE:
+            existing = _message_by_client_id(order=order, user=user, client_id=client_id)
+            if existing is not None:  # a resend of a message stored while it was running
+                return SendResult(message=existing, duplicate=True, masked=tuple(existing.masked))
             raise SessionClosed(_("This session is not running."))
         now = now or timezone.now()
         result = scan(clean)
-        message = Message.objects.create(
-            order=order,
-            seq=_next_seq(order_id=order.pk),
-            kind=Message.Kind.TEXT,
-            sender=user,
-            text=result.text,
-            masked=list(result.masked),
-            client_id=client_id,
-            created_at=now,
+        message = _message_insert(
+            order=order, sender=user, client_id=client_id, scan=result, now=now
         )
+        if message is None:  # the client_id was stored before: answer with the original
+            existing = _message_by_client_id(order=order, user=user, client_id=client_id)
+            return SendResult(message=existing, duplicate=True, masked=tuple(existing.masked))
         ctx = MessageContext(
             order=order,
             message=message,
@@ -172,6 +218,63 @@ def message_send(
         for step in MESSAGE_STEPS:
             step(ctx)
     return SendResult(message=message, duplicate=False, masked=result.masked)
+
+
+def _message_by_client_id(*, order: Order, user: User, client_id: str) -> Message | None:
+    return Message.objects.filter(order=order, sender=user, client_id=client_id).first()
+
+
+def _message_insert(
+    *, order: Order, sender: User, client_id: str, scan: ScanResult, now: datetime
+) -> Message | None:
+    """Write a text message with seq = last seq + 1 in one statement, or None (nothing
+    written) if `(order, sender, client_id)` exists already.
+
+    One round trip instead of three (dedupe lookup, max(seq), insert): the seq is a
+    subquery of the INSERT and the dedupe is the unique constraint's ON CONFLICT DO
+    NOTHING. The caller holds the order's row lock, so the seq is gap-free; the
+    (order, seq) unique constraint stays the backstop. Works on PostgreSQL and SQLite.
+    """
+    connection = connections[Message.objects.db]
+    quote = connection.ops.quote_name
+    fields = Message._meta
+    values = {
+        "order_id": order.pk,
+        "kind": Message.Kind.TEXT,
+        "sender_id": sender.pk,
+        "text": scan.text,
+        "system_code": "",
+        "masked": list(scan.masked),
+        "client_id": client_id,
+        "created_at": now,
+    }
+    columns = [quote(fields.get_field(name).column) for name in values]
+    params = [
+        fields.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
+    ]
+    table = quote(fields.db_table)
+    seq, order_col = quote("seq"), quote("order_id")
+    client_col, sender_col = quote("client_id"), quote("sender_id")
+    # Identifiers come from model metadata; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}, {seq}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(params))}, "
+        f"(SELECT COALESCE(MAX({seq}), 0) + 1 FROM {table} WHERE {order_col} = %s)) "
+        f"ON CONFLICT ({order_col}, {sender_col}, {client_col}) "
+        f"WHERE NOT ({client_col} = '') DO NOTHING "
+        f"RETURNING {quote('id')}, {seq}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, order.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    message = Message(id=row[0], seq=row[1], **values)
+    message._state.adding = False
+    message._state.db = connection.alias
+    message.order = order  # the locked instance: steps and frames need no query
+    message.sender = sender
+    return message
 
 
 def _next_seq(*, order_id: int) -> int:
@@ -241,6 +344,19 @@ def messages_mark_read(*, user: User, order_id: int, seq: int) -> int:
                 ),
             )
     return current
+
+
+def instant_order_announce(*, order: Order) -> None:
+    """After commit: a paid instant order to its listener's sockets, so the dashboard
+    lists it with accept/decline while its window runs. Anything else is ignored."""
+    if order.kind != Order.Kind.INSTANT or order.state != Order.State.PAID:
+        return
+    frame = events.instant_order_frame(
+        order,
+        client_name=str(order.client),
+        answer_url=reverse("sessions:instant_order_answer", args=[order.pk]),
+    )
+    events.send_on_commit(events.user_group(order.listener.user_id), frame)
 
 
 MAX_QUICK_REPLIES = 20

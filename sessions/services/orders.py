@@ -28,6 +28,7 @@ from payments.models import Refund
 from payments.services.budget import budget_check
 from payments.services.refunds import order_refund_full, refund_submit_on_commit
 from sessions.models import Order
+from sessions.services.chat import instant_order_announce
 from sessions.services.transitions import order_lock, order_transition
 
 logger = logging.getLogger(__name__)
@@ -149,9 +150,11 @@ def order_mark_paid(*, order_id: int, now: datetime | None = None) -> Order:
         deadline = now + timedelta(seconds=settings.INSTANT_ACCEPT_SECONDS)
     else:
         deadline = order.starts_at
-    return order_transition(
+    order = order_transition(
         order_id=order_id, to=Order.State.PAID, now=now, accept_deadline=deadline
     )
+    instant_order_announce(order=order)  # after commit, to the listener's dashboard
+    return order
 
 
 def _listener_order(*, order_id: int, listener_user) -> Order:

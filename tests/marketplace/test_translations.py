@@ -2,6 +2,8 @@
 
 import ast
 import gettext
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -109,6 +111,35 @@ def test_the_compiled_catalogue_matches_its_source(po):
             if got != entry["msgstr"][0]:
                 stale.append(entry["msgid"])
     assert stale == [], f"{mo.relative_to(ROOT)} is older than its .po: run compilemessages"
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_gettext_accepts_the_catalogue(po, tmp_path):
+    # given: GNU gettext's own checks (format strings, plural forms against the header)
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.skip("msgfmt (GNU gettext) is not installed")
+    # when
+    result = subprocess.run(
+        [msgfmt, "--check", "-o", str(tmp_path / "django.mo"), str(po)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # then
+    assert result.returncode == 0, result.stderr
+
+
+def test_plural_entries_have_one_form_as_chinese_does():
+    # given: zh_Hans has a single plural form ("nplurals=1; plural=0;")
+    for po in CATALOGUES:
+        entries = parse_po(po.read_text(encoding="utf-8"))
+        header = entries[0]["msgstr"][0]
+        # then
+        assert "Plural-Forms: nplurals=1; plural=0;" in header, po
+        extra = [e["msgid"] for e in entries if "msgid_plural" in e and set(e["msgstr"]) != {0}]
+        assert extra == [], po
 
 
 def test_the_po_reader_sees_fuzzy_flags_plurals_and_continued_lines():

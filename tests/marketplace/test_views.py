@@ -4,7 +4,7 @@ from rest_framework.authtoken.models import Token
 
 from marketplace import services
 from marketplace.models import SmsCode, User
-from tests.factories import StaffUserFactory, UserFactory
+from tests.factories import ListenerUserFactory, StaffUserFactory, UserFactory
 from tests.marketplace.conftest import code_sent_to
 
 PHONE = "13800138000"
@@ -321,6 +321,74 @@ def test_navigation_follows_the_role(client):
     assert client.get("/").context["nav_role"] == "staff"
 
 
+def _installed(*names: str) -> list[str]:
+    """The URLs of the named pages that this installation has (others are skipped)."""
+    from django.urls import NoReverseMatch
+
+    urls = []
+    for name in names:
+        try:
+            urls.append(reverse(name))
+        except NoReverseMatch:
+            continue
+    return urls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("factory", "pages", "labels"),
+    [
+        (
+            UserFactory,
+            [
+                "listeners:catalogue",
+                "sessions:my_orders",
+                "payments:budget",
+                "listeners:interests",
+                "payments:notifications",
+            ],
+            ["倾听师", "我的订单", "预算", "我的兴趣", "通知"],
+        ),
+        (
+            ListenerUserFactory,
+            [
+                "sessions:dashboard",
+                "listeners:my_profile",
+                "payments:earnings",
+                "reviews:mine",
+                "payments:notifications",
+            ],
+            None,
+        ),
+        (
+            StaffUserFactory,
+            [
+                "listeners:catalogue",
+                "payments:dispute_desk",
+                "sessions:escalations",
+                "admin:index",
+            ],
+            None,
+        ),
+    ],
+)
+def test_each_role_sees_its_pages_in_the_navigation(client, factory, pages, labels):
+    # given
+    client.force_login(factory())
+    # when
+    nav = client.get("/").context["nav_links"]
+    # then
+    assert [link["url"] for link in nav] == _installed(*pages)
+    if labels is not None:
+        assert [str(link["label"]) for link in nav] == labels
+
+
+@pytest.mark.django_db
+def test_the_listener_and_client_pages_of_the_navigation_are_installed():
+    # then: these pages exist now, so the navigation links them
+    assert len(_installed("listeners:interests", "reviews:mine")) == 2
+
+
 @pytest.mark.django_db
 def test_the_admin_sends_anonymous_staff_to_the_sms_login(client):
     # when
@@ -349,3 +417,20 @@ def test_a_client_cannot_use_the_admin_login(client):
     response = client.get("/admin/login/")
     # then
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_language_switcher_offers_the_site_languages_on_every_page(client):
+    # given: the catalogue has a filter of its own named "languages" (listeners' languages)
+    pages = ["/", reverse("listeners:catalogue")]
+    # when
+    switchers = []
+    for url in pages:
+        html = client.get(url).content.decode()
+        start = html.index('id="language-select"')
+        switchers.append(html[start : html.index("</select>", start)])
+    # then
+    for switcher in switchers:
+        assert 'value="zh-hans"' in switcher
+        assert 'value="en"' in switcher
+        assert 'value="yue"' not in switcher

@@ -5,15 +5,18 @@ from unittest import mock
 
 import pytest
 from django.db import close_old_connections
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from marketplace.exceptions import NotFound
+from sessions import events
 from sessions.exceptions import InvalidMessage, SessionClosed
 from sessions.models import Message, Order, ReadMarker
-from sessions.services import chat
+from sessions.services import chat, orders
 from sessions.services.chat import message_send, messages_mark_read
 from tests.factories import UserFactory
 from tests.sessions.chat_factories import AcceptedOrderFactory, ChatOrderFactory, MessageFactory
+from tests.sessions.factories import InstantOrderFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +249,41 @@ def test_order_state_unchanged_by_chat():
     order = ChatOrderFactory()
     message_send(user=order.client, order_id=order.pk, client_id="c", text="hi")
     assert Order.objects.get(pk=order.pk).state == Order.State.ACTIVE
+
+
+def test_paid_instant_order_is_announced_to_the_listener_after_commit(
+    django_capture_on_commit_callbacks, sent_frames
+):
+    # given
+    order = InstantOrderFactory()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.order_mark_paid(order_id=order.pk)
+    # then
+    order.refresh_from_db()
+    sent_frames.assert_called_once_with(
+        events.user_group(order.listener.user_id),
+        {
+            "type": "order.new",
+            "order": order.pk,
+            "client": str(order.client),
+            "minutes": order.minutes,
+            "price_fen": order.price_fen,
+            "accept_deadline": order.accept_deadline.isoformat(),
+            "answer_url": reverse("sessions:instant_order_answer", args=[order.pk]),
+        },
+        exclude_channel=None,
+    )
+
+
+def test_paid_scheduled_order_is_not_announced_as_instant(
+    django_capture_on_commit_callbacks, sent_frames
+):
+    # given
+    order = OrderFactory()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.order_mark_paid(order_id=order.pk)
+    # then
+    assert Order.objects.get(pk=order.pk).state == Order.State.PAID
+    sent_frames.assert_not_called()

@@ -2,13 +2,17 @@
 with the Redis channel layer and PostgreSQL."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
-from sessions.models import Message
+from sessions.models import Message, Order
+from sessions.services import orders
 from tests.sessions.chat_daphne import Daphne
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
+from tests.sessions.factories import InstantOrderFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,4 +85,43 @@ def test_client_and_listener_chat_with_typing_receipts_and_a_dropped_connection(
         assert re.match(r"\d\d:\d\d", client.locator("#time-left").inner_text())
     finally:
         client_ctx.close()
+        listener_ctx.close()
+
+
+def paid_elsewhere(order_id: int) -> None:
+    def run():
+        try:
+            orders.order_mark_paid(order_id=order_id)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(run).result(timeout=30)
+
+
+def test_instant_order_paid_while_the_dashboard_is_open_is_listed_live(browser, node):
+    # given: the listener's dashboard is open, nothing waiting
+    order = InstantOrderFactory()
+    listener_ctx, listener = signed_in_page(browser, node, order.listener.user)
+    try:
+        listener.goto(f"{node.url}/chat/dashboard/")
+        listener.locator("#connection[data-state='open']").wait_for()
+        assert listener.locator(".pending-orders").is_hidden()
+        # when: the client's payment lands (in another thread, as the payment webhook
+        # would: Playwright's sync API keeps an event loop running in this one)
+        paid_elsewhere(order.pk)
+        # then: listed with its countdown; accepting it goes through the order services
+        item = listener.locator(f"#pending-orders li[data-order='{order.pk}']")
+        item.wait_for()
+        assert "30" in item.inner_text()
+        listener.wait_for_function(
+            f"document.querySelector(\"li[data-order='{order.pk}'] .accept-left\")"
+            ".textContent.length > 0"
+        )
+        item.get_by_role("button", name="接单").click()
+        listener.wait_for_url(re.compile(r"/chat/dashboard/$"))
+        listener.locator(f"#pending-orders li[data-order='{order.pk}']").wait_for(state="detached")
+        order.refresh_from_db()
+        assert order.state in (Order.State.ACCEPTED, Order.State.ACTIVE)
+    finally:
         listener_ctx.close()

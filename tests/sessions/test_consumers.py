@@ -6,12 +6,14 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.urls import reverse
 
 from listeners.models import ListenerProfile
 from marketplace.asgi import application
 from marketplace.services import user_logout_everywhere
+from sessions import consumers
 from sessions.models import Message, Order
-from sessions.services import lifecycle
+from sessions.services import lifecycle, orders
 from tests.factories import UserFactory
 from tests.sessions.chat_factories import (
     AcceptedOrderFactory,
@@ -20,8 +22,17 @@ from tests.sessions.chat_factories import (
     session_cookie,
     socket_headers,
 )
+from tests.sessions.factories import InstantOrderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _close_socket_connections():
+    """The socket's database lanes keep their connections open between frames; a test
+    that ends with a socket still open must not keep the test database busy."""
+    yield
+    consumers.chat_connections_close()
 
 
 @pytest.fixture
@@ -134,7 +145,13 @@ async def test_personal_data_is_masked_and_the_sender_told(order, cookies):
     ack = await receive_type(client, "message.ack")
     safety = await receive_type(client, "safety")
     assert ack["text"] == "***********"
-    assert safety == {"type": "safety", "session": order.pk, "seq": 1, "masked": ["phone"]}
+    assert safety == {
+        "type": "safety",
+        "session": order.pk,
+        "kind": "masked",
+        "seq": 1,
+        "masked": ["phone"],
+    }
     await client.disconnect()
 
 
@@ -333,3 +350,25 @@ async def test_listener_presence_follows_the_socket(order, cookies):
     # then
     assert (online, offline) == ("online", "offline")
     assert await database_sync_to_async(lambda: Order.objects.get(pk=order.pk).state)() == "active"
+
+
+async def test_paid_instant_order_reaches_the_listeners_dashboard_socket():
+    # given
+    order = await database_sync_to_async(InstantOrderFactory)()
+    cookie = await database_sync_to_async(session_cookie)(order.listener.user)
+    listener = await open_socket(cookie)
+    # when
+    await database_sync_to_async(orders.order_mark_paid)(order_id=order.pk)
+    # then
+    frame = await receive_type(listener, "order.new")
+    paid = await database_sync_to_async(Order.objects.get)(pk=order.pk)
+    assert frame == {
+        "type": "order.new",
+        "order": order.pk,
+        "client": str(order.client),
+        "minutes": 30,
+        "price_fen": order.price_fen,
+        "accept_deadline": paid.accept_deadline.isoformat(),
+        "answer_url": reverse("sessions:instant_order_answer", args=[order.pk]),
+    }
+    await listener.disconnect()

@@ -68,7 +68,7 @@ const socket = new ChatSocket({
         break;
       case "clock": deadline = frame.deadline ? new Date(frame.deadline).getTime() : null; break;
       case "breach": notice(strings.breach); break;
-      case "safety": notice(strings.masked); break;
+      case "safety": if (!frame.kind || frame.kind === "masked") notice(strings.masked); break; // other kinds: safety.js
       case "session.state":
         setState(frame.state);
         if (frame.ends_at) endsAt = new Date(frame.ends_at).getTime();

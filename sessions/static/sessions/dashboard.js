@@ -98,11 +98,30 @@ function select(id) {
   $("text").focus();
 }
 
+// A paid instant order arriving live: listed with accept/decline and its countdown
+// (tick() counts every .pending-orders item down).
+function addPendingOrder(frame) {
+  const list = $("pending-orders");
+  if (!list || list.querySelector(`li[data-order="${frame.order}"]`)) return;
+  const item = $("pending-order-template").content.firstElementChild.cloneNode(true);
+  item.dataset.order = frame.order;
+  item.dataset.deadline = frame.accept_deadline;
+  item.querySelector(".who").textContent = frame.client;
+  const minutes = item.querySelector(".minutes");
+  const label = frame.minutes === 1 ? minutes.dataset.one : minutes.dataset.other;
+  minutes.textContent = label.replace(/\d+/, String(frame.minutes));
+  item.querySelector("form").action = frame.answer_url;
+  list.append(item);
+  list.closest(".pending-orders").hidden = false;
+  beep();
+}
+
 const socket = new ChatSocket({
   path: config.socketPath,
   sessions: config.sessions,
   onState(value) { $("connection").dataset.state = value; $("connection").textContent = strings.connection[value] || value; },
   onFrame(frame) {
+    if (frame.type === "order.new") { addPendingOrder(frame); return; }
     if (frame.session === undefined) return;
     const chat = chatFor(frame.session);
     switch (frame.type) {

@@ -1,0 +1,72 @@
+"""Reads of the safety sub-domain: open escalations, flags per listener (docs/safety.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max, QuerySet
+
+from marketplace.exceptions import NotFound
+from marketplace.models import User
+from sessions.models import Escalation, MessageFlag
+
+
+def escalation_open_for_order(*, order_id: int) -> Escalation | None:
+    return Escalation.objects.filter(order_id=order_id, state=Escalation.State.OPEN).first()
+
+
+def compensation_deferred(*, order_id: int) -> bool:
+    """True while a crisis escalation is open for the order: its deadline refunds wait
+    until staff close it (one indexed lookup; the clock's `breach_compensate` asks)."""
+    return Escalation.objects.filter(order_id=order_id, state=Escalation.State.OPEN).exists()
+
+
+def escalations_for_staff(*, state: str = Escalation.State.OPEN, limit: int = 100) -> QuerySet:
+    """Escalations in `state`, newest first, with what the staff list shows (no N+1)."""
+    return (
+        Escalation.objects.filter(state=state)
+        .select_related("order", "order__client", "listener", "listener__user", "message")
+        .select_related("closed_by")
+        .order_by("-opened_at", "-id")[:limit]
+    )
+
+
+def access_escalation_for_staff(*, user: User, escalation_id: int) -> Escalation:
+    if not (user.is_authenticated and user.is_staff):
+        raise NotFound("No such escalation.")
+    escalation = Escalation.objects.filter(pk=escalation_id).first()
+    if escalation is None:
+        raise NotFound("No such escalation.")
+    return escalation
+
+
+@dataclass(frozen=True)
+class ListenerFlagCount:
+    listener_id: int
+    listener_name: str
+    count: int
+    last_at: datetime
+
+
+def off_platform_counts_by_listener(*, limit: int = 50) -> list[ListenerFlagCount]:
+    """Off-platform requests in chats per listener (sent by either side), most first."""
+    rows = (
+        MessageFlag.objects.filter(kind=MessageFlag.Kind.OFF_PLATFORM)
+        .values("listener_id", "listener__display_name")
+        .annotate(count=Count("id"), last_at=Max("created_at"))
+        .order_by("-count", "-last_at")[:limit]
+    )
+    return [
+        ListenerFlagCount(
+            listener_id=row["listener_id"],
+            listener_name=row["listener__display_name"],
+            count=row["count"],
+            last_at=row["last_at"],
+        )
+        for row in rows
+    ]
+
+
+def message_flags(*, message_id: int) -> list[str]:
+    return list(MessageFlag.objects.filter(message_id=message_id).values_list("kind", flat=True))

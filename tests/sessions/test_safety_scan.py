@@ -1,0 +1,297 @@
+"""The safety scan's rules (sessions.safety): handles masked, off-platform requests flagged,
+crisis language detected through normalisation tricks, and hyperbole left alone."""
+
+import pytest
+
+from sessions.safety import OFF_PLATFORM, compact, normalise, scan, words
+
+ZWSP = "\u200b"
+ZWJ = "\u200d"
+SHY = "\u00ad"
+
+
+# --- Normalisation ----------------------------------------------------------------------------
+
+
+def test_normalise_folds_full_width_removes_invisibles_and_case():
+    # when
+    folded = normalise(f"ＳＵＩ{ZWSP}ＣＩ{SHY}ＤＥ ＱＱ１２３ 自殺")
+    # then
+    assert folded == "suicide qq123 自杀"
+
+
+def test_compact_and_words_collapse_spacing_tricks():
+    assert compact(normalise("我 想 自.杀!!")) == "我想自杀"
+    assert words(normalise("I want to k.i.l.l myself")) == " i want to kill myself "
+    assert words(normalise("don't")) == " dont "
+    assert words(normalise("su1c1de")) == " suicide "
+
+
+# --- Crisis language --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我想死",
+        "真的好想死，撑不住了",
+        "我不想活了",
+        "活不下去了",
+        "我想自杀",
+        "我在考虑自殺",
+        "我刚才割腕了",
+        "我想跳楼",
+        "我想结束自己的生命",
+        "我想结束生命",
+        "活着没有意义",
+        "我已经写好遗书了",
+        "我吃了一整瓶安眠药",
+        "我想一了百了",
+        "他要杀了我，快来",
+        "他在打我",
+        # tricks
+        "自 杀",
+        "自.杀",
+        f"自{ZWSP}杀",
+        f"想{ZWJ}死",
+        "自🔪杀",
+        "ｗｏ想自杀",
+        "zi杀",
+        # English
+        "I want to kill myself",
+        "i'm going to kill myself tonight",
+        "I've been thinking about suicide",
+        "I feel suicidal",
+        "I want to end my life",
+        "i just want to end it all",
+        "I want to die",
+        "i wanna die",
+        "I don't want to live anymore",
+        "there's no reason to live",
+        "I cut myself again last night",
+        "I've been self-harming",
+        "self harm",
+        "I'm going to jump off the bridge",
+        "I took all my pills",
+        "he is going to kill me",
+        "someone is hurting me right now",
+        "I'm in danger",
+        "I'd be better off dead",
+        # English tricks
+        "s.u.i.c.i.d.e",
+        "s u i c i d e",
+        "SUICIDE",
+        "ｓｕｉｃｉｄｅ",
+        f"sui{ZWSP}cide",
+        "su1c1de",
+        "kill my$elf",
+        "k i l l myself",
+        "I want to kıll myself".replace("ı", "i"),
+        "e\u0301nd my life",
+    ],
+)
+def test_crisis_language_is_detected(text):
+    # when
+    result = scan(text)
+    # then
+    assert result.crisis is True
+    assert result.text == text  # never blocked, never rewritten for crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "笑死我了",
+        "哈哈哈笑死",
+        "今天累死了",
+        "热死了",
+        "饿死我了",
+        "气死我了",
+        "困死了",
+        "想死你了",
+        "可想死我了",
+        "跳楼价清仓",
+        "全场跳楼大甩卖",
+        "这是一次自杀式袭击的新闻",
+        "秒杀活动",
+        "我去杀毒一下电脑",
+        "讲价杀价",
+        "死机了",
+        "这部电影太好看了",
+        "生命很美好",
+        "我们聊聊生活吧",
+        "killing it at work today",
+        "you're killing it",
+        "dead tired after the gym",
+        "I'm dead lol",
+        "this homework is killing me",
+        "my feet are killing me",
+        "die hard fan",
+        "a cake to die for",
+        "I'm dying to know",
+        "I nearly died laughing",
+        "watched Suicide Squad",
+        "the deadline is tomorrow",
+        "kill the process and restart",
+        "my phone battery died",
+        "skill yourself up",
+        "I could kill for a coffee",
+        "that joke killed me",
+        "I want to live my best life",
+        "end of my shift",
+    ],
+)
+def test_hyperbole_and_ordinary_text_are_not_crisis(text):
+    # when
+    result = scan(text)
+    # then
+    assert result.crisis is False
+
+
+# --- Off-platform requests --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "加我微信吧",
+        "加个微信",
+        "加我v",
+        "加v聊",
+        "加我vx",
+        "加我qq",
+        "我们私聊吧",
+        "私下交易更便宜",
+        "转账给我就行",
+        "直接转我500",
+        "发个红包吧",
+        "微信转账",
+        "扫我的二维码",
+        "v我50",
+        "别走平台了",
+        "留个联系方式",
+        "加 我 微 信",
+        "加我薇信",
+        "加我威信",
+        "加我微信",
+        "add me on WeChat",
+        "Add me on wechat please",
+        "message me on telegram",
+        "my wechat is lily_2000",
+        "let's move to WhatsApp",
+        "let's talk outside the platform",
+        "pay me directly",
+        "send the money directly to me",
+        "scan my QR code",
+        "send me a red packet",
+        "can we chat privately",
+        "dm me",
+        "paypal me",
+    ],
+)
+def test_off_platform_requests_are_flagged(text):
+    # when
+    result = scan(text)
+    # then
+    assert result.flags == (OFF_PLATFORM,)
+    assert result.crisis is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你好，今天过得怎么样",
+        "我加班到很晚",
+        "加油！",
+        "我用微信读书看的",
+        "聊聊工作的事",
+        "谢谢你听我说",
+        "我想换个话题",
+        "I use qq music",
+        "thanks for listening",
+        "let's keep talking here",
+        "I paid for the session",
+        "I sent my report to the boss",
+        "the line was busy",
+        "the weather is nice",
+        "I added sugar to my tea",
+        "version 2.3 is out",
+    ],
+)
+def test_ordinary_text_is_not_flagged(text):
+    # when
+    result = scan(text)
+    # then
+    assert result.flags == ()
+    assert result.masked == ()
+    assert result.text == text
+
+
+# --- Handles ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "kinds"),
+    [
+        ("wx: abc_123", "wx: *******", ("wechat",)),
+        ("WX：Lily2000", "WX：********", ("wechat",)),
+        ("微信号 lily_88", "微信号 *******", ("wechat",)),
+        ("我的微信号是lily88谢谢", "我的微信号是******谢谢", ("wechat",)),
+        ("加我v abc_123", "加我v *******", ("wechat",)),
+        ("vx abcdef1", "vx *******", ("wechat",)),
+        ("wechat id: sunny_day", "wechat id: *********", ("wechat",)),
+        ("QQ 12345678", "QQ ********", ("qq",)),
+        ("qq号：987654321", "qq号：*********", ("qq",)),
+        ("扣扣 1234567", "扣扣 *******", ("qq",)),
+        ("mail 12345678@qq.com", "mail ********@qq.com", ("qq",)),
+        ("ｗｘ：ａｂｃ＿１２３", "ｗｘ：＿＿＿".replace("＿", "*") + "*" * 4, ("wechat",)),
+        (f"Q{ZWSP}Q 12345678", f"Q{ZWSP}Q ********", ("qq",)),
+        ("wx 13812345678", "wx ***********", ("phone",)),
+        ("call me 13812345678", "call me ***********", ("phone",)),
+    ],
+)
+def test_handles_are_masked_and_flagged(text, expected, kinds):
+    # when
+    result = scan(text)
+    # then
+    assert result.text == expected
+    assert result.masked == kinds
+    assert result.flags == (OFF_PLATFORM,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wechat pay is convenient",  # no marker, no digit: a word, not an ID
+        "I use wechat every day",
+        "qq music has the song",
+        "QQ 123",  # too short to be a QQ number
+        "wx is short for weixin",
+    ],
+)
+def test_words_after_keywords_are_not_masked(text):
+    # when
+    result = scan(text)
+    # then
+    assert result.masked == ()
+    assert result.text == text
+
+
+def test_full_width_and_zero_width_phone_numbers_are_masked_in_place():
+    # given: full-width digits with a zero-width space in the middle
+    text = f"电话１３８１２３４{ZWSP}５６７８"
+    # when
+    result = scan(text)
+    # then: the digits are hidden, the invisible character dropped
+    assert result.text == "电话" + "*" * 11
+    assert result.masked == ("phone",)
+
+
+def test_one_message_can_carry_everything():
+    # when
+    result = scan("wx: abc_123，转账给我，不然我想死")
+    # then
+    assert result.text == "wx: *******，转账给我，不然我想死"
+    assert result.masked == ("wechat",)
+    assert result.flags == (OFF_PLATFORM,)
+    assert result.crisis is True

@@ -1,0 +1,373 @@
+"""Safety after the scan: message flags, crisis escalations (opened once, frames to both
+sides after commit, the on-call SMS), closing with a note, and deadline refunds deferred
+while an escalation is open and resumed after it closes."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.test import override_settings
+
+from marketplace.exceptions import DomainError, NotFound
+from payments.invariants import assert_ledger_consistent
+from payments.models import Refund
+from sessions.models import Escalation, EscalationEvent, Message, MessageFlag
+from sessions.selectors.safety import compensation_deferred, off_platform_counts_by_listener
+from sessions.services import clocks as clock_services
+from sessions.services import safety as safety_services
+from sessions.services.chat import message_send
+from tests.factories import UserFactory
+from tests.sessions.chat_factories import ChatOrderFactory
+from tests.sessions.clock_helpers import at, breaches, paid_active_order, refunds, send
+
+pytestmark = pytest.mark.django_db
+
+CRISIS = "我真的不想活了"
+
+
+@pytest.fixture
+def sent_frames():
+    """Frames handed to the channel layer (the layer itself is Redis: outside this unit)."""
+    with mock.patch("sessions.events.send_now") as send_now:
+        yield send_now
+
+
+def safety_frames(sent_frames):
+    return [
+        (call.args[0], call.args[1])
+        for call in sent_frames.call_args_list
+        if call.args[1]["type"] == "safety"
+    ]
+
+
+def staff_user():
+    return UserFactory(is_staff=True, role="staff")
+
+
+# --- Flags ------------------------------------------------------------------------------------
+
+
+def test_off_platform_request_is_stored_flagged_and_the_sender_warned(
+    django_capture_on_commit_callbacks, sent_frames
+):
+    # given
+    order = ChatOrderFactory()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        result = message_send(
+            user=order.listener.user, order_id=order.pk, client_id="x1", text="加我微信吧"
+        )
+    # then: delivered unchanged, flagged, one warning to the sender only
+    message = Message.objects.get(pk=result.message.pk)
+    assert message.text == "加我微信吧"
+    assert list(MessageFlag.objects.values_list("message_id", "kind", "sender_role")) == [
+        (message.pk, "off_platform", "listener")
+    ]
+    [(group, frame)] = safety_frames(sent_frames)
+    assert group == f"chat.user.{order.listener.user_id}"
+    assert frame["kind"] == "off_platform"
+    assert frame["seq"] == message.seq
+    assert frame["text"].startswith("为了您的安全")
+    assert Escalation.objects.count() == 0
+
+
+def test_clean_message_writes_no_flag_and_sends_no_safety_frame(
+    django_capture_on_commit_callbacks, sent_frames
+):
+    # given
+    order = ChatOrderFactory()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(user=order.client, order_id=order.pk, client_id="c1", text="笑死我了")
+    # then
+    assert MessageFlag.objects.count() == 0
+    assert Escalation.objects.count() == 0
+    assert safety_frames(sent_frames) == []
+
+
+def test_off_platform_counts_per_listener():
+    # given
+    first, second = ChatOrderFactory(), ChatOrderFactory()
+    for n, text in enumerate(["add me on wechat", "转账给我", "hello"]):
+        message_send(user=first.client, order_id=first.pk, client_id=f"a{n}", text=text)
+    message_send(user=second.client, order_id=second.pk, client_id="b1", text="dm me")
+    # when
+    counts = off_platform_counts_by_listener()
+    # then
+    assert [(row.listener_id, row.count) for row in counts] == [
+        (first.listener_id, 2),
+        (second.listener_id, 1),
+    ]
+
+
+# --- Escalations ------------------------------------------------------------------------------
+
+
+@override_settings(SAFETY_ONCALL_PHONE="13900000000")
+def test_crisis_message_opens_one_escalation_and_alerts_after_commit(
+    django_capture_on_commit_callbacks, sent_frames, sms_outbox
+):
+    # given
+    order = ChatOrderFactory()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        result = message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    # then: the message is stored and pushed as written (never blocked)
+    assert Message.objects.get(pk=result.message.pk).text == CRISIS
+    assert any(c.args[1]["type"] == "message.new" for c in sent_frames.call_args_list)
+    escalation = Escalation.objects.get()
+    assert (escalation.order_id, escalation.message_id, escalation.state) == (
+        order.pk,
+        result.message.pk,
+        "open",
+    )
+    assert escalation.alerted_at is not None
+    frames = dict(safety_frames(sent_frames))
+    client_frame = frames[f"chat.user.{order.client_id}"]
+    listener_frame = frames[f"chat.user.{order.listener.user_id}"]
+    assert (client_frame["kind"], client_frame["role"], client_frame["escalation"]) == (
+        "crisis",
+        "client",
+        escalation.pk,
+    )
+    assert [r["phone"] for r in client_frame["resources"]] == [
+        "400-161-9995",
+        "010-82951332",
+        "120",
+        "110",
+    ]
+    assert client_frame["resources"][0]["name"] == "希望24热线"
+    assert (listener_frame["kind"], listener_frame["role"]) == ("crisis", "listener")
+    assert len(listener_frame["guidance"]) == 5
+    assert len(frames) == 2
+    [sms] = sms_outbox()
+    assert sms.phone == "13900000000"
+    assert f"{escalation.pk}" in sms.text
+    assert list(escalation.events.values_list("action", flat=True)) == ["opened", "alerted"]
+    assert list(MessageFlag.objects.values_list("kind", flat=True)) == ["crisis"]
+
+
+def test_a_second_crisis_message_keeps_the_one_open_escalation(
+    django_capture_on_commit_callbacks, sent_frames, sms_outbox
+):
+    # given
+    order = ChatOrderFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    sent_frames.reset_mock()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(user=order.client, order_id=order.pk, client_id="c2", text="I want to die")
+    # then: no second escalation, no new frames, noted on the open one; no SMS (no phone)
+    assert Escalation.objects.count() == 1
+    assert safety_frames(sent_frames) == []
+    assert list(EscalationEvent.objects.values_list("action", flat=True)) == [
+        "opened",
+        "crisis_again",
+    ]
+    assert sms_outbox() == []
+
+
+def test_crisis_words_from_the_listener_are_flagged_but_not_escalated(
+    django_capture_on_commit_callbacks, sent_frames
+):
+    # given
+    order = ChatOrderFactory()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(user=order.listener.user, order_id=order.pk, client_id="l1", text="自杀")
+    # then
+    assert Escalation.objects.count() == 0
+    assert list(MessageFlag.objects.values_list("kind", "sender_role")) == [("crisis", "listener")]
+    assert safety_frames(sent_frames) == []
+
+
+def test_rolled_back_message_leaves_no_escalation_and_sends_nothing(
+    monkeypatch, sent_frames, sms_outbox
+):
+    # given: a later pipeline step fails
+    from sessions.services import chat
+
+    def broken_step(ctx):
+        raise DomainError("boom")
+
+    monkeypatch.setattr(chat, "MESSAGE_STEPS", [*chat.MESSAGE_STEPS, broken_step])
+    order = ChatOrderFactory()
+    # when
+    with pytest.raises(DomainError):
+        message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    # then
+    assert Message.objects.count() == 0
+    assert Escalation.objects.count() == 0
+    assert MessageFlag.objects.count() == 0
+    assert sent_frames.call_count == 0
+    assert sms_outbox() == []
+
+
+def test_staff_close_with_a_note_is_audited_and_the_listener_told(
+    django_capture_on_commit_callbacks, sent_frames
+):
+    # given
+    order = ChatOrderFactory()
+    message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    escalation = Escalation.objects.get()
+    staff = staff_user()
+    sent_frames.reset_mock()
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        safety_services.escalation_close(
+            staff=staff, escalation_id=escalation.pk, note="Called the client; safe."
+        )
+    # then
+    escalation.refresh_from_db()
+    assert (escalation.state, escalation.closed_by_id, escalation.close_note) == (
+        "closed",
+        staff.pk,
+        "Called the client; safe.",
+    )
+    assert escalation.closed_at is not None
+    last = escalation.events.order_by("id").last()
+    assert (last.action, last.actor_id, last.note) == (
+        "closed",
+        staff.pk,
+        "Called the client; safe.",
+    )
+    [(group, frame)] = safety_frames(sent_frames)
+    assert (group, frame["kind"]) == (f"chat.user.{order.listener.user_id}", "closed")
+    assert compensation_deferred(order_id=order.pk) is False
+
+
+@pytest.mark.parametrize(
+    ("who", "note", "error"),
+    [
+        ("client", "ok", NotFound),
+        ("staff", "   ", DomainError),
+    ],
+)
+def test_close_refused_changes_nothing(who, note, error):
+    # given
+    order = ChatOrderFactory()
+    message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    escalation = Escalation.objects.get()
+    user = order.client if who == "client" else staff_user()
+    # when
+    with pytest.raises(error):
+        safety_services.escalation_close(staff=user, escalation_id=escalation.pk, note=note)
+    # then
+    escalation.refresh_from_db()
+    assert escalation.state == "open"
+    assert list(escalation.events.values_list("action", flat=True)) == ["opened"]
+
+
+def test_closing_twice_is_refused():
+    # given
+    order = ChatOrderFactory()
+    message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    escalation = Escalation.objects.get()
+    staff = staff_user()
+    safety_services.escalation_close(staff=staff, escalation_id=escalation.pk, note="done")
+    # when
+    with pytest.raises(DomainError) as caught:
+        safety_services.escalation_close(staff=staff, escalation_id=escalation.pk, note="again")
+    # then
+    assert caught.value.code == "already_closed"
+    assert escalation.events.filter(action="closed").count() == 1
+
+
+def test_a_new_crisis_after_closing_opens_a_new_escalation():
+    # given
+    order = ChatOrderFactory()
+    message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    first = Escalation.objects.get()
+    safety_services.escalation_close(staff=staff_user(), escalation_id=first.pk, note="done")
+    # when
+    message_send(user=order.client, order_id=order.pk, client_id="c2", text="kill myself")
+    # then
+    assert list(Escalation.objects.order_by("id").values_list("state", flat=True)) == [
+        "closed",
+        "open",
+    ]
+
+
+# --- Deadline refunds while an escalation is open --------------------------------------------
+
+
+@pytest.mark.usefixtures("local_stripe")
+def test_breach_refunds_wait_while_open_and_resume_after_closing(
+    django_capture_on_commit_callbacks,
+):
+    # given: a paid session; the client writes in crisis; the listener stays silent
+    order = paid_active_order(window=10)
+    send(order, "client", 1, text=CRISIS)
+    assert compensation_deferred(order_id=order.pk) is True
+    # when: the watcher records the missed deadline
+    clock_services.clocks_sweep(now=at(12))
+    # then: the breach is recorded, its refund deferred; the retry pass defers it too
+    [breach] = breaches(order)
+    assert breach.compensated_at is None
+    assert clock_services.breaches_compensation_retry(now=at(60)) == 0
+    assert refunds(order) == []
+    # when: staff close the escalation (the queued task is not run here: no worker)
+    escalation = Escalation.objects.get(order=order)
+    with (
+        mock.patch("sessions.tasks.compensate_breaches.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        safety_services.escalation_close(
+            staff=staff_user(), escalation_id=escalation.pk, note="handled"
+        )
+    # then: compensation is handed to the queue, and the retry pass picks it up as well
+    delay.assert_called_once_with([breach.pk])
+    assert clock_services.breaches_compensation_retry(now=at(60)) == 1
+    per = order.price_fen * 10 // 100
+    assert refunds(order) == [("breach", f"breach:{breach.pk}", per, Refund.Status.SUCCEEDED)]
+    breach.refresh_from_db()
+    assert breach.compensated_at is not None
+    assert_ledger_consistent()
+
+
+@pytest.mark.usefixtures("local_stripe")
+def test_other_orders_are_compensated_while_one_escalation_is_open():
+    # given: two paid sessions, a crisis in the first only
+    calm, crisis = paid_active_order(window=10), paid_active_order(window=10)
+    send(crisis, "client", 1, text=CRISIS)
+    send(calm, "client", 1)
+    # when
+    clock_services.clocks_sweep(now=at(12))
+    # then
+    [calm_breach], [crisis_breach] = breaches(calm), breaches(crisis)
+    assert calm_breach.compensated_at is not None
+    assert crisis_breach.compensated_at is None
+    assert len(refunds(calm)) == 1
+    assert refunds(crisis) == []
+    assert_ledger_consistent()
+
+
+def test_escalation_alert_without_a_phone_sends_nothing(sms_outbox):
+    # given
+    order = ChatOrderFactory()
+    message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    escalation = Escalation.objects.get()
+    # when
+    sent = safety_services.escalation_alert(escalation_id=escalation.pk)
+    # then
+    assert sent is False
+    assert sms_outbox() == []
+    escalation.refresh_from_db()
+    assert escalation.alerted_at is None
+
+
+@override_settings(SAFETY_ONCALL_PHONE="13900000000")
+def test_escalation_alert_goes_out_once(sms_outbox):
+    # given
+    order = ChatOrderFactory()
+    message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
+    escalation = Escalation.objects.get()
+    # when
+    first = safety_services.escalation_alert(escalation_id=escalation.pk)
+    second = safety_services.escalation_alert(
+        escalation_id=escalation.pk, now=escalation.opened_at + timedelta(seconds=5)
+    )
+    # then
+    assert (first, second) == (True, False)
+    assert len(sms_outbox()) == 1
