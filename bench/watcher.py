@@ -104,6 +104,7 @@ def add_open_clocks(n: int, *, client, listener, tier, chunk: int = 5000) -> Non
                 breach_termination_count=3,
                 payment_deadline=now,
                 activated_at=now - timedelta(minutes=1),
+                reply_clock_open=True,  # each gets its open clock below
             )
             for _ in range(size)
         )

@@ -96,6 +96,7 @@ class ListenerProfileAdmin(admin.ModelAdmin):
         "takes_night_orders",
         "night_start",
         "night_end",
+        "stripe_account_id",
         "created_at",
     ]
 

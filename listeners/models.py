@@ -80,6 +80,9 @@ class ListenerProfile(models.Model):
     # Null means the platform's night window (settings.NIGHT_WINDOW).
     night_start = models.TimeField(_("night starts"), null=True, blank=True)
     night_end = models.TimeField(_("night ends"), null=True, blank=True)
+    # Stripe Connect account that receives payouts (production); set by staff after
+    # the listener completes Stripe's onboarding. Empty on the embedded default.
+    stripe_account_id = models.CharField(_("Stripe payout account"), max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

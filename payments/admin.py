@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.admin_mixins import ReadOnlyAdmin
 from marketplace.exceptions import DomainError
 from payments.models import (
     Account,
@@ -19,17 +20,6 @@ from payments.models import (
     StripeEvent,
 )
 from payments.services import payouts, refunds
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EntryInline(admin.TabularInline):
@@ -117,7 +107,14 @@ class PayoutInline(admin.TabularInline):
     model = Payout
     extra = 0
     can_delete = False
-    readonly_fields = ["listener", "amount_fen", "status", "gateway_reference", "sent_at"]
+    readonly_fields = [
+        "listener",
+        "amount_fen",
+        "status",
+        "gateway_reference",
+        "sent_at",
+        "last_error",
+    ]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -135,7 +132,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         "approved_at",
     ]
     inlines = [PayoutInline]
-    actions = ["approve_and_send"]
+    actions = ["approve_and_send", "send_pending_again"]
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -157,6 +154,19 @@ class PayoutBatchAdmin(admin.ModelAdmin):
                 self.message_user(request, f"#{batch.pk}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, _("Batch #%(id)s sent.") % {"id": batch.pk})
+
+    @admin.action(description=_("Send the payouts that failed again"))
+    def send_pending_again(self, request, queryset):
+        """After fixing the cause (e.g. a connected account entered), retry each pending
+        payout of an approved batch; its idempotency key keeps Stripe from paying twice."""
+        payouts_pending = Payout.objects.filter(
+            batch__in=queryset.filter(status=PayoutBatch.Status.SENT),
+            status=Payout.Status.PENDING,
+        )
+        for payout_id in payouts_pending.order_by("pk").values_list("pk", flat=True):
+            payout = payouts.payout_send(payout_id=payout_id)
+            if payout.status != Payout.Status.SENT:
+                self.message_user(request, f"#{payout.pk}: {payout.last_error}", messages.ERROR)
 
 
 # Disputes register their own (read-only) admin pages.

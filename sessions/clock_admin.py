@@ -3,18 +3,8 @@ delete a clock, a breach or a pause here; only the clock services write them).""
 
 from django.contrib import admin
 
+from marketplace.admin_mixins import ReadOnlyAdmin
 from sessions.models import Breach, Pause, ReplyClock
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReplyClock)

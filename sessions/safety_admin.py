@@ -3,7 +3,7 @@ escalations are closed (with a note, audited) on the staff page `sessions:escala
 
 from django.contrib import admin
 
-from sessions.clock_admin import ReadOnlyAdmin
+from marketplace.admin_mixins import ReadOnlyAdmin
 from sessions.models import Escalation, EscalationEvent, MessageFlag
 
 

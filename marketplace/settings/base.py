@@ -260,3 +260,7 @@ DISPUTE_SECOND_APPROVAL_FEN = env_int("DISPUTE_SECOND_APPROVAL_FEN", 50_000)
 
 # On-call phone texted when a crisis escalation opens (empty: staff see it on the page only).
 SAFETY_ONCALL_PHONE = os.environ.get("SAFETY_ONCALL_PHONE", "")
+
+# How approved payouts are sent: "manual" (recorded, paid by hand; the embedded default has
+# no Stripe Connect) or "stripe_connect" (a transfer to the listener's connected account).
+PAYOUTS_GATEWAY = os.environ.get("PAYOUTS_GATEWAY") or "manual"

@@ -3,18 +3,8 @@
 
 from django.contrib import admin
 
+from marketplace.admin_mixins import ReadOnlyAdmin
 from payments.disputes.models import Dispute, DisputeAuditEntry, Notification
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AuditInline(admin.TabularInline):
@@ -29,7 +19,7 @@ class AuditInline(admin.TabularInline):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnly):
+class DisputeAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "order",
@@ -47,14 +37,14 @@ class DisputeAdmin(ReadOnly):
 
 
 @admin.register(DisputeAuditEntry)
-class DisputeAuditEntryAdmin(ReadOnly):
+class DisputeAuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor", "action", "dispute"]
     list_filter = ["action"]
     raw_id_fields = ["dispute", "actor"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnly):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "kind", "read_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user"]

@@ -42,7 +42,7 @@ class StripeConnectPayoutGateway:
     name = "stripe_connect"
 
     def send(self, *, payout: Payout) -> str:
-        destination = getattr(payout.listener, "stripe_account_id", "")
+        destination = payout.listener.stripe_account_id
         if not destination:
             raise PayoutError(_("This listener has no connected payout account."))
         return stripe_gateway.transfer_create(
@@ -54,7 +54,7 @@ class StripeConnectPayoutGateway:
 
 
 def payouts_gateway():
-    name = getattr(settings, "PAYOUTS_GATEWAY", "manual")
+    name = settings.PAYOUTS_GATEWAY
     return StripeConnectPayoutGateway() if name == "stripe_connect" else ManualPayoutGateway()
 
 

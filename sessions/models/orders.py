@@ -71,6 +71,10 @@ class Order(models.Model):
     breach_refund_percent = models.PositiveSmallIntegerField()
     breach_refund_cap_percent = models.PositiveSmallIntegerField()
     breach_termination_count = models.PositiveSmallIntegerField()
+    # True while the order has an open reply clock (`ReplyClock.status == "open"`). Kept
+    # by `sessions.services.clocks` under the order's row lock, in the same transaction
+    # as the clock row, so a client message that finds a clock running costs no query.
+    reply_clock_open = models.BooleanField(default=False)
 
     created_at = models.DateTimeField(default=timezone.now)
     payment_deadline = models.DateTimeField()

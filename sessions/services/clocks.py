@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Exists, F, Max, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -44,7 +44,7 @@ from payments.exceptions import InvalidAmount, RefundRefused
 from payments.models import Payment, Refund
 from payments.services.refunds import escrow_available_fen, refund_issue
 from sessions import events
-from sessions.models import Breach, Message, Order, Pause, ReplyClock
+from sessions.models import Breach, Escalation, Message, Order, Pause, ReplyClock
 from sessions.selectors.chat import SYNC_FRAMES
 from sessions.services import lifecycle
 from sessions.services.chat import MESSAGE_STEPS, MessageContext, system_message_post
@@ -196,12 +196,25 @@ def _compensate_on_commit(outcome: Outcome) -> None:
 # --- Opening and closing -------------------------------------------------------------------
 
 
+def _clock_flag_set(*, order: Order, value: bool) -> None:
+    """Keep `Order.reply_clock_open` in step with the order's open clock (same transaction,
+    under the order's row lock), on the row and on the caller's instance."""
+    Order.objects.filter(pk=order.pk).update(reply_clock_open=value)
+    order.reply_clock_open = value
+
+
 def clock_open(*, order: Order, message: Message, now: datetime) -> ReplyClock | None:
     """Open a clock for a client message unless one already runs. The caller holds the
-    order's row lock. Returns the new clock, or None."""
-    if order.state != Order.State.ACTIVE:
+    order's row lock and `order` is the row read under it. Returns the new clock, or None.
+
+    The common case — a clock already runs and the client writes again — is answered by
+    the locked row's `reply_clock_open` without a query. Only a message that may open a
+    clock looks at the clock table; a clock found open there (a flag left unset, e.g. a
+    row written outside this module) sets the flag and opens nothing."""
+    if order.state != Order.State.ACTIVE or order.reply_clock_open:
         return None
     if ReplyClock.objects.filter(order=order, status=ReplyClock.Status.OPEN).exists():
+        _clock_flag_set(order=order, value=True)
         return None
     start = max(now, _pause_end_running(order_id=order.pk, now=now) or now)
     clock = ReplyClock.objects.create(
@@ -212,6 +225,7 @@ def clock_open(*, order: Order, message: Message, now: datetime) -> ReplyClock |
         window_seconds=order.reply_window_seconds,
         deadline=start + timedelta(seconds=order.reply_window_seconds),
     )
+    _clock_flag_set(order=order, value=True)
     _announce_clock(order_id=order.pk, deadline=clock.deadline)
     return clock
 
@@ -235,6 +249,7 @@ def clock_close(*, order: Order, message: Message, now: datetime) -> ReplyClock 
     clock.closed_by = message
     clock.latency_ms = max(0, round(elapsed * 1000))
     clock.save(update_fields=["status", "closed_at", "closed_by", "latency_ms"])
+    _clock_flag_set(order=order, value=False)
     _announce_clock(order_id=order.pk, deadline=None)
     _finish(order=order, outcome=outcome, now=now)
     _compensate_on_commit(outcome)
@@ -272,6 +287,7 @@ def step_stop_clocks(order: Order) -> None:
     clocks = ReplyClock.objects.select_for_update().filter(
         order=order, status=ReplyClock.Status.OPEN
     )
+    stopped = False
     for clock in clocks:
         outcome = _deadlines_record(clock=clock, order=order, now=ended_at, may_terminate=False)
         _compensate_on_commit(outcome)
@@ -279,6 +295,9 @@ def step_stop_clocks(order: Order) -> None:
         clock.closed_at = ended_at
         clock.save(update_fields=["status", "closed_at"])
         _announce_clock(order_id=order.pk, deadline=None)
+        stopped = True
+    if stopped:
+        _clock_flag_set(order=order, value=False)
 
 
 # --- The watcher ---------------------------------------------------------------------------
@@ -675,41 +694,68 @@ def clocks_watch(*, for_seconds: float = 0.9, max_wait: float = 0.25) -> SweepRe
 # --- Compensation (outside any transaction) --------------------------------------------------
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def termination_refund_fen(*, order: Order) -> int:
-    """Pro-rata price of the time left unused when the session was terminated."""
-    bought = order.minutes * 60
-    if not order.ended_at or bought <= 0:
+    """Pro-rata price of the time left unused when the session was terminated:
+    `price * unused // bought`, in integers only — both times in whole microseconds (the
+    resolution of the stored timestamps), the product rounded down to a whole fen, the
+    unused time capped at the time bought. No float ever touches the amount."""
+    bought_us = order.minutes * 60 * 1_000_000
+    if not order.ended_at or bought_us <= 0:
         return 0
-    unused = max(0.0, (order.ends_at - order.ended_at).total_seconds())
-    return min(order.price_fen, int(order.price_fen * min(unused, bought) // bought))
+    unused_us = max(0, (order.ends_at - order.ended_at) // _MICROSECOND)
+    return min(order.price_fen, order.price_fen * min(unused_us, bought_us) // bought_us)
 
 
-def _refund(*, order_id: int, amount_fen: int, cause: str, source: str, reason: str) -> None:
+def _refund(*, order_id: int, amount_fen: int, cause: str, source: str, reason: str) -> bool:
+    """Refund `amount_fen`, capped at what is left in escrow, once per `source`. True when
+    settled: the refund is reserved (now or before) or nothing is due (not paid through
+    us, escrow empty). False when it was not reserved for another reason: the caller must
+    not count the breach as compensated (the retry pass tries again).
+
+    What is left is read without the order's lock, so another refund can land before
+    `refund_reserve` checks it under the lock and refuses (`refund_exceeds_escrow`): then
+    what is left is read again and the refund retried once with that (smaller) amount —
+    or, if nothing is left, it is settled with nothing due."""
     if Refund.objects.filter(idempotency_source=source).exists():
-        return
+        return True
     if not Payment.objects.filter(order_id=order_id, status=Payment.Status.SUCCEEDED).exists():
-        return  # nothing was paid through us: nothing to refund
-    amount = min(amount_fen, escrow_available_fen(order_id=order_id))
-    if amount <= 0:
-        return
-    try:
-        refund_issue(
-            order_id=order_id,
-            amount_fen=amount,
-            reason=reason,
-            cause=cause,
-            idempotency_source=source,
-        )
-    except (RefundRefused, InvalidAmount) as exc:
-        # Not paid through us (nothing to refund) or escrow emptied meanwhile.
-        logger.info("refund %s for order %s not issued: %s", source, order_id, exc)
+        return True  # nothing was paid through us: nothing to refund
+    for attempt in (1, 2):
+        amount = min(amount_fen, escrow_available_fen(order_id=order_id))
+        if amount <= 0:
+            return True  # escrow is empty: nothing more is owed from it
+        try:
+            refund_issue(
+                order_id=order_id,
+                amount_fen=amount,
+                reason=reason,
+                cause=cause,
+                idempotency_source=source,
+            )
+        except RefundRefused as exc:
+            if exc.code == "not_paid":
+                return True
+            if exc.code == "refund_exceeds_escrow" and attempt == 1:
+                logger.info("refund %s for order %s: escrow shrank, retrying", source, order_id)
+                continue
+            logger.warning("refund %s for order %s not issued: %s", source, order_id, exc)
+            return False
+        except InvalidAmount as exc:
+            logger.warning("refund %s for order %s not issued: %s", source, order_id, exc)
+            return False
+        return True
+    return False
 
 
 def breach_compensate(*, breach_id: int, now: datetime | None = None) -> bool:
     """Issue the refunds one breach grants; once. Call outside a transaction (each refund
     row commits before Stripe is called). A Stripe outage leaves the refund pending for
-    the payments reconciliation; the breach counts as compensated. Returns True if this
-    call finished it."""
+    the payments reconciliation; the breach counts as compensated. A refund refused for
+    any reason but "nothing is due" leaves the breach uncompensated for the retry pass.
+    Returns True if this call finished it."""
     breach = Breach.objects.select_related("order").filter(pk=breach_id).first()
     if breach is None or breach.compensated_at is not None:
         return False
@@ -720,8 +766,9 @@ def breach_compensate(*, breach_id: int, now: datetime | None = None) -> bool:
         # uncompensated; closing it re-enqueues them and the retry pass picks them up.
         return False
     order = breach.order
+    settled = True
     if breach.refund_fen > 0:
-        _refund(
+        settled = _refund(
             order_id=order.pk,
             amount_fen=breach.refund_fen,
             cause=Refund.Cause.BREACH,
@@ -730,13 +777,18 @@ def breach_compensate(*, breach_id: int, now: datetime | None = None) -> bool:
         )
     if breach.terminated:
         order.refresh_from_db()
-        _refund(
-            order_id=order.pk,
-            amount_fen=termination_refund_fen(order=order),
-            cause=Refund.Cause.TERMINATION,
-            source=f"termination:{order.pk}",
-            reason="session terminated after consecutive missed replies: unused time",
+        settled = (
+            _refund(
+                order_id=order.pk,
+                amount_fen=termination_refund_fen(order=order),
+                cause=Refund.Cause.TERMINATION,
+                source=f"termination:{order.pk}",
+                reason="session terminated after consecutive missed replies: unused time",
+            )
+            and settled
         )
+    if not settled:
+        return False  # a refund was not reserved: left for the retry pass
     done = Breach.objects.filter(pk=breach.pk, compensated_at__isnull=True).update(
         compensated_at=now or timezone.now()
     )
@@ -745,13 +797,19 @@ def breach_compensate(*, breach_id: int, now: datetime | None = None) -> bool:
 
 def breaches_compensation_retry(*, now: datetime | None = None, limit: int = 100) -> int:
     """Compensate breaches recorded a while ago whose refunds were never issued (a worker
-    killed between the commit and the refund). Returns how many it finished."""
+    killed between the commit and the refund). Breaches of orders with an open crisis
+    escalation are left out of the batch (their refunds wait for it to close, and they
+    must not fill the `limit` and starve the others). Returns how many it finished."""
     now = now or timezone.now()
+    escalation_open = Escalation.objects.filter(
+        order_id=OuterRef("order_id"), state=Escalation.State.OPEN
+    )
     ids = list(
         Breach.objects.filter(
             compensated_at__isnull=True,
             recorded_at__lte=now - timedelta(seconds=COMPENSATION_RETRY_SECONDS),
         )
+        .filter(~Exists(escalation_open))
         .order_by("recorded_at")
         .values_list("pk", flat=True)[:limit]
     )

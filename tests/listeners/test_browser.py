@@ -2,10 +2,9 @@
 day and night prices, in Debian's Chromium."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from listeners.models import Tag
+from tests.browser import sign_in
 from tests.factories import UserFactory
 from tests.listeners.factories import ApprovedListenerFactory
 
@@ -21,17 +20,7 @@ def test_client_picks_interests_filters_by_tag_and_sees_day_and_night_prices(liv
         tags=[Tag.objects.get(slug="late-night")],
     )
     ApprovedListenerFactory(display_name="职场小林", tags=[Tag.objects.get(slug="work-stress")])
-    django_client = Client()
-    django_client.force_login(UserFactory())
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": django_client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    sign_in(page.context, live_server, UserFactory())
 
     # when: the client picks interest tags
     page.goto(f"{live_server.url}/listeners/interests/")

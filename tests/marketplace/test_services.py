@@ -1,8 +1,7 @@
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import close_old_connections
 from django.db.models import F
 from django.utils import translation
 from rest_framework.authtoken.models import Token
@@ -10,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from marketplace import services, sms
 from marketplace.exceptions import DomainError, RateLimited
 from marketplace.models import SmsCode, User
+from tests.concurrency import run_together
 from tests.factories import ListenerUserFactory, UserFactory
 from tests.marketplace.conftest import code_sent_to
 
@@ -354,24 +354,7 @@ def test_api_token_issue_returns_the_same_token_until_logout():
 
 def _in_threads(count: int, work) -> list:
     """Run `work(n)` in `count` threads released together; collect results or errors."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[n] = work(n)
-        except Exception as error:  # noqa: BLE001 - collected for the assertions
-            results[n] = error
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+    return run_together(*(partial(work, n) for n in range(count)), expected=(Exception,))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ import uuid
 from django.conf import settings
 
 from payments import stripe_gateway as gateway
-from payments.models import StripeEvent
+from payments.models import Entry, StripeEvent
 from payments.services import payments as payment_services
 from payments.services import webhooks
 from sessions.models import Order
@@ -91,3 +91,13 @@ def order_paid(order: Order) -> Order:
     order.refresh_from_db()
     assert order.state == Order.State.PAID, order.state
     return order
+
+
+def account_sum(code: str) -> int:
+    """The balance of one ledger account, summed from its journal entries."""
+    return sum(Entry.objects.filter(account__code=code).values_list("amount_fen", flat=True))
+
+
+def escrow_balance(order: Order) -> int:
+    """What the order's escrow account still holds."""
+    return account_sum(f"escrow:{order.pk}")

@@ -1,6 +1,5 @@
 """Races on one order's money, with real threads and real row locks (PostgreSQL)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -12,31 +11,11 @@ from payments.models import Entry, LedgerTransaction, Refund
 from payments.services import ledger, refunds, settlement
 from sessions.models import Order
 from sessions.services.transitions import order_transition
-from tests.payments.helpers import order_paid
+from tests.concurrency import run_together
+from tests.payments.helpers import escrow_balance, order_paid
 from tests.sessions.factories import OrderFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except (DomainError, ledger.LedgerError) as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def completed_paid_order() -> Order:
@@ -47,14 +26,6 @@ def completed_paid_order() -> Order:
         order_id=order.pk, to=Order.State.COMPLETED, now=timezone.now() - timedelta(days=2)
     )
     return order
-
-
-def escrow_balance(order) -> int:
-    return sum(
-        Entry.objects.filter(account__code=f"escrow:{order.pk}").values_list(
-            "amount_fen", flat=True
-        )
-    )
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -74,7 +45,10 @@ def test_two_refunds_and_a_release_never_overdraw(round_):
 
     # when
     results = run_together(
-        refund(1), refund(2), lambda: settlement.escrow_release(order_id=order.pk)
+        refund(1),
+        refund(2),
+        lambda: settlement.escrow_release(order_id=order.pk),
+        expected=(DomainError, ledger.LedgerError),
     )
     # then: at most one refund fits, and the escrow ends at exactly zero or what is left
     refunded = sum(
@@ -109,7 +83,7 @@ def test_same_cause_from_two_threads_refunds_once():
         )
 
     # when
-    first, second = run_together(job, job)
+    first, second = run_together(job, job, expected=(DomainError, ledger.LedgerError))
     # then
     assert first.pk == second.pk
     assert Refund.objects.count() == 1

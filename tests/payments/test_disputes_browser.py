@@ -2,29 +2,13 @@
 a partial refund, and the client sees the refund on the order and in notifications."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from payments.disputes.models import Dispute
 from payments.models import Refund
+from tests.browser import sign_in
 from tests.factories import StaffUserFactory
 from tests.payments.dispute_helpers import finished_order
-
-
-def sign_in(context, live_server, user) -> None:
-    """Hand the browser a session cookie for `user` (the SMS sign-in has its own tests)."""
-    django_client = Client()
-    django_client.force_login(user)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": django_client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 @pytest.mark.browser

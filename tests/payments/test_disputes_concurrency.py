@@ -1,43 +1,20 @@
 """Two staff deciding one dispute at once, with real threads and real row locks
 (PostgreSQL): exactly one decision wins, the other is refused, money moves once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from marketplace.exceptions import DomainError
 from payments.disputes import services
 from payments.disputes.models import Dispute, DisputeAuditEntry
 from payments.models import Refund
 from sessions.models import Order
+from tests.concurrency import run_together
 from tests.factories import StaffUserFactory
 from tests.payments.dispute_helpers import finished_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except DomainError as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def opened(order) -> Dispute:

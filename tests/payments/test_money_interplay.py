@@ -11,7 +11,7 @@ from payments.disputes import services as disputes
 from payments.disputes.models import Dispute
 from payments.exceptions import BudgetExceeded
 from payments.invariants import ledger_problems
-from payments.models import Entry, LedgerTransaction, Refund, SettlementHold
+from payments.models import LedgerTransaction, Refund, SettlementHold
 from payments.selectors import order_escrow_balance_fen
 from payments.services import refunds, settlement
 from payments.services.budget import budget_cap_set, month_spent_fen
@@ -20,15 +20,11 @@ from sessions.services import clocks as clock_services
 from sessions.services import lifecycle, orders
 from tests.factories import StaffUserFactory
 from tests.payments.dispute_helpers import finished_order
-from tests.payments.helpers import deliver, order_paid, stripe_event
+from tests.payments.helpers import account_sum, deliver, order_paid, stripe_event
 from tests.sessions.clock_helpers import at, paid_active_order, send
 from tests.sessions.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def account_sum(code: str) -> int:
-    return sum(Entry.objects.filter(account__code=code).values_list("amount_fen", flat=True))
 
 
 def refunded_fen(order) -> int:

@@ -3,58 +3,31 @@ a dispute opened at the window's end against the settlement sweep, breach compen
 against the release, a cancellation or decline against the payment webhook. The ledger
 invariants are checked after each test (tests/payments/conftest.py)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from marketplace.exceptions import DomainError
 from payments.disputes import services as disputes
 from payments.disputes.models import Dispute
 from payments.invariants import ledger_problems
-from payments.models import Entry, Refund, SettlementHold
+from payments.models import Refund, SettlementHold
 from payments.services import settlement
-from sessions.exceptions import InvalidTransition
 from sessions.models import Breach, Order
 from sessions.services import clocks as clock_services
 from sessions.services import lifecycle, orders
+from tests.concurrency import run_together
 from tests.payments.dispute_helpers import finished_order
-from tests.payments.helpers import deliver, intent_succeeded_event, order_confirmed_at_stripe
+from tests.payments.helpers import (
+    deliver,
+    escrow_balance,
+    intent_succeeded_event,
+    order_confirmed_at_stripe,
+)
 from tests.sessions.clock_helpers import at, paid_active_order, send
 from tests.sessions.factories import OrderFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except (DomainError, InvalidTransition) as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
-def escrow(order) -> int:
-    return sum(
-        Entry.objects.filter(account__code=f"escrow:{order.pk}").values_list(
-            "amount_fen", flat=True
-        )
-    )
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -82,13 +55,13 @@ def test_dispute_at_the_windows_end_and_the_sweep_one_wins_cleanly(settings, rou
     if isinstance(opened, Dispute):
         assert released is None
         assert order.state == Order.State.COMPLETED
-        assert escrow(order) == order.price_fen
+        assert escrow_balance(order) == order.price_fen
         assert SettlementHold.objects.filter(order=order, lifted_at__isnull=True).count() == 1
     else:
         assert isinstance(opened, DomainError)
         assert released.released_fen == order.price_fen
         assert order.state == Order.State.SETTLED
-        assert escrow(order) == 0
+        assert escrow_balance(order) == 0
         assert not Dispute.objects.filter(order=order).exists()
     assert not ledger_problems()
 
@@ -118,7 +91,7 @@ def test_breach_compensation_racing_the_release_refunds_before_anything_is_relea
     assert list(Refund.objects.filter(order=order).values_list("amount_fen", "status")) == [
         (order.price_fen // 10, Refund.Status.SUCCEEDED)
     ]
-    assert escrow(order) == 0
+    assert escrow_balance(order) == 0
     assert not ledger_problems()
 
 
@@ -141,7 +114,7 @@ def test_cancel_racing_the_payment_webhook_refunds_the_price_once(round_):
     assert len(rows) == 1
     assert rows[0][0] in ("cancellation", "late_payment")
     assert rows[0][1:] == (order.price_fen, Refund.Status.SUCCEEDED)
-    assert escrow(order) == 0
+    assert escrow_balance(order) == 0
     assert not ledger_problems()
 
 
@@ -164,4 +137,4 @@ def test_decline_racing_the_accept_timeout_refunds_once(round_):
     assert order.state in (Order.State.DECLINED, Order.State.EXPIRED)
     rows = list(Refund.objects.filter(order=order).values_list("amount_fen", "status"))
     assert rows == [(order.price_fen, Refund.Status.SUCCEEDED)]
-    assert escrow(order) == 0
+    assert escrow_balance(order) == 0

@@ -1,27 +1,11 @@
 """A client reviews a finished session in a real browser and finds the review published."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from reviews.models import Review
+from tests.browser import sign_in
 from tests.reviews.factories import OrderFactory
-
-
-def sign_in(page, live_server, user) -> None:
-    """Hand the browser a session cookie for `user` (the SMS sign-in has its own tests)."""
-    django_client = Client()
-    django_client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": django_client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 @pytest.mark.browser
@@ -29,7 +13,7 @@ def sign_in(page, live_server, user) -> None:
 def test_client_reviews_a_completed_session_and_sees_it_published(page, live_server):
     # given: a session that ended an hour ago
     order = OrderFactory(tier__listener__display_name="小林")
-    sign_in(page, live_server, order.client)
+    sign_in(page.context, live_server, order.client)
     # when: the client rates it on the review page
     page.goto(live_server.url + reverse("reviews:write", kwargs={"order_id": order.pk}))
     page.check("input[name=stars][value='4']")

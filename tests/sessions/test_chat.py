@@ -1,7 +1,6 @@
 """The message pipeline, read markers and the transcript API."""
 
 import threading
-from unittest import mock
 
 import pytest
 from django.db import close_old_connections
@@ -17,23 +16,28 @@ from sessions.services.chat import message_send, messages_mark_read
 from tests.factories import UserFactory
 from tests.sessions.chat_factories import AcceptedOrderFactory, ChatOrderFactory, MessageFactory
 from tests.sessions.factories import InstantOrderFactory, OrderFactory
+from tests.sessions.layer_capture import settled
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sent_frames():
-    """Frames handed to the channel layer (the layer itself is Redis: outside this unit)."""
-    with mock.patch("sessions.events.send_now") as send_now:
-        yield send_now
+def session_groups(group_frames, order, *others):
+    """Frames the real channel layer delivers to the order's group and to the sockets of
+    both participants (and of `others`)."""
+    users = [order.client_id, order.listener.user_id, *(user.pk for user in others)]
+    return [
+        group_frames(events.order_group(order.pk)),
+        *(group_frames(events.user_group(user_id)) for user_id in users),
+    ]
 
 
 def test_send_stores_with_next_seq_and_pushes_after_commit(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, group_frames
 ):
     # given
     order = ChatOrderFactory()
     MessageFactory(order=order, seq=1, sender=order.listener.user)
+    groups = session_groups(group_frames, order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         result = message_send(user=order.client, order_id=order.pk, client_id="a1", text=" hi \n")
@@ -41,7 +45,7 @@ def test_send_stores_with_next_seq_and_pushes_after_commit(
     assert result.duplicate is False
     message = Message.objects.get(order=order, seq=2)
     assert (message.text, message.sender_id, message.client_id) == ("hi", order.client_id, "a1")
-    pushes = [c.args for c in sent_frames.call_args_list if c.args[1]["type"] == "message.new"]
+    pushes = [(g, frame) for g, frame in settled(*groups) if frame["type"] == "message.new"]
     assert len(pushes) == 1
     group, frame = pushes[0]
     assert group == f"chat.order.{order.pk}"
@@ -54,11 +58,12 @@ def test_send_stores_with_next_seq_and_pushes_after_commit(
 
 
 def test_resent_client_id_returns_the_original_and_stores_nothing(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, group_frames
 ):
     # given
     order = ChatOrderFactory()
     first = message_send(user=order.client, order_id=order.pk, client_id="x", text="one")
+    groups = session_groups(group_frames, order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         again = message_send(user=order.client, order_id=order.pk, client_id="x", text="one")
@@ -66,7 +71,7 @@ def test_resent_client_id_returns_the_original_and_stores_nothing(
     assert again.duplicate is True
     assert again.message.pk == first.message.pk
     assert Message.objects.filter(order=order).count() == 1
-    sent_frames.assert_not_called()
+    assert settled(*groups) == []
 
 
 def test_masks_personal_data_before_storing():
@@ -115,16 +120,19 @@ def test_bad_client_id_is_refused(client_id):
     assert Message.objects.count() == 0
 
 
-def test_someone_elses_session_is_not_found_and_nothing_stored(sent_frames):
+def test_someone_elses_session_is_not_found_and_nothing_stored(
+    django_capture_on_commit_callbacks, group_frames
+):
     # given
     order = ChatOrderFactory()
     stranger = UserFactory()
+    groups = session_groups(group_frames, order, stranger)
     # when
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound), django_capture_on_commit_callbacks(execute=True):
         message_send(user=stranger, order_id=order.pk, client_id="c", text="hi")
     # then
     assert Message.objects.count() == 0
-    sent_frames.assert_not_called()
+    assert settled(*groups) == []
 
 
 def test_session_not_running_refuses_messages():
@@ -153,12 +161,13 @@ def test_failing_pipeline_step_rolls_the_message_back(monkeypatch):
 
 
 def test_mark_read_moves_forward_only_and_is_clamped(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, group_frames
 ):
     # given
     order = ChatOrderFactory()
     for seq in (1, 2, 3):
         MessageFactory(order=order, seq=seq, sender=order.listener.user)
+    groups = session_groups(group_frames, order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         first = messages_mark_read(user=order.client, order_id=order.pk, seq=99)
@@ -166,15 +175,18 @@ def test_mark_read_moves_forward_only_and_is_clamped(
     # then
     assert (first, second) == (3, 3)
     assert ReadMarker.objects.get(order=order, user=order.client).seq == 3
-    assert sent_frames.call_count == 1
-    frame = sent_frames.call_args.args[1]
-    assert frame == {
-        "type": "read",
-        "session": order.pk,
-        "user": order.client_id,
-        "role": "client",
-        "seq": 3,
-    }
+    assert settled(*groups) == [
+        (
+            events.order_group(order.pk),
+            {
+                "type": "read",
+                "session": order.pk,
+                "user": order.client_id,
+                "role": "client",
+                "seq": 3,
+            },
+        )
+    ]
 
 
 @pytest.mark.postgres
@@ -252,38 +264,41 @@ def test_order_state_unchanged_by_chat():
 
 
 def test_paid_instant_order_is_announced_to_the_listener_after_commit(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, group_frames
 ):
     # given
     order = InstantOrderFactory()
+    groups = session_groups(group_frames, order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         orders.order_mark_paid(order_id=order.pk)
     # then
     order.refresh_from_db()
-    sent_frames.assert_called_once_with(
-        events.user_group(order.listener.user_id),
-        {
-            "type": "order.new",
-            "order": order.pk,
-            "client": str(order.client),
-            "minutes": order.minutes,
-            "price_fen": order.price_fen,
-            "accept_deadline": order.accept_deadline.isoformat(),
-            "answer_url": reverse("sessions:instant_order_answer", args=[order.pk]),
-        },
-        exclude_channel=None,
-    )
+    assert settled(*groups) == [
+        (
+            events.user_group(order.listener.user_id),
+            {
+                "type": "order.new",
+                "order": order.pk,
+                "client": str(order.client),
+                "minutes": order.minutes,
+                "price_fen": order.price_fen,
+                "accept_deadline": order.accept_deadline.isoformat(),
+                "answer_url": reverse("sessions:instant_order_answer", args=[order.pk]),
+            },
+        )
+    ]
 
 
 def test_paid_scheduled_order_is_not_announced_as_instant(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, group_frames
 ):
     # given
     order = OrderFactory()
+    groups = session_groups(group_frames, order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         orders.order_mark_paid(order_id=order.pk)
     # then
     assert Order.objects.get(pk=order.pk).state == Order.State.PAID
-    sent_frames.assert_not_called()
+    assert settled(*groups) == []

@@ -356,3 +356,103 @@ def test_clock_rows_reject_a_second_open_clock_per_order():
             deadline=at(2) + timedelta(seconds=10),
         )
     assert clocks(order)[0].opened_by_id == message.pk
+
+
+# --- The order's open-clock flag (the client's common case costs no clock query) -----------
+
+
+def flag(order: Order) -> bool:
+    return Order.objects.values_list("reply_clock_open", flat=True).get(pk=order.pk)
+
+
+def test_a_client_message_while_a_clock_runs_does_not_query_the_clock_table():
+    # given: a clock is running
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order = active_order(window=10)
+    send(order, "client", 1)
+    # when: the client writes again before a reply
+    with CaptureQueriesContext(connection) as captured:
+        send(order, "client", 2)
+    # then: no query looked at the clocks, and still one clock runs
+    table = ReplyClock._meta.db_table
+    assert [q["sql"] for q in captured.captured_queries if table in q["sql"]] == []
+    [clock] = clocks(order)
+    assert (clock.status, clock.deadline) == (ReplyClock.Status.OPEN, at(11))
+
+
+def test_the_order_flag_follows_opening_closing_and_the_sessions_end():
+    # given
+    order = active_order(window=10)
+    seen = [flag(order)]
+    # when
+    send(order, "client", 1)
+    seen.append(flag(order))
+    send(order, "listener", 3)
+    seen.append(flag(order))
+    send(order, "client", 4)
+    seen.append(flag(order))
+    lifecycle.session_terminate(order_id=order.pk, reason="test", now=at(5))
+    seen.append(flag(order))
+    # then
+    assert seen == [False, True, False, True, False]
+    assert [c.status for c in clocks(order)] == [
+        ReplyClock.Status.ANSWERED,
+        ReplyClock.Status.STOPPED,
+    ]
+
+
+def test_the_flag_is_cleared_when_missed_replies_terminate_the_session():
+    # given: one miss ends the session
+    order = active_order(window=10, breach_termination_count=1)
+    send(order, "client", 1)
+    # when
+    sweep(12)
+    # then
+    order.refresh_from_db()
+    assert order.state == Order.State.TERMINATED
+    assert flag(order) is False
+    assert clocks(order)[0].status == ReplyClock.Status.STOPPED
+
+
+def test_a_clock_open_without_the_flag_is_found_and_no_second_one_opens():
+    # given: a running clock whose order lost its flag (e.g. rows written by hand)
+    order = active_order(window=10)
+    send(order, "client", 1)
+    Order.objects.filter(pk=order.pk).update(reply_clock_open=False)
+    # when
+    send(order, "client", 2)
+    # then: still the one clock, and the flag is set again
+    [clock] = clocks(order)
+    assert (clock.status, clock.deadline) == (ReplyClock.Status.OPEN, at(11))
+    assert flag(order) is True
+
+
+# --- The termination refund in integers ----------------------------------------------------
+
+
+def test_termination_refund_is_integer_arithmetic_rounded_down():
+    # given: 10,000 yuan for 30 minutes, 1,025.1 s unused: exactly 569,500 fen, which
+    # float seconds (1025.1 * 1e6 / 1800) computed as 569,499
+    order = Order(price_fen=1_000_000, minutes=30, ends_at=at(1800))
+    order.ended_at = order.ends_at - timedelta(seconds=1025, microseconds=100_000)
+    # when
+    amount = clock_services.termination_refund_fen(order=order)
+    # then
+    assert amount == 569_500
+
+
+def test_termination_refund_rounds_down_and_caps_at_the_price():
+    # given: 999 fen for 1 minute
+    order = Order(price_fen=999, minutes=1, ends_at=at(60))
+    # when / then: 999 * 0.000001 s / 60 s rounds down to 0; 1 s -> 16.65 -> 16;
+    # more unused than bought (a pause moved the end) -> the whole price
+    order.ended_at = order.ends_at - timedelta(microseconds=1)
+    assert clock_services.termination_refund_fen(order=order) == 0
+    order.ended_at = order.ends_at - timedelta(seconds=1)
+    assert clock_services.termination_refund_fen(order=order) == 16
+    order.ended_at = order.ends_at - timedelta(minutes=5)
+    assert clock_services.termination_refund_fen(order=order) == 999
+    order.ended_at = order.ends_at + timedelta(seconds=1)
+    assert clock_services.termination_refund_fen(order=order) == 0

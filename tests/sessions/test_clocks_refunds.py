@@ -83,7 +83,7 @@ def test_termination_refund_is_pro_rata_when_escrow_allows():
     # then
     order.refresh_from_db()
     per = order.price_fen // 100
-    expected = int(order.price_fen * (1800 - 11.5) // 1800)
+    expected = order.price_fen * (1_800_000_000 - 11_500_000) // 1_800_000_000  # microseconds
     assert refunds(order)[1][2] == min(expected, order.price_fen - per)
 
 
@@ -146,3 +146,145 @@ def test_unpaid_order_records_the_breach_without_a_refund():
     # then
     assert Breach.objects.filter(order=order, compensated_at__isnull=False).count() == 1
     assert refunds(order) == []
+
+
+# --- A refund landing between the escrow read and the reservation (real threads) -------------
+
+
+def _other_refund_in_thread(order_id: int, amount_fen: int, source: str) -> None:
+    """Staff refund `amount_fen` of the order from another thread (its own connection)."""
+    import threading
+
+    from django.db import connections
+
+    from payments.services.refunds import refund_issue
+
+    def run():
+        try:
+            refund_issue(
+                order_id=order_id,
+                amount_fen=amount_fen,
+                reason="staff decision",
+                cause=Refund.Cause.ADMIN,
+                idempotency_source=source,
+            )
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive()
+
+
+def _refunds_land_after_escrow_reads(monkeypatch, order: Order, amounts: list[int]) -> None:
+    """After the clock's n-th read of what is left in escrow, another worker's refund of
+    `amounts[n]` commits (before the clock's reservation takes the order's lock)."""
+    from payments.services import refunds as refund_services
+
+    reads = iter(enumerate(amounts))
+
+    def read_then_race(*, order_id):
+        left = refund_services.escrow_available_fen(order_id=order_id)
+        step = next(reads, None)
+        if step is not None:
+            n, amount = step
+            _other_refund_in_thread(order_id, amount, f"admin:test:{order.pk}:{n}")
+        return left
+
+    monkeypatch.setattr(clock_services, "escrow_available_fen", read_then_race)
+
+
+def _one_breach(order: Order) -> Breach:
+    send(order, "client", 1)
+    clock_services.clocks_sweep(now=at(12), compensate=False)
+    [breach] = breaches(order)
+    return breach
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_landing_meanwhile_leaves_the_breach_refund_capped_at_what_is_left(monkeypatch):
+    # given: a breach owed 10 % of the price; another refund leaves only 5 fen meanwhile
+    order = paid_active_order(window=10)
+    breach = _one_breach(order)
+    per = order.price_fen // 10
+    _refunds_land_after_escrow_reads(monkeypatch, order, [order.price_fen - 5])
+    # when
+    done = clock_services.breach_compensate(breach_id=breach.pk)
+    # then: the client gets what was left, and the breach is compensated
+    assert per > 5
+    assert done is True
+    assert refunds(order) == [
+        ("admin", f"admin:test:{order.pk}:0", order.price_fen - 5, Refund.Status.SUCCEEDED),
+        ("breach", f"breach:{breach.pk}", 5, Refund.Status.SUCCEEDED),
+    ]
+    assert escrow_left(order) == 0
+    breach.refresh_from_db()
+    assert breach.compensated_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_emptying_escrow_meanwhile_compensates_the_breach_with_nothing(monkeypatch):
+    # given: another refund takes everything between the read and the reservation
+    order = paid_active_order(window=10)
+    breach = _one_breach(order)
+    _refunds_land_after_escrow_reads(monkeypatch, order, [order.price_fen])
+    # when
+    done = clock_services.breach_compensate(breach_id=breach.pk)
+    # then: nothing is due any more
+    assert done is True
+    assert [row[0] for row in refunds(order)] == ["admin"]
+    breach.refresh_from_db()
+    assert breach.compensated_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_breach_whose_refund_was_never_reserved_stays_uncompensated(monkeypatch):
+    # given: refunds land after both reads (the first try and its retry lose the race)
+    order = paid_active_order(window=10)
+    breach = _one_breach(order)
+    _refunds_land_after_escrow_reads(monkeypatch, order, [order.price_fen - 20, 10])
+    # when
+    done = clock_services.breach_compensate(breach_id=breach.pk)
+    # then: no breach refund, and the breach is left for the retry pass
+    assert done is False
+    assert [row[0] for row in refunds(order)] == ["admin", "admin"]
+    breach.refresh_from_db()
+    assert breach.compensated_at is None
+    # and the retry pass pays what is left
+    monkeypatch.undo()
+    assert clock_services.breaches_compensation_retry(now=at(60)) == 1
+    assert refunds(order)[-1] == ("breach", f"breach:{breach.pk}", 10, Refund.Status.SUCCEEDED)
+    assert escrow_left(order) == 0
+
+
+# --- The retry pass and crisis escalations ---------------------------------------------------
+
+
+def test_breaches_deferred_by_an_escalation_do_not_starve_the_retry_pass():
+    # given: two older breaches of an order under an open crisis escalation, then one of
+    # another order, all left uncompensated; the retry pass takes two at a time
+    from sessions.services.safety import escalation_open
+
+    deferred = paid_active_order(window=10, breach_termination_count=2)
+    message = send(deferred, "client", 1)
+    escalation_open(order=deferred, message=message, now=at(2))
+    clock_services.clocks_sweep(now=at(22), compensate=False)
+    other = paid_active_order(window=10)
+    send(other, "client", 100)
+    clock_services.clocks_sweep(now=at(112), compensate=False)
+    assert len(breaches(deferred)) == 2
+    # when
+    finished = clock_services.breaches_compensation_retry(now=at(200), limit=2)
+    # then: the other order's breach was paid; the deferred ones still wait
+    assert finished == 1
+    [paid] = breaches(other)
+    assert paid.compensated_at is not None
+    assert refunds(other) == [
+        ("breach", f"breach:{paid.pk}", other.price_fen // 10, Refund.Status.SUCCEEDED)
+    ]
+    assert all(b.compensated_at is None for b in breaches(deferred))
+    assert refunds(deferred) == []

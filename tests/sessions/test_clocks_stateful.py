@@ -118,6 +118,12 @@ class ClockMachine(RuleBasedStateMachine):
         assert ReplyClock.objects.filter(order=self.order, status="open").count() <= 1
 
     @invariant()
+    def the_order_flag_says_whether_a_clock_is_open(self):
+        open_clock = ReplyClock.objects.filter(order=self.order, status="open").exists()
+        flag = Order.objects.values_list("reply_clock_open", flat=True).get(pk=self.order.pk)
+        assert flag == open_clock
+
+    @invariant()
     def each_deadline_has_one_outcome(self):
         order = Order.objects.get(pk=self.order.pk)
         window_ms = WINDOW * 1000

@@ -1,32 +1,28 @@
 """Sessions starting, ending on time, ending early and being terminated."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 
 from marketplace.exceptions import DomainError, NotFound
+from sessions import events
 from sessions.exceptions import InvalidTransition
 from sessions.models import Message, Order
 from sessions.services import lifecycle
 from sessions.tasks import sweep_due_sessions
 from tests.sessions.chat_factories import AcceptedOrderFactory, ChatOrderFactory, MessageFactory
+from tests.sessions.layer_capture import settled
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sent_frames():
-    """Frames handed to the channel layer (Redis: outside this unit)."""
-    with mock.patch("sessions.events.send_now") as send_now:
-        yield send_now
-
-
-def test_sweep_starts_and_ends_sessions_on_time(django_capture_on_commit_callbacks, sent_frames):
+def test_sweep_starts_and_ends_sessions_on_time(django_capture_on_commit_callbacks, group_frames):
     # given
     starting = AcceptedOrderFactory()
     ending = ChatOrderFactory()
     MessageFactory(order=ending, seq=1)
+    client_sockets = group_frames(events.user_group(ending.client_id))
+    session_sockets = group_frames(events.order_group(ending.pk))
     later = AcceptedOrderFactory(starts_at=starting.starts_at + timedelta(minutes=1))
     now = starting.starts_at
     assert ending.ends_at > now
@@ -56,9 +52,11 @@ def test_sweep_starts_and_ends_sessions_on_time(django_capture_on_commit_callbac
     assert starting.state == Order.State.ACTIVE
     assert starting.activated_at == now
     assert Order.objects.get(pk=later.pk).state == Order.State.ACTIVE  # started by the 2nd sweep
-    groups = [call.args[0] for call in sent_frames.call_args_list]
-    assert f"chat.user.{ending.client_id}" in groups
-    assert f"chat.order.{ending.pk}" in groups
+    delivered = settled(client_sockets, session_sockets)
+    states = [f for g, f in delivered if g == client_sockets.group and f["type"] == "session.state"]
+    assert states == [events.session_state_frame(ending)]
+    system = [f for g, f in delivered if g == session_sockets.group and f["type"] == "message.new"]
+    assert [(f["seq"], f["code"], f["role"]) for f in system] == [(2, "time_over", "system")]
 
 
 def test_not_yet_due_sessions_are_left_alone():

@@ -2,33 +2,22 @@
 because the server asked Stripe, not because the browser said so."""
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from payments.invariants import assert_ledger_consistent
 from payments.selectors import order_escrow_balance_fen
 from sessions.models import Order
+from tests.browser import sign_in
 from tests.factories import UserFactory
 from tests.listeners.factories import PricingTierFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login_cookie(user, live_server) -> dict:
-    client = Client()
-    client.force_login(user)
-    return {
-        "name": django_settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }
-
-
 def test_book_and_pay_with_stripe_js(page, live_server, local_stripe):
     # given
     tier = PricingTierFactory()
     client = UserFactory()
-    page.context.add_cookies([login_cookie(client, live_server)])
+    sign_in(page.context, live_server, client)
     # when: book now for 30 minutes
     page.goto(f"{live_server.url}/chat/book/{tier.pk}/")
     page.fill("#minutes", "30")

@@ -3,7 +3,6 @@ sides after commit, the on-call SMS), closing with a note, and deadline refunds 
 while an escalation is open and resumed after it closes."""
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.test import override_settings
@@ -11,6 +10,7 @@ from django.test import override_settings
 from marketplace.exceptions import DomainError, NotFound
 from payments.invariants import assert_ledger_consistent
 from payments.models import Refund
+from sessions import events
 from sessions.models import Escalation, EscalationEvent, Message, MessageFlag
 from sessions.selectors.safety import compensation_deferred, off_platform_counts_by_listener
 from sessions.services import clocks as clock_services
@@ -19,6 +19,7 @@ from sessions.services.chat import message_send
 from tests.factories import UserFactory
 from tests.sessions.chat_factories import ChatOrderFactory
 from tests.sessions.clock_helpers import at, breaches, paid_active_order, refunds, send
+from tests.sessions.layer_capture import settled
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +27,22 @@ CRISIS = "我真的不想活了"
 
 
 @pytest.fixture
-def sent_frames():
-    """Frames handed to the channel layer (the layer itself is Redis: outside this unit)."""
-    with mock.patch("sessions.events.send_now") as send_now:
-        yield send_now
+def session_sockets(group_frames):
+    """Factory: the order's group and both participants' user groups on the real channel
+    layer; `safety_frames(groups)` / `settled(*groups)` read what they were delivered."""
+
+    def subscribe(order):
+        return [
+            group_frames(events.order_group(order.pk)),
+            group_frames(events.user_group(order.client_id)),
+            group_frames(events.user_group(order.listener.user_id)),
+        ]
+
+    return subscribe
 
 
-def safety_frames(sent_frames):
-    return [
-        (call.args[0], call.args[1])
-        for call in sent_frames.call_args_list
-        if call.args[1]["type"] == "safety"
-    ]
+def safety_frames(groups):
+    return [(group, frame) for group, frame in settled(*groups) if frame["type"] == "safety"]
 
 
 def staff_user():
@@ -48,10 +53,11 @@ def staff_user():
 
 
 def test_off_platform_request_is_stored_flagged_and_the_sender_warned(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, session_sockets
 ):
     # given
     order = ChatOrderFactory()
+    groups = session_sockets(order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         result = message_send(
@@ -63,7 +69,7 @@ def test_off_platform_request_is_stored_flagged_and_the_sender_warned(
     assert list(MessageFlag.objects.values_list("message_id", "kind", "sender_role")) == [
         (message.pk, "off_platform", "listener")
     ]
-    [(group, frame)] = safety_frames(sent_frames)
+    [(group, frame)] = safety_frames(groups)
     assert group == f"chat.user.{order.listener.user_id}"
     assert frame["kind"] == "off_platform"
     assert frame["seq"] == message.seq
@@ -72,17 +78,18 @@ def test_off_platform_request_is_stored_flagged_and_the_sender_warned(
 
 
 def test_clean_message_writes_no_flag_and_sends_no_safety_frame(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, session_sockets
 ):
     # given
     order = ChatOrderFactory()
+    groups = session_sockets(order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         message_send(user=order.client, order_id=order.pk, client_id="c1", text="笑死我了")
     # then
     assert MessageFlag.objects.count() == 0
     assert Escalation.objects.count() == 0
-    assert safety_frames(sent_frames) == []
+    assert safety_frames(groups) == []
 
 
 def test_off_platform_counts_per_listener():
@@ -105,16 +112,18 @@ def test_off_platform_counts_per_listener():
 
 @override_settings(SAFETY_ONCALL_PHONE="13900000000")
 def test_crisis_message_opens_one_escalation_and_alerts_after_commit(
-    django_capture_on_commit_callbacks, sent_frames, sms_outbox
+    django_capture_on_commit_callbacks, session_sockets, sms_outbox
 ):
     # given
     order = ChatOrderFactory()
+    groups = session_sockets(order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         result = message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
     # then: the message is stored and pushed as written (never blocked)
     assert Message.objects.get(pk=result.message.pk).text == CRISIS
-    assert any(c.args[1]["type"] == "message.new" for c in sent_frames.call_args_list)
+    delivered = settled(*groups)
+    assert [g for g, f in delivered if f["type"] == "message.new"] == [f"chat.order.{order.pk}"]
     escalation = Escalation.objects.get()
     assert (escalation.order_id, escalation.message_id, escalation.state) == (
         order.pk,
@@ -122,7 +131,7 @@ def test_crisis_message_opens_one_escalation_and_alerts_after_commit(
         "open",
     )
     assert escalation.alerted_at is not None
-    frames = dict(safety_frames(sent_frames))
+    frames = {group: frame for group, frame in delivered if frame["type"] == "safety"}
     client_frame = frames[f"chat.user.{order.client_id}"]
     listener_frame = frames[f"chat.user.{order.listener.user_id}"]
     assert (client_frame["kind"], client_frame["role"], client_frame["escalation"]) == (
@@ -139,7 +148,7 @@ def test_crisis_message_opens_one_escalation_and_alerts_after_commit(
     assert client_frame["resources"][0]["name"] == "希望24热线"
     assert (listener_frame["kind"], listener_frame["role"]) == ("crisis", "listener")
     assert len(listener_frame["guidance"]) == 5
-    assert len(frames) == 2
+    assert len([frame for _, frame in delivered if frame["type"] == "safety"]) == 2
     [sms] = sms_outbox()
     assert sms.phone == "13900000000"
     assert f"{escalation.pk}" in sms.text
@@ -148,19 +157,19 @@ def test_crisis_message_opens_one_escalation_and_alerts_after_commit(
 
 
 def test_a_second_crisis_message_keeps_the_one_open_escalation(
-    django_capture_on_commit_callbacks, sent_frames, sms_outbox
+    django_capture_on_commit_callbacks, session_sockets, sms_outbox
 ):
     # given
     order = ChatOrderFactory()
     with django_capture_on_commit_callbacks(execute=True):
         message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
-    sent_frames.reset_mock()
+    groups = session_sockets(order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         message_send(user=order.client, order_id=order.pk, client_id="c2", text="I want to die")
     # then: no second escalation, no new frames, noted on the open one; no SMS (no phone)
     assert Escalation.objects.count() == 1
-    assert safety_frames(sent_frames) == []
+    assert safety_frames(groups) == []
     assert list(EscalationEvent.objects.values_list("action", flat=True)) == [
         "opened",
         "crisis_again",
@@ -169,21 +178,22 @@ def test_a_second_crisis_message_keeps_the_one_open_escalation(
 
 
 def test_crisis_words_from_the_listener_are_flagged_but_not_escalated(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, session_sockets
 ):
     # given
     order = ChatOrderFactory()
+    groups = session_sockets(order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         message_send(user=order.listener.user, order_id=order.pk, client_id="l1", text="自杀")
     # then
     assert Escalation.objects.count() == 0
     assert list(MessageFlag.objects.values_list("kind", "sender_role")) == [("crisis", "listener")]
-    assert safety_frames(sent_frames) == []
+    assert safety_frames(groups) == []
 
 
 def test_rolled_back_message_leaves_no_escalation_and_sends_nothing(
-    monkeypatch, sent_frames, sms_outbox
+    monkeypatch, django_capture_on_commit_callbacks, session_sockets, sms_outbox
 ):
     # given: a later pipeline step fails
     from sessions.services import chat
@@ -193,26 +203,27 @@ def test_rolled_back_message_leaves_no_escalation_and_sends_nothing(
 
     monkeypatch.setattr(chat, "MESSAGE_STEPS", [*chat.MESSAGE_STEPS, broken_step])
     order = ChatOrderFactory()
+    groups = session_sockets(order)
     # when
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError), django_capture_on_commit_callbacks(execute=True):
         message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
     # then
     assert Message.objects.count() == 0
     assert Escalation.objects.count() == 0
     assert MessageFlag.objects.count() == 0
-    assert sent_frames.call_count == 0
+    assert settled(*groups) == []
     assert sms_outbox() == []
 
 
 def test_staff_close_with_a_note_is_audited_and_the_listener_told(
-    django_capture_on_commit_callbacks, sent_frames
+    django_capture_on_commit_callbacks, session_sockets
 ):
     # given
     order = ChatOrderFactory()
     message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
     escalation = Escalation.objects.get()
     staff = staff_user()
-    sent_frames.reset_mock()
+    groups = session_sockets(order)
     # when
     with django_capture_on_commit_callbacks(execute=True):
         safety_services.escalation_close(
@@ -232,7 +243,7 @@ def test_staff_close_with_a_note_is_audited_and_the_listener_told(
         staff.pk,
         "Called the client; safe.",
     )
-    [(group, frame)] = safety_frames(sent_frames)
+    [(group, frame)] = safety_frames(groups)
     assert (group, frame["kind"]) == (f"chat.user.{order.listener.user_id}", "closed")
     assert compensation_deferred(order_id=order.pk) is False
 
@@ -292,7 +303,7 @@ def test_a_new_crisis_after_closing_opens_a_new_escalation():
 # --- Deadline refunds while an escalation is open --------------------------------------------
 
 
-@pytest.mark.usefixtures("local_stripe")
+@pytest.mark.usefixtures("local_stripe", "celery_eager")
 def test_breach_refunds_wait_while_open_and_resume_after_closing(
     django_capture_on_commit_callbacks,
 ):
@@ -307,18 +318,14 @@ def test_breach_refunds_wait_while_open_and_resume_after_closing(
     assert breach.compensated_at is None
     assert clock_services.breaches_compensation_retry(now=at(60)) == 0
     assert refunds(order) == []
-    # when: staff close the escalation (the queued task is not run here: no worker)
+    # when: staff close the escalation (the task it enqueues runs in-process: eager)
     escalation = Escalation.objects.get(order=order)
-    with (
-        mock.patch("sessions.tasks.compensate_breaches.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         safety_services.escalation_close(
             staff=staff_user(), escalation_id=escalation.pk, note="handled"
         )
-    # then: compensation is handed to the queue, and the retry pass picks it up as well
-    delay.assert_called_once_with([breach.pk])
-    assert clock_services.breaches_compensation_retry(now=at(60)) == 1
+    # then: the task refunded the breach once; the retry pass finds nothing left to do
+    assert clock_services.breaches_compensation_retry(now=at(60)) == 0
     per = order.price_fen * 10 // 100
     assert refunds(order) == [("breach", f"breach:{breach.pk}", per, Refund.Status.SUCCEEDED)]
     breach.refresh_from_db()

@@ -41,6 +41,22 @@ function markRead() {
   if (seq > readSent) { readSent = seq; socket.read(session.id, seq); }
 }
 
+async function refreshMoneyHeld() {
+  const el = $("money-held");
+  if (!el) return;
+  const response = await fetch(`/api/orders/${session.id}/`, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const order = await response.json();
+  el.textContent = "¥" + (order.escrow_fen / 100).toFixed(2);
+}
+
+// Refunds for a breach or an ended session are issued just after it is recorded, so the
+// amount held is read again twice.
+function moneyHeldMayChange() {
+  setTimeout(refreshMoneyHeld, 1500);
+  setTimeout(refreshMoneyHeld, 6000);
+}
+
 function notice(text) {
   const li = document.createElement("li");
   li.className = "msg notice";
@@ -67,10 +83,11 @@ const socket = new ChatSocket({
         else readSent = Math.max(readSent, frame.seq);
         break;
       case "clock": deadline = frame.deadline ? new Date(frame.deadline).getTime() : null; break;
-      case "breach": notice(strings.breach); break;
+      case "breach": notice(strings.breach); moneyHeldMayChange(); break;
       case "safety": if (!frame.kind || frame.kind === "masked") notice(strings.masked); break; // other kinds: safety.js
       case "session.state":
         setState(frame.state);
+        moneyHeldMayChange();
         if (frame.ends_at) endsAt = new Date(frame.ends_at).getTime();
         break;
       case "sync.done": markRead(); break;
