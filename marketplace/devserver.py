@@ -148,7 +148,11 @@ def main() -> None:
         if not env.get("STRIPE_API_BASE"):
             port = int(env.get("EMBEDDED_STRIPE_PORT") or "8420")
             ensure_free(port, "embedded Stripe", "EMBEDDED_STRIPE_PORT")
-            supervisor.start("stripe", embedded.stripe_command(port, from_scratch=False), env)
+            supervisor.start(
+                "stripe",
+                embedded.stripe_command(port, state_file=str(RUN_DIR / "localstripe.pickle")),
+                env,
+            )
             embedded.wait_for_port(port)
             env["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
             register_stripe_webhook(

@@ -82,15 +82,20 @@ def start_redis_for_process() -> str:
     return url
 
 
-def stripe_command(port: int, *, from_scratch: bool = True) -> list[str]:
-    command = [sys.executable, "-m", "localstripe", "--port", str(port)]
-    return [*command, "--from-scratch"] if from_scratch else command
+def stripe_command(port: int, *, state_file: str | None = None) -> list[str]:
+    """localstripe on `port`; it keeps its state in `state_file`, or nowhere when None."""
+    command = [sys.executable, "-m", "marketplace.localstripe_server", "--port", str(port)]
+    return [*command, "--state-file", state_file] if state_file else command
 
 
-def start_stripe(port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_stripe(
+    port: int | None = None, *, state_file: str | None = None
+) -> tuple[subprocess.Popen, str]:
     port = port or free_port()
     proc = subprocess.Popen(
-        stripe_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        stripe_command(port, state_file=state_file),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     wait_for_port(port)
     return proc, f"http://127.0.0.1:{port}"

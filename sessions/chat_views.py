@@ -58,6 +58,10 @@ def chat_strings() -> dict:
             "time_over": _("Service time is over."),
             "client_ended": _("The client ended the session."),
             "terminated": _("The session was ended by the platform."),
+            "terminated_missed_replies": _(
+                "The listener missed too many replies in a row, so the session has ended. "
+                "The unused time is refunded."
+            ),
             **clock_views.clock_system_texts(),
         },
         "startsIn": _("Starts in"),

@@ -38,6 +38,10 @@ SYSTEM_TEXTS = {
     "time_over": gettext_noop("Service time is over."),
     "client_ended": gettext_noop("The client ended the session."),
     "terminated": gettext_noop("The session was ended by the platform."),
+    "terminated_missed_replies": gettext_noop(
+        "The listener missed too many replies in a row, so the session has ended. "
+        "The unused time is refunded."
+    ),
 }
 
 END_REASON_TIME_OVER = "time_over"
@@ -124,11 +128,13 @@ def session_end_early(*, user: User, order_id: int, now: datetime | None = None)
 
 def session_terminate(*, order_id: int, reason: str, now: datetime | None = None) -> Order:
     """ACTIVE -> TERMINATED by the platform (e.g. too many missed replies); `reason` is
-    stored as the order's end_reason."""
+    stored as the order's end_reason, and a reason with its own system text (see
+    SYSTEM_TEXTS) tells both sides why."""
+    specific = f"terminated_{reason}"
     return _end(
         order_id=order_id,
         to=Order.State.TERMINATED,
-        code="terminated",
+        code=specific if specific in SYSTEM_TEXTS else "terminated",
         reason=reason,
         now=now or timezone.now(),
     )

@@ -238,6 +238,8 @@ def test_a_silent_listener_misses_one_deadline_per_window_until_termination():
     assert [b.deadline for b in breaches(order)] == [at(11), at(21), at(31)]
     order.refresh_from_db()
     assert order.state == Order.State.TERMINATED
+    last = Message.objects.filter(order=order).order_by("-seq").first()
+    assert (last.kind, last.system_code) == (Message.Kind.SYSTEM, "terminated_missed_replies")
     assert ReplyClock.objects.filter(order=order, status=ReplyClock.Status.OPEN).count() == 0
 
 
