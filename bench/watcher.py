@@ -47,7 +47,7 @@ from listeners.pricing import quote_build  # noqa: E402
 from marketplace.models import User  # noqa: E402
 from payments.models import Account  # noqa: E402
 from sessions.models import Breach, Message, Order, ReplyClock  # noqa: E402
-from sessions.services import clocks as clock_services  # noqa: E402
+from sessions.services import watcher as watcher_services  # noqa: E402
 
 PHONE = "16500000000"
 CLIENT_PHONE = "16500000001"
@@ -140,12 +140,12 @@ def make_due(n: int, *, listener) -> None:
     )
 
 
-BATCH = clock_services.SWEEP_BATCH
+BATCH = watcher_services.SWEEP_BATCH
 
 
 def timed_sweep() -> tuple[float, int]:
     started = time.perf_counter()
-    result = clock_services.clocks_sweep(compensate=False, batch_size=BATCH)
+    result = watcher_services.clocks_sweep(compensate=False, batch_size=BATCH)
     return (time.perf_counter() - started) * 1000, result.breaches
 
 
@@ -263,7 +263,7 @@ def main() -> None:
     parser.add_argument("--lag-clocks", type=int, default=200)
     parser.add_argument("--lag-spacing", type=float, default=0.1)
     parser.add_argument("--skip-lag", action="store_true")
-    parser.add_argument("--batch", type=int, default=clock_services.SWEEP_BATCH)
+    parser.add_argument("--batch", type=int, default=watcher_services.SWEEP_BATCH)
     args = parser.parse_args()
     global BATCH
     BATCH = args.batch

@@ -29,9 +29,9 @@ def watch_reply_clocks() -> dict[str, int]:
     """Record a breach for every reply deadline that passed unanswered, and its refunds.
     Level-triggered and idempotent: duplicated, skipped or concurrent runs give the same
     outcome (one breach per missed deadline)."""
-    from sessions.services import clocks
+    from sessions.services import watcher
 
-    return clocks.clocks_watch().as_dict()
+    return watcher.clocks_watch().as_dict()
 
 
 @shared_task(
@@ -46,9 +46,9 @@ def watch_reply_clocks() -> dict[str, int]:
 def compensate_breaches(breach_ids: list[int]) -> int:
     """The refunds of breaches recorded outside the watcher (a late reply, a pause, the
     session's end). Safe to run twice: each refund source refunds at most once."""
-    from sessions.services import clocks
+    from sessions.services import compensation
 
-    return sum(clocks.breach_compensate(breach_id=breach_id) for breach_id in breach_ids)
+    return sum(compensation.breach_compensate(breach_id=breach_id) for breach_id in breach_ids)
 
 
 @shared_task(

@@ -4,8 +4,9 @@ A clock runs from the first unanswered client message to the listener's next mes
 Its `deadline` is the moment the current reply window ends; when it passes unanswered the
 watcher records one `Breach` for that deadline and the window starts again from it
 (a listener who stays silent misses one deadline per window, and enough consecutive
-misses end the session). Every row here is written by `sessions.services.clocks` only;
-no API or admin page can change them.
+misses end the session). Every row here is written by the reply-clock services only
+(`sessions.services.clocks`, `.watcher`, `.compensation`, `.pauses`); no API or admin
+page can change them.
 """
 
 from django.conf import settings

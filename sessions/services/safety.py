@@ -11,7 +11,7 @@ costs nothing (no query). Otherwise:
   hotline resources, the listener one with a guidance panel, and the on-call phone
   (SAFETY_ONCALL_PHONE) an SMS. The message itself is never blocked.
 
-While an escalation is open, `sessions.services.clocks.breach_compensate` defers the
+While an escalation is open, `sessions.services.compensation.breach_compensate` defers the
 order's deadline refunds (breaches are still recorded). `escalation_close` (staff, with
 a note) resumes them: it enqueues the compensation after commit, and the watcher's
 retry pass (`breaches_compensation_retry`) picks up whatever the queue does not.

@@ -16,8 +16,9 @@ from payments.selectors import order_escrow_balance_fen
 from payments.services import refunds, settlement
 from payments.services.budget import budget_cap_set, month_spent_fen
 from sessions.models import Breach, Order
-from sessions.services import clocks as clock_services
+from sessions.services import compensation as compensation_services
 from sessions.services import lifecycle, orders
+from sessions.services import watcher as watcher_services
 from tests.factories import StaffUserFactory
 from tests.payments.dispute_helpers import finished_order
 from tests.payments.helpers import account_sum, deliver, order_paid, stripe_event
@@ -53,7 +54,7 @@ def test_release_waits_for_a_breach_whose_refund_was_not_issued_yet(settings):
     # the session over and the dispute window passed
     order = paid_active_order(window=10, minutes=30)
     send(order, "client", 1)
-    clock_services.clocks_sweep(now=at(12), compensate=False)
+    watcher_services.clocks_sweep(now=at(12), compensate=False)
     send(order, "listener", 15)
     [breach] = Breach.objects.filter(order=order)
     lifecycle.session_complete(order_id=order.pk, now=order.ends_at)
@@ -61,7 +62,7 @@ def test_release_waits_for_a_breach_whose_refund_was_not_issued_yet(settings):
     later = order.ended_at + timedelta(hours=settings.DISPUTE_WINDOW_HOURS, seconds=1)
     # when
     early = settlement.escrow_release(order_id=order.pk, now=later)
-    clock_services.breach_compensate(breach_id=breach.pk)
+    compensation_services.breach_compensate(breach_id=breach.pk)
     release = settlement.escrow_release(order_id=order.pk, now=later)
     # then: the client got the breach refund, the listener the rest
     assert early is None
@@ -76,7 +77,7 @@ def test_sweep_skips_an_order_with_an_uncompensated_breach(settings):
     # given
     order = paid_active_order(window=10, minutes=30)
     send(order, "client", 1)
-    clock_services.clocks_sweep(now=at(12), compensate=False)
+    watcher_services.clocks_sweep(now=at(12), compensate=False)
     lifecycle.session_complete(order_id=order.pk, now=order.ends_at)
     order.refresh_from_db()
     later = order.ended_at + timedelta(hours=settings.DISPUTE_WINDOW_HOURS, seconds=1)
@@ -107,7 +108,7 @@ def test_breaches_termination_dispute_and_release_conserve_every_fen(settings):
     send(order, "client", 1700)
     # when: three misses (the third ends the session), a dispute, a partial refund, release
     for second in (1711.5, 1721.5, 1731.5):
-        clock_services.clocks_sweep(now=at(second))
+        watcher_services.clocks_sweep(now=at(second))
     order.refresh_from_db()
     assert order.state == Order.State.TERMINATED
     dispute = disputes.dispute_open(
@@ -133,7 +134,7 @@ def test_breaches_termination_dispute_and_release_conserve_every_fen(settings):
     )
     # then: each refund as the rules say, and every fen accounted for
     rows = list(Refund.objects.filter(order=order).values_list("cause", "amount_fen", "status"))
-    unused = clock_services.termination_refund_fen(order=order)
+    unused = compensation_services.termination_refund_fen(order=order)
     assert rows == [
         ("breach", price * 10 // 100, "succeeded"),
         ("breach", price * 15 // 100 - price * 10 // 100, "succeeded"),

@@ -14,8 +14,9 @@ from payments.invariants import ledger_problems
 from payments.models import Refund, SettlementHold
 from payments.services import settlement
 from sessions.models import Breach, Order
-from sessions.services import clocks as clock_services
+from sessions.services import compensation as compensation_services
 from sessions.services import lifecycle, orders
+from sessions.services import watcher as watcher_services
 from tests.concurrency import run_together
 from tests.payments.dispute_helpers import finished_order
 from tests.payments.helpers import (
@@ -73,7 +74,7 @@ def test_breach_compensation_racing_the_release_refunds_before_anything_is_relea
     # given: one breach recorded, its refund not yet issued, the window passed
     order = paid_active_order(window=10, minutes=30)
     send(order, "client", 1)
-    clock_services.clocks_sweep(now=at(12), compensate=False)
+    watcher_services.clocks_sweep(now=at(12), compensate=False)
     send(order, "listener", 15)
     [breach] = Breach.objects.filter(order=order)
     lifecycle.session_complete(order_id=order.pk, now=order.ends_at)
@@ -81,7 +82,7 @@ def test_breach_compensation_racing_the_release_refunds_before_anything_is_relea
     later = order.ended_at + timedelta(hours=settings.DISPUTE_WINDOW_HOURS, seconds=1)
     # when: the compensation and the sweep at once, then the sweep again
     run_together(
-        lambda: clock_services.breach_compensate(breach_id=breach.pk),
+        lambda: compensation_services.breach_compensate(breach_id=breach.pk),
         lambda: settlement.settlement_sweep(now=later),
     )
     settlement.settlement_sweep(now=later)

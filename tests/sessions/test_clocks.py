@@ -11,14 +11,16 @@ from channels.layers import get_channel_layer
 from sessions import events
 from sessions.models import Message, Order, ReplyClock
 from sessions.services import clocks as clock_services
+from sessions.services import compensation as compensation_services
 from sessions.services import lifecycle
+from sessions.services import watcher as watcher_services
 from tests.sessions.clock_helpers import active_order, at, breaches, clocks, send
 
 pytestmark = pytest.mark.django_db
 
 
 def sweep(seconds: float, **kwargs):
-    return clock_services.clocks_sweep(now=at(seconds), compensate=False, **kwargs)
+    return watcher_services.clocks_sweep(now=at(seconds), compensate=False, **kwargs)
 
 
 def test_first_client_message_opens_a_clock_with_the_window():
@@ -440,7 +442,7 @@ def test_termination_refund_is_integer_arithmetic_rounded_down():
     order = Order(price_fen=1_000_000, minutes=30, ends_at=at(1800))
     order.ended_at = order.ends_at - timedelta(seconds=1025, microseconds=100_000)
     # when
-    amount = clock_services.termination_refund_fen(order=order)
+    amount = compensation_services.termination_refund_fen(order=order)
     # then
     assert amount == 569_500
 
@@ -451,10 +453,10 @@ def test_termination_refund_rounds_down_and_caps_at_the_price():
     # when / then: 999 * 0.000001 s / 60 s rounds down to 0; 1 s -> 16.65 -> 16;
     # more unused than bought (a pause moved the end) -> the whole price
     order.ended_at = order.ends_at - timedelta(microseconds=1)
-    assert clock_services.termination_refund_fen(order=order) == 0
+    assert compensation_services.termination_refund_fen(order=order) == 0
     order.ended_at = order.ends_at - timedelta(seconds=1)
-    assert clock_services.termination_refund_fen(order=order) == 16
+    assert compensation_services.termination_refund_fen(order=order) == 16
     order.ended_at = order.ends_at - timedelta(minutes=5)
-    assert clock_services.termination_refund_fen(order=order) == 999
+    assert compensation_services.termination_refund_fen(order=order) == 999
     order.ended_at = order.ends_at + timedelta(seconds=1)
-    assert clock_services.termination_refund_fen(order=order) == 0
+    assert compensation_services.termination_refund_fen(order=order) == 0

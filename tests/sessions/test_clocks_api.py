@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from listeners.models import ListenerStats
 from sessions.models import Breach, Pause, ReplyClock
-from sessions.services import clocks as clock_services
 from sessions.services import reputation
+from sessions.services import watcher as watcher_services
 from tests.factories import StaffUserFactory, UserFactory
 from tests.sessions.clock_helpers import active_order, at, send
 
@@ -32,7 +32,7 @@ def order_with_history():
     send(order, "client", 1)
     send(order, "listener", 4)
     send(order, "client", 5)
-    clock_services.clocks_sweep(now=at(16), compensate=False)
+    watcher_services.clocks_sweep(now=at(16), compensate=False)
     send(order, "listener", 17)
     return order
 

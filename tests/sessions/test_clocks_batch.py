@@ -8,6 +8,7 @@ from django.db import transaction
 
 from sessions.models import Breach, Message, Order, ReplyClock
 from sessions.services import clocks as clock_services
+from sessions.services import watcher as watcher_services
 from tests.sessions.clock_helpers import active_order, at, breaches, clocks, send
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def test_a_batch_records_what_the_row_by_row_rules_record():
         for order in caught_up:
             locked = Order.objects.select_for_update().get(pk=order.pk)
             clock_services.clocks_catch_up(order=locked, now=at(31))
-    result = clock_services.clocks_sweep(now=at(31), compensate=False)
+    result = watcher_services.clocks_sweep(now=at(31), compensate=False)
     # then
     assert [outcome(o) for o in swept] == [outcome(o) for o in caught_up]
     assert (result.breaches, result.terminated) == (8, 1)
@@ -106,7 +107,7 @@ def test_a_deadline_already_on_record_is_not_recorded_twice():
     )
     messages_before = Message.objects.filter(order=order).count()
     # when
-    result = clock_services.clocks_sweep(now=at(12), compensate=False)
+    result = watcher_services.clocks_sweep(now=at(12), compensate=False)
     # then: the unique constraint wins; the clock still moves on one window
     assert result.breaches == 0
     assert [(b.deadline, b.recorded_at) for b in breaches(order)] == [(at(11), at(11.2))]
@@ -129,7 +130,7 @@ def test_the_watcher_hands_each_batch_refunds_to_one_task(
     monkeypatch.setattr(tasks.compensate_breaches, "delay", lambda ids: enqueued.append(ids))
     # when: batches of two
     with django_capture_on_commit_callbacks(execute=True):
-        result = clock_services.clocks_sweep(now=at(12), batch_size=2, enqueue=True)
+        result = watcher_services.clocks_sweep(now=at(12), batch_size=2, enqueue=True)
     # then: no refund issued inline, one task per batch with that batch's breaches
     expected = list(Breach.objects.order_by("clock__deadline", "pk").values_list("pk", flat=True))
     assert result.breaches == 3

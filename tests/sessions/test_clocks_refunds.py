@@ -7,7 +7,8 @@ from payments import stripe_gateway as gateway
 from payments.invariants import assert_ledger_consistent
 from payments.models import Entry, Refund
 from sessions.models import Breach, Order
-from sessions.services import clocks as clock_services
+from sessions.services import compensation as compensation_services
+from sessions.services import watcher as watcher_services
 from tests.sessions.clock_helpers import (
     active_order,
     at,
@@ -37,7 +38,7 @@ def test_a_breach_refunds_its_percent_of_the_price_through_the_ledger():
     order = paid_active_order(window=10)
     send(order, "client", 1)
     # when
-    clock_services.clocks_sweep(now=at(12))
+    watcher_services.clocks_sweep(now=at(12))
     # then
     [breach] = breaches(order)
     per = order.price_fen * 10 // 100
@@ -54,7 +55,7 @@ def test_termination_adds_the_unused_time_capped_at_what_is_left():
     send(order, "client", 1)
     # when
     for second in (11.5, 21.5, 31.5):
-        clock_services.clocks_sweep(now=at(second))
+        watcher_services.clocks_sweep(now=at(second))
     # then
     order.refresh_from_db()
     assert order.state == Order.State.TERMINATED
@@ -62,7 +63,7 @@ def test_termination_adds_the_unused_time_capped_at_what_is_left():
     *breach_rows, termination = refunds(order)
     assert [row[2] for row in breach_rows] == [per, per, per]
     # Pro rata 1768.5 of 1800 s would be more than what is left: capped at the rest.
-    assert clock_services.termination_refund_fen(order=order) > order.price_fen - 3 * per
+    assert compensation_services.termination_refund_fen(order=order) > order.price_fen - 3 * per
     assert termination == (
         "termination",
         f"termination:{order.pk}",
@@ -79,7 +80,7 @@ def test_termination_refund_is_pro_rata_when_escrow_allows():
     )
     send(order, "client", 1)
     # when
-    clock_services.clocks_sweep(now=at(11.5))
+    watcher_services.clocks_sweep(now=at(11.5))
     # then
     order.refresh_from_db()
     per = order.price_fen // 100
@@ -91,11 +92,11 @@ def test_compensating_twice_refunds_once():
     # given
     order = paid_active_order(window=10)
     send(order, "client", 1)
-    clock_services.clocks_sweep(now=at(12), compensate=False)
+    watcher_services.clocks_sweep(now=at(12), compensate=False)
     [breach] = breaches(order)
     # when
-    first = clock_services.breach_compensate(breach_id=breach.pk)
-    second = clock_services.breach_compensate(breach_id=breach.pk)
+    first = compensation_services.breach_compensate(breach_id=breach.pk)
+    second = compensation_services.breach_compensate(breach_id=breach.pk)
     # then
     assert (first, second) == (True, False)
     assert len(refunds(order)) == 1
@@ -105,12 +106,12 @@ def test_worker_killed_after_the_breach_commit_is_compensated_by_the_retry_pass(
     # given: the breach committed, its refunds never issued
     order = paid_active_order(window=10)
     send(order, "client", 1)
-    clock_services.clocks_sweep(now=at(12), compensate=False)
+    watcher_services.clocks_sweep(now=at(12), compensate=False)
     [breach] = breaches(order)
     # when: too early, then past the retry delay, twice
-    early = clock_services.breaches_compensation_retry(now=at(15))
-    late = clock_services.breaches_compensation_retry(now=at(30))
-    again = clock_services.breaches_compensation_retry(now=at(40))
+    early = compensation_services.breaches_compensation_retry(now=at(15))
+    late = compensation_services.breaches_compensation_retry(now=at(30))
+    again = compensation_services.breaches_compensation_retry(now=at(40))
     # then
     assert (early, late, again) == (0, 1, 0)
     assert refunds(order) == [
@@ -127,7 +128,7 @@ def test_stripe_outage_keeps_the_breach_and_leaves_the_refund_pending(monkeypatc
     order = paid_active_order(window=10)
     send(order, "client", 1)
     # when
-    clock_services.clocks_sweep(now=at(12))
+    watcher_services.clocks_sweep(now=at(12))
     # then
     [breach] = breaches(order)
     assert breach.compensated_at is not None
@@ -142,7 +143,7 @@ def test_unpaid_order_records_the_breach_without_a_refund():
     order = active_order(window=10)
     send(order, "client", 1)
     # when
-    clock_services.clocks_sweep(now=at(12))
+    watcher_services.clocks_sweep(now=at(12))
     # then
     assert Breach.objects.filter(order=order, compensated_at__isnull=False).count() == 1
     assert refunds(order) == []
@@ -192,12 +193,12 @@ def _refunds_land_after_escrow_reads(monkeypatch, order: Order, amounts: list[in
             _other_refund_in_thread(order_id, amount, f"admin:test:{order.pk}:{n}")
         return left
 
-    monkeypatch.setattr(clock_services, "escrow_available_fen", read_then_race)
+    monkeypatch.setattr(compensation_services, "escrow_available_fen", read_then_race)
 
 
 def _one_breach(order: Order) -> Breach:
     send(order, "client", 1)
-    clock_services.clocks_sweep(now=at(12), compensate=False)
+    watcher_services.clocks_sweep(now=at(12), compensate=False)
     [breach] = breaches(order)
     return breach
 
@@ -211,7 +212,7 @@ def test_a_refund_landing_meanwhile_leaves_the_breach_refund_capped_at_what_is_l
     per = order.price_fen // 10
     _refunds_land_after_escrow_reads(monkeypatch, order, [order.price_fen - 5])
     # when
-    done = clock_services.breach_compensate(breach_id=breach.pk)
+    done = compensation_services.breach_compensate(breach_id=breach.pk)
     # then: the client gets what was left, and the breach is compensated
     assert per > 5
     assert done is True
@@ -232,7 +233,7 @@ def test_a_refund_emptying_escrow_meanwhile_compensates_the_breach_with_nothing(
     breach = _one_breach(order)
     _refunds_land_after_escrow_reads(monkeypatch, order, [order.price_fen])
     # when
-    done = clock_services.breach_compensate(breach_id=breach.pk)
+    done = compensation_services.breach_compensate(breach_id=breach.pk)
     # then: nothing is due any more
     assert done is True
     assert [row[0] for row in refunds(order)] == ["admin"]
@@ -248,7 +249,7 @@ def test_a_breach_whose_refund_was_never_reserved_stays_uncompensated(monkeypatc
     breach = _one_breach(order)
     _refunds_land_after_escrow_reads(monkeypatch, order, [order.price_fen - 20, 10])
     # when
-    done = clock_services.breach_compensate(breach_id=breach.pk)
+    done = compensation_services.breach_compensate(breach_id=breach.pk)
     # then: no breach refund, and the breach is left for the retry pass
     assert done is False
     assert [row[0] for row in refunds(order)] == ["admin", "admin"]
@@ -256,7 +257,7 @@ def test_a_breach_whose_refund_was_never_reserved_stays_uncompensated(monkeypatc
     assert breach.compensated_at is None
     # and the retry pass pays what is left
     monkeypatch.undo()
-    assert clock_services.breaches_compensation_retry(now=at(60)) == 1
+    assert compensation_services.breaches_compensation_retry(now=at(60)) == 1
     assert refunds(order)[-1] == ("breach", f"breach:{breach.pk}", 10, Refund.Status.SUCCEEDED)
     assert escrow_left(order) == 0
 
@@ -272,13 +273,13 @@ def test_breaches_deferred_by_an_escalation_do_not_starve_the_retry_pass():
     deferred = paid_active_order(window=10, breach_termination_count=2)
     message = send(deferred, "client", 1)
     escalation_open(order=deferred, message=message, now=at(2))
-    clock_services.clocks_sweep(now=at(22), compensate=False)
+    watcher_services.clocks_sweep(now=at(22), compensate=False)
     other = paid_active_order(window=10)
     send(other, "client", 100)
-    clock_services.clocks_sweep(now=at(112), compensate=False)
+    watcher_services.clocks_sweep(now=at(112), compensate=False)
     assert len(breaches(deferred)) == 2
     # when
-    finished = clock_services.breaches_compensation_retry(now=at(200), limit=2)
+    finished = compensation_services.breaches_compensation_retry(now=at(200), limit=2)
     # then: the other order's breach was paid; the deferred ones still wait
     assert finished == 1
     [paid] = breaches(other)

@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from marketplace.exceptions import DomainError
 from sessions.models import Breach, Order, ReplyClock
 from sessions.services import chat, pauses
-from sessions.services import clocks as clock_services
+from sessions.services import watcher as watcher_services
 from tests.sessions.chat_factories import ChatOrderFactory
 from tests.sessions.clock_helpers import T0, at
 
@@ -71,7 +71,7 @@ class ClockMachine(RuleBasedStateMachine):
     @rule(dt=steps)
     def sweep(self, dt):
         self.t += dt
-        clock_services.clocks_sweep(now=at(self.t), compensate=False)
+        watcher_services.clocks_sweep(now=at(self.t), compensate=False)
         self.swept_at = self.t
 
     @rule(dt=steps)
@@ -81,7 +81,7 @@ class ClockMachine(RuleBasedStateMachine):
         before = Breach.objects.filter(order=self.order).count()
         try:
             with transaction.atomic():
-                clock_services.clocks_sweep(now=at(self.t), compensate=False)
+                watcher_services.clocks_sweep(now=at(self.t), compensate=False)
                 raise Crash
         except Crash:
             pass

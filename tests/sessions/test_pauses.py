@@ -7,8 +7,8 @@ import pytest
 
 from marketplace.exceptions import NotFound
 from sessions.models import Message, Order, Pause
-from sessions.services import clocks as clock_services
 from sessions.services import pauses
+from sessions.services import watcher as watcher_services
 from tests.sessions.clock_helpers import T0, active_order, at, breaches, clocks, send
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_accepting_moves_the_running_deadline_and_the_session_end():
     assert (pause.state, pause.starts_at, pause.ends_at) == (Pause.State.ACCEPTED, at(4), at(304))
     assert order.ends_at == T0 + timedelta(minutes=65)
     assert clocks(order)[0].deadline == at(311)
-    assert clock_services.clocks_sweep(now=at(300), compensate=False).breaches == 0
+    assert watcher_services.clocks_sweep(now=at(300), compensate=False).breaches == 0
 
 
 def test_no_clock_runs_during_a_pause_and_latency_excludes_it():
@@ -133,7 +133,7 @@ def test_no_clock_runs_during_a_pause_and_latency_excludes_it():
     answer(order, ask(order, 5, minutes=1), 10)
     # when: the client writes during the pause, the listener answers after it
     send(order, "client", 20)
-    clock_services.clocks_sweep(now=at(75), compensate=False)
+    watcher_services.clocks_sweep(now=at(75), compensate=False)
     send(order, "listener", 78)
     # then: the window runs from the pause's end (70 s + 10 s)
     [clock] = clocks(order)

@@ -13,8 +13,9 @@ from payments.models import Refund
 from sessions import events
 from sessions.models import Escalation, EscalationEvent, Message, MessageFlag
 from sessions.selectors.safety import compensation_deferred, off_platform_counts_by_listener
-from sessions.services import clocks as clock_services
+from sessions.services import compensation as compensation_services
 from sessions.services import safety as safety_services
+from sessions.services import watcher as watcher_services
 from sessions.services.chat import message_send
 from tests.factories import UserFactory
 from tests.sessions.chat_factories import ChatOrderFactory
@@ -312,11 +313,11 @@ def test_breach_refunds_wait_while_open_and_resume_after_closing(
     send(order, "client", 1, text=CRISIS)
     assert compensation_deferred(order_id=order.pk) is True
     # when: the watcher records the missed deadline
-    clock_services.clocks_sweep(now=at(12))
+    watcher_services.clocks_sweep(now=at(12))
     # then: the breach is recorded, its refund deferred; the retry pass defers it too
     [breach] = breaches(order)
     assert breach.compensated_at is None
-    assert clock_services.breaches_compensation_retry(now=at(60)) == 0
+    assert compensation_services.breaches_compensation_retry(now=at(60)) == 0
     assert refunds(order) == []
     # when: staff close the escalation (the task it enqueues runs in-process: eager)
     escalation = Escalation.objects.get(order=order)
@@ -325,7 +326,7 @@ def test_breach_refunds_wait_while_open_and_resume_after_closing(
             staff=staff_user(), escalation_id=escalation.pk, note="handled"
         )
     # then: the task refunded the breach once; the retry pass finds nothing left to do
-    assert clock_services.breaches_compensation_retry(now=at(60)) == 0
+    assert compensation_services.breaches_compensation_retry(now=at(60)) == 0
     per = order.price_fen * 10 // 100
     assert refunds(order) == [("breach", f"breach:{breach.pk}", per, Refund.Status.SUCCEEDED)]
     breach.refresh_from_db()
@@ -340,7 +341,7 @@ def test_other_orders_are_compensated_while_one_escalation_is_open():
     send(crisis, "client", 1, text=CRISIS)
     send(calm, "client", 1)
     # when
-    clock_services.clocks_sweep(now=at(12))
+    watcher_services.clocks_sweep(now=at(12))
     # then
     [calm_breach], [crisis_breach] = breaches(calm), breaches(crisis)
     assert calm_breach.compensated_at is not None

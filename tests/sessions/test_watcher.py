@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sessions.models import Breach, Order, ReplyClock
 from sessions.services import chat
-from sessions.services import clocks as clock_services
+from sessions.services import watcher as watcher_services
 from tests.listeners.factories import ApprovedListenerFactory, PricingTierFactory
 from tests.sessions.chat_factories import ChatOrderFactory
 from tests.sessions.clock_helpers import T0, at, send
@@ -48,7 +48,7 @@ def in_thread(fn):
 
 @in_thread
 def sweep(seconds: float, batch_size: int = 200):
-    return clock_services.clocks_sweep(now=at(seconds), batch_size=batch_size, compensate=False)
+    return watcher_services.clocks_sweep(now=at(seconds), batch_size=batch_size, compensate=False)
 
 
 def assert_exactly_once(orders, *, deadlines_per_clock: int) -> None:
@@ -94,7 +94,7 @@ def test_worker_killed_mid_sweep_leaves_nothing_and_the_next_sweep_records_once(
 
     def worker_dies_before_commit():
         with transaction.atomic():
-            clock_services.clocks_sweep(now=at(12), compensate=False)
+            watcher_services.clocks_sweep(now=at(12), compensate=False)
             assert Breach.objects.count() == 10  # written, not committed
             raise Killed
 
@@ -165,7 +165,7 @@ def test_replies_racing_the_watcher_get_exactly_one_outcome_each():
     @in_thread
     def watcher():
         while not done.is_set():
-            clock_services.clocks_sweep(batch_size=3, compensate=False)
+            watcher_services.clocks_sweep(batch_size=3, compensate=False)
 
     # when
     threads = [threading.Thread(target=replies), threading.Thread(target=watcher)]
@@ -173,7 +173,7 @@ def test_replies_racing_the_watcher_get_exactly_one_outcome_each():
         thread.start()
     for thread in threads:
         thread.join(30)
-    clock_services.clocks_sweep(compensate=False)
+    watcher_services.clocks_sweep(compensate=False)
     # then: a reply stamped after the deadline has exactly one breach, one before it none
     outcomes = set()
     for clock in ReplyClock.objects.filter(order__in=orders):
