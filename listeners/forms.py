@@ -23,6 +23,14 @@ def _label(message: str, **params: int) -> str:
     return lazy(lambda: gettext(message) % params, str)()
 
 
+def _breach_term_field(name: str, message: str, *, initial: int) -> forms.IntegerField:
+    """An optional contract-term field whose label shows the service's bounds."""
+    low, high = BREACH_TERM_BOUNDS[name]
+    return forms.IntegerField(
+        label=_label(message, low=low, high=high), initial=initial, required=False
+    )
+
+
 class TagChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Tag) -> str:
         return obj.name
@@ -104,32 +112,22 @@ class TierForm(forms.Form):
     min_minutes = forms.IntegerField(label=_("Minimum minutes"), initial=15)
     # The reply-window contract, copied onto each order booked on this tier. Bounds are
     # the service's (BREACH_TERM_BOUNDS); it refuses values outside them with a message.
-    breach_refund_percent = forms.IntegerField(
-        label=_label(
-            gettext_noop("Refund per missed reply (%% of the order, %(low)d-%(high)d)"),
-            low=BREACH_TERM_BOUNDS["breach_refund_percent"][0],
-            high=BREACH_TERM_BOUNDS["breach_refund_percent"][1],
-        ),
+    # The reply-window contract, copied onto each order booked on this tier; the service
+    # refuses values outside BREACH_TERM_BOUNDS with a message.
+    breach_refund_percent = _breach_term_field(
+        "breach_refund_percent",
+        gettext_noop("Refund per missed reply (%% of the order, %(low)d-%(high)d)"),
         initial=10,
-        required=False,
     )
-    breach_refund_cap_percent = forms.IntegerField(
-        label=_label(
-            gettext_noop("Cap on missed-reply refunds (%% of the order, %(low)d-%(high)d)"),
-            low=BREACH_TERM_BOUNDS["breach_refund_cap_percent"][0],
-            high=BREACH_TERM_BOUNDS["breach_refund_cap_percent"][1],
-        ),
+    breach_refund_cap_percent = _breach_term_field(
+        "breach_refund_cap_percent",
+        gettext_noop("Cap on missed-reply refunds (%% of the order, %(low)d-%(high)d)"),
         initial=50,
-        required=False,
     )
-    breach_termination_count = forms.IntegerField(
-        label=_label(
-            gettext_noop("Missed replies in a row that end the session (%(low)d-%(high)d)"),
-            low=BREACH_TERM_BOUNDS["breach_termination_count"][0],
-            high=BREACH_TERM_BOUNDS["breach_termination_count"][1],
-        ),
+    breach_termination_count = _breach_term_field(
+        "breach_termination_count",
+        gettext_noop("Missed replies in a row that end the session (%(low)d-%(high)d)"),
         initial=3,
-        required=False,
     )
     is_active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
 
