@@ -14,11 +14,16 @@ def _sum(qs) -> int:
     return qs.aggregate(total=Sum("amount_fen"))["total"] or 0
 
 
-def order_escrow_balance_fen(*, order) -> int:
-    """What is still held for the order: the escrow balance minus refunds on their way."""
-    held = _sum(Entry.objects.filter(account__kind=Account.Kind.ESCROW, account__order_id=order.pk))
-    pending = _sum(Refund.objects.filter(order_id=order.pk, status=Refund.Status.PENDING))
+def escrow_available_fen(*, order_id: int) -> int:
+    """What is still held for the order: the escrow balance minus refunds on their way.
+    Refund decisions read it under the order lock."""
+    held = _sum(Entry.objects.filter(account__kind=Account.Kind.ESCROW, account__order_id=order_id))
+    pending = _sum(Refund.objects.filter(order_id=order_id, status=Refund.Status.PENDING))
     return held - pending
+
+
+def order_escrow_balance_fen(*, order) -> int:
+    return escrow_available_fen(order_id=order.pk)
 
 
 def order_refunded_fen(*, order) -> int:

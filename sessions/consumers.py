@@ -249,6 +249,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._drops = 0
         self._last_error_at = 0.0
         self._typing_at: dict[int, float] = {}
+        self._roles: dict[int, str] = {}  # order id -> this user's role (never changes)
         self._delivered: dict[int, Delivered] = {}
         self._heartbeat_at = 0.0
         self._checker: asyncio.Task | None = None
@@ -452,7 +453,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if now - self._typing_at.get(order_id, 0.0) < TYPING_MIN_INTERVAL:
             return
         self._typing_at[order_id] = now
-        role = await self._db(chat_selectors.role_for_user, order_id=order_id, user_id=self.user_id)
+        role = self._roles.get(order_id)
+        if role is None:
+            role = self._roles[order_id] = await self._db(
+                chat_selectors.role_for_user, order_id=order_id, user_id=self.user_id
+            )
         try:
             await self.channel_layer.group_send(
                 events.order_group(order_id),
@@ -535,8 +540,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _presence(self, function) -> None:
         try:
             await self._db(function, listener_id=self.listener_id, socket_id=self.socket_id)
-        except (OSError, ConnectionError, DatabaseError) as exc:
-            # Presence is advisory; a Redis hiccup must not break the chat.
-            logger.warning("presence update failed: %r", exc)
-        except Exception as exc:  # noqa: BLE001 - redis-py errors are not OSErrors
+        except (*LAYER_ERRORS, DatabaseError) as exc:
+            # Presence is advisory; a Redis or database hiccup must not break the chat.
             logger.warning("presence update failed: %r", exc)

@@ -226,7 +226,7 @@ def send_now(group: str, frame: Frame, *, exclude_channel: str | None = None) ->
         asyncio.run_coroutine_threadsafe(_send_logged(layer, group, event), loop)
         return
     try:
-        async_to_sync(layer.group_send)(group, layer_event(frame, exclude_channel=exclude_channel))
+        async_to_sync(layer.group_send)(group, event)
     except (OSError, ConnectionError, TimeoutError) as exc:
         logger.warning("channel layer send to %s failed: %s", group, exc)
     except Exception as exc:  # noqa: BLE001 - redis errors must never undo a commit

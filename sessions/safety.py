@@ -279,10 +279,6 @@ class ScanResult:
     flags: tuple[str, ...] = field(default=())  # other findings: "off_platform"
     crisis: bool = False  # crisis language: never blocks, escalates
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.masked)
-
 
 def id_number_valid(digits: str) -> bool:
     """An 18-character resident ID number with a correct check character."""
@@ -330,18 +326,6 @@ def _wechat_ok(match: re.Match) -> bool:
     the right shape; otherwise it must look like an ID, not a word (digit, _ or -)."""
     value = match.group("value")
     return bool(_STRONG.search(match.group("sep"))) or any(c in "0123456789_-" for c in value)
-
-
-def crisis_detect(text: str) -> bool:
-    """True if `text` contains crisis language (see the module docstring)."""
-    folded = normalise(text)
-    return bool(_CRISIS_ZH.search(compact(folded)) or _CRISIS_EN.search(words(folded)))
-
-
-def off_platform_detect(text: str) -> bool:
-    """True if `text` asks to move contact or payment off the platform."""
-    folded = normalise(text)
-    return bool(_OFF_PLATFORM_ZH.search(compact(folded)) or _OFF_PLATFORM_EN.search(words(folded)))
 
 
 def scan(text: str) -> ScanResult:

@@ -223,6 +223,23 @@ def dispute_desk_viewed(*, staff: User, dispute: Dispute | None = None) -> None:
     )
 
 
+def _refund_amount(*, order_id: int, outcome: str, amount_fen: int | None) -> int:
+    """Under the order lock: what the decision refunds now. A full refund is what is left
+    in escrow; a partial one is refused when it exceeds that; a rejection refunds nothing."""
+    if outcome == Dispute.Outcome.REJECT:
+        return 0
+    available = escrow_available_fen(order_id=order_id)
+    if outcome == Dispute.Outcome.FULL_REFUND:
+        return max(available, 0)
+    if amount_fen > available:
+        raise DisputeRefused(
+            _("A refund cannot exceed what is left in escrow (¥%(left)s).")
+            % {"left": yuan(available)},
+            code="refund_exceeds_escrow",
+        )
+    return amount_fen
+
+
 def needs_second_approval(*, amount_fen: int) -> bool:
     return amount_fen > settings.DISPUTE_SECOND_APPROVAL_FEN
 
@@ -270,7 +287,9 @@ def _decide(
     now = now or timezone.now()
     if outcome not in Dispute.Outcome.values:
         raise DisputeInvalid(_("Pick a decision."), code="outcome_invalid")
-    reason = _text(reason, field="reason", minimum=MIN_STATEMENT_LENGTH, maximum=1000)
+    reason = _text(
+        reason, field="reason", minimum=MIN_STATEMENT_LENGTH, maximum=MAX_DECISION_REASON_LENGTH
+    )
     if outcome == Dispute.Outcome.PARTIAL_REFUND:
         validate_amount_fen(amount_fen)
     elif amount_fen is not None:
@@ -284,19 +303,7 @@ def _decide(
                 _("This dispute is no longer open; someone else has decided it."),
                 code="dispute_not_open",
             )
-        available = escrow_available_fen(order_id=dispute.order_id)
-        if outcome == Dispute.Outcome.PARTIAL_REFUND:
-            if amount_fen > available:
-                raise DisputeRefused(
-                    _("A refund cannot exceed what is left in escrow (¥%(left)s).")
-                    % {"left": yuan(available)},
-                    code="refund_exceeds_escrow",
-                )
-            amount = amount_fen
-        elif outcome == Dispute.Outcome.FULL_REFUND:
-            amount = max(available, 0)
-        else:
-            amount = 0
+        amount = _refund_amount(order_id=dispute.order_id, outcome=outcome, amount_fen=amount_fen)
         dispute.outcome = outcome
         dispute.amount_fen = amount
         dispute.decision_reason = reason
@@ -341,15 +348,9 @@ def dispute_approve(*, dispute_id: int, staff: User, now: datetime | None = None
                     _("A different staff member must approve this decision."),
                     code="second_approver_required",
                 )
-            available = escrow_available_fen(order_id=dispute.order_id)
-            if dispute.outcome == Dispute.Outcome.FULL_REFUND:
-                dispute.amount_fen = max(available, 0)
-            elif dispute.amount_fen > available:
-                raise DisputeRefused(
-                    _("A refund cannot exceed what is left in escrow (¥%(left)s).")
-                    % {"left": yuan(available)},
-                    code="refund_exceeds_escrow",
-                )
+            dispute.amount_fen = _refund_amount(
+                order_id=dispute.order_id, outcome=dispute.outcome, amount_fen=dispute.amount_fen
+            )
             dispute.approved_by = staff
             _audit(
                 dispute=dispute,

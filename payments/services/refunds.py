@@ -18,13 +18,14 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import stripe_gateway as gateway
 from payments.exceptions import InvalidAmount, RefundRefused
 from payments.models import LedgerTransaction, Payment, Refund
+from payments.selectors import escrow_available_fen  # re-exported: callers import it here
 from payments.services import ledger
 from sessions.models import Order
 from sessions.services.transitions import order_lock
@@ -43,18 +44,6 @@ def validate_amount_fen(value) -> int:
     if value > 100_000_000:  # one million yuan
         raise InvalidAmount(_("The amount is too large."))
     return value
-
-
-def escrow_available_fen(*, order_id: int) -> int:
-    """Escrow balance minus refunds still pending. Read under the order lock to decide."""
-    account = ledger.account_escrow(order_id=order_id)
-    pending = (
-        Refund.objects.filter(order_id=order_id, status=Refund.Status.PENDING).aggregate(
-            total=Sum("amount_fen")
-        )["total"]
-        or 0
-    )
-    return ledger.account_balance_fen(account=account) - pending
 
 
 @transaction.atomic

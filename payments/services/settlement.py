@@ -99,14 +99,15 @@ def escrow_release(*, order_id: int, now=None) -> Release | None:
         return None
     escrow = ledger.account_escrow(order_id=order_id)
     held = ledger.account_balance_fen(account=escrow)
-    commission, share = commission_split(amount_fen=held, percent=commission_percent())
+    percent = commission_percent()
+    commission, share = commission_split(amount_fen=held, percent=percent)
     if held > 0:
         ledger.ledger_post(
             key=f"release:{order_id}",
             kind=LedgerTransaction.Kind.RELEASE,
             cause=f"settlement:order:{order_id}",
             order_id=order_id,
-            memo=f"commission {commission_percent()}%",
+            memo=f"commission {percent}%",
             legs=[
                 ledger.Leg(escrow, -held),
                 ledger.Leg(ledger.account_platform_commission(), commission),

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connections, transaction
-from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +34,7 @@ from sessions import events
 from sessions.exceptions import InvalidMessage, SessionClosed
 from sessions.models import Message, Order, QuickReply, ReadMarker
 from sessions.safety import ScanResult, scan
-from sessions.selectors.chat import CHAT_STATES, role_in_order
+from sessions.selectors.chat import CHAT_STATES, last_seq, role_in_order
 
 MAX_TEXT_CHARS = 2000
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -279,8 +278,7 @@ def _message_insert(
 
 def _next_seq(*, order_id: int) -> int:
     """Callers hold the order's row lock, so no one else can take the same number."""
-    last = Message.objects.filter(order_id=order_id).aggregate(m=Max("seq"))["m"]
-    return (last or 0) + 1
+    return last_seq(order_id=order_id) + 1
 
 
 def system_message_post(
@@ -326,14 +324,17 @@ def messages_mark_read(*, user: User, order_id: int, seq: int) -> int:
         raise InvalidMessage(_("seq must be a non-negative integer."))
     with transaction.atomic():
         order = _order_lock_for_participant(user=user, order_id=order_id)
-        last = Message.objects.filter(order=order).aggregate(m=Max("seq"))["m"] or 0
-        target = min(seq, last)
+        target = min(seq, last_seq(order_id=order.pk))
         moved = target > 0 and _read_marker_advance(order_id=order.pk, user_id=user.pk, seq=target)
-        current = (
-            ReadMarker.objects.filter(order=order, user=user).values_list("seq", flat=True).first()
-            or 0
-        )
-        if moved:
+        if not moved:
+            current = (
+                ReadMarker.objects.filter(order=order, user=user)
+                .values_list("seq", flat=True)
+                .first()
+                or 0
+            )
+        else:  # the marker now stands at `target`; no need to read it back
+            current = target
             events.send_on_commit(
                 events.order_group(order.pk),
                 events.read_frame(

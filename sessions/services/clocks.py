@@ -101,11 +101,6 @@ class Outcome:
     breaches: list[Breach] = field(default_factory=list)
     terminate: bool = False
 
-    def __iadd__(self, other: Outcome) -> Outcome:
-        self.breaches.extend(other.breaches)
-        self.terminate = self.terminate or other.terminate
-        return self
-
 
 def _streak_before(*, order: Order) -> int:
     """Consecutive misses so far: the last breach's streak, unless a clock opened after

@@ -29,30 +29,36 @@ logger = logging.getLogger(__name__)
 COMPENSATION_RETRY_SECONDS = 10
 
 
-def breach_refund_fen(*, order: Order) -> int:
-    """The refund the next breach grants: the percent of the price, within the cap."""
+def breach_refund_next_fen(*, order: Order, granted: int) -> int:
+    """The refund a breach grants when `granted` fen were granted before it: the percent
+    of the price, within the cap."""
     per_breach = order.price_fen * order.breach_refund_percent // 100
     cap = order.price_fen * order.breach_refund_cap_percent // 100
-    granted = Breach.objects.filter(order=order).aggregate(t=Sum("refund_fen"))["t"] or 0
     return max(0, min(per_breach, cap - granted))
+
+
+def breach_refund_fen(*, order: Order) -> int:
+    """The refund the next breach grants: the percent of the price, within the cap."""
+    granted = Breach.objects.filter(order=order).aggregate(t=Sum("refund_fen"))["t"] or 0
+    return breach_refund_next_fen(order=order, granted=granted)
+
+
+def compensation_enqueue(breach_ids: list[int]) -> None:
+    """Now: the refunds of `breach_ids` as one `sessions.compensate_breaches` task. A lost
+    enqueue (broker down) is caught by the retry pass (`breaches_compensation_retry`)."""
+    from sessions.tasks import compensate_breaches
+
+    try:
+        compensate_breaches.delay(breach_ids)
+    except Exception as exc:  # noqa: BLE001 - kombu raises many kinds; the retry pass covers it
+        logger.warning("breach compensation for %s not enqueued: %r", breach_ids, exc)
 
 
 def _compensation_enqueue_on_commit(breach_ids: list[int]) -> None:
     """After commit: the refunds of a batch as one `sessions.compensate_breaches` task, so
-    Stripe's latency never holds up the watcher. A lost enqueue is caught by the retry
-    pass (`breaches_compensation_retry`)."""
-    if not breach_ids:
-        return
-
-    def enqueue() -> None:
-        from sessions.tasks import compensate_breaches
-
-        try:
-            compensate_breaches.delay(breach_ids)
-        except Exception as exc:  # noqa: BLE001 - kombu raises many kinds; the retry pass covers it
-            logger.warning("breach compensation for %s not enqueued: %r", breach_ids, exc)
-
-    transaction.on_commit(enqueue)
+    Stripe's latency never holds up the watcher."""
+    if breach_ids:
+        transaction.on_commit(lambda: compensation_enqueue(breach_ids))
 
 
 _MICROSECOND = timedelta(microseconds=1)

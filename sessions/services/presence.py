@@ -17,7 +17,7 @@ from django.conf import settings
 
 from listeners.models import ListenerProfile
 from listeners.services import listener_presence_store
-from sessions.models import Order
+from sessions.selectors.chat import active_session_count
 
 # A socket that has not sent a heartbeat for this long is considered gone. Browsers
 # ping every 20 s; two missed pings plus slack.
@@ -68,7 +68,7 @@ def presence_refresh(*, listener_id: int) -> str:
     if live_socket_count(listener_id=listener_id) == 0:
         state = ListenerProfile.Presence.OFFLINE
     else:
-        active = Order.objects.filter(listener_id=listener_id, state=Order.State.ACTIVE).count()
+        active = active_session_count(listener_id=listener_id)
         busy = active >= profile.max_concurrent_chats
         state = ListenerProfile.Presence.BUSY if busy else ListenerProfile.Presence.ONLINE
     # Through the listeners service: it also updates the catalogue's copy of the presence.

@@ -37,6 +37,7 @@ from sessions import events
 from sessions.models import Breach, Escalation, EscalationEvent, MessageFlag, Order
 from sessions.safety import OFF_PLATFORM
 from sessions.services.chat import MESSAGE_STEPS, MessageContext
+from sessions.services.compensation import compensation_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -326,14 +327,8 @@ def compensation_resume(*, order_id: int) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if not ids:
-        return ids
-    from sessions.tasks import compensate_breaches
-
-    try:
-        compensate_breaches.delay(ids)
-    except Exception as exc:  # noqa: BLE001 - kombu raises many kinds; the retry pass covers it
-        logger.warning("resumed compensation for %s not enqueued: %r", ids, exc)
+    if ids:
+        compensation_enqueue(ids)
     return ids
 
 

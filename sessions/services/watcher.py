@@ -33,6 +33,7 @@ from sessions.services.clocks import (
 from sessions.services.compensation import (
     _compensation_enqueue_on_commit,
     breach_compensate,
+    breach_refund_next_fen,
     breaches_compensation_retry,
 )
 
@@ -209,15 +210,13 @@ def _breaches_plan(
     one window apart, up to the consecutive-miss limit)."""
     planned = []
     limit = order.breach_termination_count
-    per_breach = order.price_fen * order.breach_refund_percent // 100
-    cap = order.price_fen * order.breach_refund_cap_percent // 100
     deadline = clock.deadline
     window = timedelta(seconds=clock.window_seconds)
     while deadline < now and deadline < order.ends_at:
         streak += 1
         if streak > limit:
             break
-        refund = max(0, min(per_breach, cap - granted))
+        refund = breach_refund_next_fen(order=order, granted=granted)
         granted += refund
         planned.append(
             Breach(
