@@ -501,7 +501,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """A group event: forward its frame unless this socket sent it."""
         if event.get("exclude") == self.channel_name:
             return
-        frame = event["frame"]
+        await self._forward(event["frame"])
+
+    async def chat_frames(self, event: dict[str, Any]) -> None:
+        """A group event carrying several frames (e.g. a breach's message, breach and
+        clock): forward each, in order."""
+        for frame in events.event_frames(event):
+            await self._forward(frame)
+
+    async def _forward(self, frame: events.Frame) -> None:
         kind = frame.get("type")
         if kind == "message.new" and not self._delivered_for(frame["session"]).first_time(
             frame["seq"]

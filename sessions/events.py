@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# The channel-layer message type every group event carries; consumers implement
-# `chat_frame` and forward `frame` to their socket.
+# The channel-layer message types of group events; consumers implement `chat_frame`
+# (forward `frame` to their socket) and `chat_frames` (forward each of `frames`, in
+# order: a batch for one group, one publish instead of one per frame).
 LAYER_TYPE = "chat.frame"
+LAYER_TYPE_MANY = "chat.frames"
 
 Frame = dict[str, Any]
 
@@ -196,6 +198,28 @@ def layer_event(frame: Frame, *, exclude_channel: str | None = None) -> dict[str
     return event
 
 
+def event_frames(event: dict[str, Any]) -> list[Frame]:
+    """The frames a group event carries: one (`chat.frame`) or several (`chat.frames`)."""
+    return event["frames"] if event.get("type") == LAYER_TYPE_MANY else [event["frame"]]
+
+
+def layer_events_by_group(frames: list[tuple[str, Frame]]) -> list[tuple[str, dict[str, Any]]]:
+    """(group, frame) pairs as one event per group: its frames in order, in one
+    `chat.frames` event (a single frame stays a `chat.frame`)."""
+    per_group: dict[str, list[Frame]] = {}
+    for group, frame in frames:
+        per_group.setdefault(group, []).append(frame)
+    return [
+        (
+            group,
+            layer_event(batch[0])
+            if len(batch) == 1
+            else {"type": LAYER_TYPE_MANY, "frames": batch},
+        )
+        for group, batch in per_group.items()
+    ]
+
+
 # The web process's event loop, registered by the chat consumer. Sync code running in a
 # worker thread of that process hands its sends to the loop without waiting for them
 # (they are doorbells; the data is committed). Process-local, like the loop itself.
@@ -248,52 +272,58 @@ def send_on_commit(group: str, frame: Frame, *, exclude_channel: str | None = No
 # --- Sending many at once ------------------------------------------------------------------
 
 
-async def _publish_pipelined(layer, sends: list[tuple[str, dict[str, Any]]]) -> bool:
-    """RedisPubSubChannelLayer: every PUBLISH of the batch in one pipeline per shard (one
-    round trip). Per group, order is kept (a group always maps to the same shard). False
-    if the layer is not one whose internals this knows; the caller sends one by one."""
+# PUBLISH every (channel, payload) pair given as KEYS[i], ARGV[i]: one command and one
+# reply for a whole batch, where a pipeline still parses one reply per PUBLISH in Python.
+_PUBLISH_MANY = """
+for index, channel in ipairs(KEYS) do
+    redis.call('PUBLISH', channel, ARGV[index])
+end
+return #KEYS
+"""
+
+
+async def _publish_batched(layer, sends: list[tuple[str, dict[str, Any]]]) -> bool:
+    """RedisPubSubChannelLayer: every PUBLISH of the batch in one script call per shard
+    (one round trip). Per group, order is kept (a group always maps to the same shard).
+    False if the layer is not one whose internals this knows; the caller sends one by
+    one."""
     get_loop_layer = getattr(type(layer), "_get_layer", None)
     if get_loop_layer is None or not hasattr(layer, "serialize"):
         return False
     loop_layer = layer._get_layer()
     if not all(hasattr(loop_layer, name) for name in ("_get_group_channel_name", "_get_shard")):
         return False
-    by_shard: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
+    by_shard: dict[int, tuple[Any, list[str], list[bytes]]] = {}
     for group, event in sends:
         channel = loop_layer._get_group_channel_name(group)
         shard = loop_layer._get_shard(channel)
         if not all(hasattr(shard, name) for name in ("_lock", "_ensure_redis")):
             return False
-        by_shard.setdefault(id(shard), (shard, []))[1].append((channel, layer.serialize(event)))
-    for shard, items in by_shard.values():
+        _shard, channels, payloads = by_shard.setdefault(id(shard), (shard, [], []))
+        channels.append(channel)
+        payloads.append(layer.serialize(event))
+    for shard, channels, payloads in by_shard.values():
         async with shard._lock:
             shard._ensure_redis()
-            pipe = shard._redis.pipeline(transaction=False)
-            for channel, payload in items:
-                pipe.publish(channel, payload)
-            await pipe.execute()
+        await shard._redis.eval(_PUBLISH_MANY, len(channels), *channels, *payloads)
     return True
 
 
 async def _send_many_logged(layer, sends: list[tuple[str, dict[str, Any]]]) -> None:
     try:
-        if await _publish_pipelined(layer, sends):
+        if await _publish_batched(layer, sends):
             return
     except Exception as exc:  # noqa: BLE001 - redis errors must never surface here
         logger.warning("channel layer batch of %d sends failed: %r", len(sends), exc)
         return
-    # Other layers: one event-loop pass, groups concurrently, each group's frames in order.
-    per_group: dict[str, list[dict[str, Any]]] = {}
-    for group, event in sends:
-        per_group.setdefault(group, []).append(event)
+    # Other layers: one event-loop pass, groups concurrently (one event per group).
     limit = asyncio.Semaphore(16)
 
-    async def one_group(group: str, events: list[dict[str, Any]]) -> None:
+    async def one_group(group: str, event: dict[str, Any]) -> None:
         async with limit:
-            for event in events:
-                await _send_logged(layer, group, event)
+            await _send_logged(layer, group, event)
 
-    await asyncio.gather(*(one_group(g, e) for g, e in per_group.items()))
+    await asyncio.gather(*(one_group(group, event) for group, event in sends))
 
 
 # Outside a web process (Celery workers) batches go through one long-lived event loop in
@@ -324,14 +354,15 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
 
 def send_many_now(frames: list[tuple[str, Frame]]) -> None:
     """Ring many doorbells from sync code in one event-loop pass (for the pub/sub layer,
-    one Redis round trip). `frames` are (group, frame) pairs, sent in order per group.
+    one Redis round trip). `frames` are (group, frame) pairs, sent in order per group
+    and as one channel-layer event per group.
     In a web process they are handed to its loop without waiting; elsewhere this waits
     (at most SEND_MANY_TIMEOUT) until they are out. Failures are logged, never raised,
     as in `send_now`."""
     layer = get_channel_layer()
     if layer is None or not frames:
         return
-    sends = [(group, layer_event(frame)) for group, frame in frames]
+    sends = layer_events_by_group(frames)
     loop = _loop
     if loop is not None and loop.is_running() and not _in_loop(loop):
         asyncio.run_coroutine_threadsafe(_send_many_logged(layer, sends), loop)

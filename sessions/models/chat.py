@@ -16,12 +16,20 @@ class Message(models.Model):
         TEXT = "text", "text"
         SYSTEM = "system", "system"
 
-    order = models.ForeignKey("live_sessions.Order", on_delete=models.CASCADE, related_name="+")
+    # Indexed by message_seq_unique (order first): no single-column index to write too.
+    order = models.ForeignKey(
+        "live_sessions.Order", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     seq = models.PositiveIntegerField()
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
-    # Null for system messages.
+    # Null for system messages, which message_sender_idx (partial) leaves out.
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # Already masked by the safety scan: the original text is never stored.
     text = models.TextField()
@@ -35,6 +43,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["order", "seq"]
+        indexes = [
+            models.Index(
+                fields=["sender"], condition=Q(sender__isnull=False), name="message_sender_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["order", "seq"], name="message_seq_unique"),
             models.UniqueConstraint(

@@ -24,8 +24,9 @@ class ReplyClock(models.Model):
 
     order = models.ForeignKey("live_sessions.Order", on_delete=models.CASCADE, related_name="+")
     # Denormalised from the order so a listener's 30-day figures are one indexed query.
+    # Indexed by clock_listener_closed_idx (listener first): no second index to write.
     listener = models.ForeignKey(
-        "listeners.ListenerProfile", on_delete=models.CASCADE, related_name="+"
+        "listeners.ListenerProfile", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     # The first unanswered client message (server time) and the reply that closed it.
     opened_by = models.OneToOneField(
@@ -38,8 +39,15 @@ class ReplyClock(models.Model):
     deadline = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.OneToOneField(
-        "live_sessions.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    # Unique while set (clock_closed_by_unique): a partial index, so the watcher's
+    # re-arm of open clocks (closed_by null) writes no entry into it.
+    closed_by = models.ForeignKey(
+        "live_sessions.Message",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # Reply time minus time spent in agreed pauses, for answered clocks.
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -53,11 +61,21 @@ class ReplyClock(models.Model):
             models.Index(
                 fields=["deadline"], condition=Q(status="open"), name="clock_open_due_idx"
             ),
-            models.Index(fields=["listener", "closed_at"], name="clock_listener_closed_idx"),
+            # Reputation reads closed clocks only; partial, so open ones cost it nothing.
+            models.Index(
+                fields=["listener", "closed_at"],
+                condition=Q(closed_at__isnull=False),
+                name="clock_listener_closed_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order"], condition=Q(status="open"), name="clock_one_open_per_order"
+            ),
+            models.UniqueConstraint(
+                fields=["closed_by"],
+                condition=Q(closed_by__isnull=False),
+                name="clock_closed_by_unique",
             ),
             models.CheckConstraint(
                 condition=Q(status="open", closed_at__isnull=True)
@@ -77,10 +95,22 @@ class Breach(models.Model):
     """One missed deadline. The unique (clock, deadline) pair makes the outcome of a
     deadline exactly-once whoever records it (the watcher, a late reply, a second worker)."""
 
-    clock = models.ForeignKey(ReplyClock, on_delete=models.PROTECT, related_name="breaches")
-    order = models.ForeignKey("live_sessions.Order", on_delete=models.PROTECT, related_name="+")
+    # clock and listener lead the indexes below (breach_once_per_deadline,
+    # breach_listener_idx): no single-column index of their own to write per breach.
+    clock = models.ForeignKey(
+        ReplyClock, on_delete=models.PROTECT, related_name="breaches", db_index=False
+    )
+    # order and listener are copies of the clock's, which the clock's own foreign keys
+    # guard; checking them again would cost the watcher two lookups per breach at commit.
+    order = models.ForeignKey(
+        "live_sessions.Order", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     listener = models.ForeignKey(
-        "listeners.ListenerProfile", on_delete=models.PROTECT, related_name="+"
+        "listeners.ListenerProfile",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     deadline = models.DateTimeField()
     recorded_at = models.DateTimeField()

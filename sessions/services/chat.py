@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connections, transaction
 from django.urls import reverse
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 from listeners.models import ListenerProfile
 from marketplace.exceptions import NotFound
 from marketplace.models import User
+from marketplace.sql import rows_relation
 from sessions import events
 from sessions.exceptions import InvalidMessage, SessionClosed
 from sessions.models import Message, Order, QuickReply, ReadMarker
@@ -300,6 +302,79 @@ def system_message_post(
         events.order_group(order.pk), events.message_frame(message, role="system")
     )
     return message
+
+
+class PostedSystemMessage(NamedTuple):
+    """A system message a batch wrote: the fields its `message.new` frame reads (a
+    batch holds hundreds; a model instance each would cost more than the INSERT)."""
+
+    pk: int
+    order_id: int
+    seq: int
+    text: str
+    system_code: str
+    created_at: datetime
+    kind: str = Message.Kind.SYSTEM
+    sender_id: None = None
+
+
+def system_messages_post_many(
+    order_ids: list[int], *, code: str, text: str, now: datetime
+) -> list[PostedSystemMessage]:
+    """`system_message_post` for a batch, in one INSERT: one message per entry of
+    `order_ids` (an order may repeat), numbered on from each order's last seq in list
+    order. The caller holds every order's row lock and sends the frames. Returns the
+    messages in list order."""
+    if not order_ids:
+        return []
+    connection = connections[Message.objects.db]
+    quote = connection.ops.quote_name
+    meta = Message._meta
+    table = quote(meta.db_table)
+    column = {name: quote(meta.get_field(name).column) for name in ("order", "seq")}
+    source, params = rows_relation(
+        connection,
+        [("position", int), ("order_id", int)],
+        list(enumerate(order_ids)),
+    )
+    fixed = {
+        "kind": Message.Kind.SYSTEM,
+        "text": text,
+        "system_code": code,
+        "masked": [],
+        "client_id": "",
+        "created_at": now,
+    }
+    fixed_params = [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in fixed.items()
+    ]
+    fixed_columns = ", ".join(quote(meta.get_field(name).column) for name in fixed)
+    # seq = the order's last seq + the entry's rank among that order's entries (the
+    # caller's row locks keep it gap-free; the (order, seq) constraint is the backstop).
+    # Identifiers come from model metadata; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({column['order']}, {column['seq']}, {fixed_columns}) "  # noqa: S608
+        f"SELECT batch.order_id, COALESCE((SELECT MAX(m.{column['seq']}) FROM {table} m "
+        f"WHERE m.{column['order']} = batch.order_id), 0) + ROW_NUMBER() OVER "
+        f"(PARTITION BY batch.order_id ORDER BY batch.position), "
+        f"{', '.join(['%s'] * len(fixed_params))} FROM ({source}) AS batch "
+        f"ORDER BY batch.position "
+        f"RETURNING {quote(meta.pk.column)}, {column['order']}, {column['seq']}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*fixed_params, *params])
+        written = {(order_id, seq): pk for pk, order_id, seq in cursor.fetchall()}
+    messages = []
+    next_seq: dict[int, int] = {}
+    for order_id, seq in sorted(written):
+        next_seq.setdefault(order_id, seq)
+    for order_id in order_ids:
+        seq = next_seq[order_id]
+        next_seq[order_id] = seq + 1
+        messages.append(
+            PostedSystemMessage(written[(order_id, seq)], order_id, seq, text, code, now)
+        )
+    return messages
 
 
 def _read_marker_advance(*, order_id: int, user_id: int, seq: int) -> bool:

@@ -14,14 +14,17 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from marketplace.exceptions import DomainError
+from marketplace.sql import ids_relation, rows_relation
 from sessions import events
-from sessions.models import Breach, Message, Order, ReplyClock
+from sessions.models import Breach, Order, ReplyClock
+from sessions.services import chat
 from sessions.services.clocks import (
     BREACH_CODE,
     BREACH_TEXT,
@@ -39,7 +42,7 @@ from sessions.services.compensation import (
 
 logger = logging.getLogger(__name__)
 
-SWEEP_BATCH = 500
+SWEEP_BATCH = 1000
 SWEEP_MAX_BATCHES = 50
 
 
@@ -56,11 +59,14 @@ class SweepResult:
         return dict(self.__dict__)
 
 
-def _sweep_one(*, clock: ReplyClock, order: Order, now: datetime) -> Outcome | None:
+def _sweep_one(*, clock_id: int, order_id: int, now: datetime) -> Outcome | None:
     """Record one clock's misses row by row (the path that may end the session), inside
-    a savepoint. None if a domain rule refused it (rolled back; the next sweep retries)."""
+    a savepoint. The caller holds both row locks. None if a domain rule refused it
+    (rolled back; the next sweep retries)."""
     try:
         with transaction.atomic():
+            order = Order.objects.get(pk=order_id)
+            clock = ReplyClock.objects.get(pk=clock_id)
             outcome = _deadlines_record(clock=clock, order=order, now=now)
             _finish(order=order, outcome=outcome, now=now)
     except DomainError as exc:
@@ -69,20 +75,52 @@ def _sweep_one(*, clock: ReplyClock, order: Order, now: datetime) -> Outcome | N
     return outcome
 
 
-# What a sweep reads of an order (not its quote and the rest; the rare paths that need
-# more load it on access).
-_SWEEP_ORDER_FIELDS = (
-    "id",
-    "state",
-    "listener_id",
-    "ends_at",
-    "ended_at",
-    "minutes",
-    "price_fen",
-    "breach_refund_percent",
-    "breach_refund_cap_percent",
-    "breach_termination_count",
-)
+class DueClock(NamedTuple):
+    """What a sweep reads of a due clock (a row, not a model instance: a batch holds
+    hundreds; the rare paths that need the model load it)."""
+
+    pk: int
+    order_id: int
+    deadline: datetime
+    window_seconds: int
+    missed: int
+
+
+class DueOrder(NamedTuple):
+    """What a sweep reads of a due clock's order."""
+
+    pk: int
+    state: str
+    listener_id: int
+    ends_at: datetime
+    price_fen: int
+    breach_refund_percent: int
+    breach_refund_cap_percent: int
+    breach_termination_count: int
+
+
+def _due_clocks_lock(*, now: datetime, passed_over: set[int], limit: int) -> list[DueClock]:
+    """Up to `limit` open clocks past their deadline, earliest first, locked with SKIP
+    LOCKED (a clock a sender holds is left to the next sweep)."""
+    rows = (
+        ReplyClock.objects.select_for_update(skip_locked=True)
+        .filter(status=ReplyClock.Status.OPEN, deadline__lt=now)
+        .exclude(pk__in=ids_relation(connection, sorted(passed_over)))
+        .order_by("deadline")
+        .values_list(*DueClock._fields)[:limit]
+    )
+    return [DueClock(*row) for row in rows]
+
+
+def _due_orders_lock(order_ids: set[int]) -> dict[int, DueOrder]:
+    """The orders of a batch, locked with SKIP LOCKED (a busy one is left out)."""
+    rows = (
+        Order.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=ids_relation(connection, sorted(order_ids)))
+        .order_by()
+        .values_list(*DueOrder._fields)
+    )
+    return {row[0]: DueOrder(*row) for row in rows}
 
 
 def clocks_sweep(
@@ -111,21 +149,11 @@ def clocks_sweep(
     for _batch in range(max_batches):
         breach_ids: list[int] = []
         with transaction.atomic():
-            clocks = list(
-                ReplyClock.objects.select_for_update(skip_locked=True)
-                .filter(status=ReplyClock.Status.OPEN, deadline__lt=now)
-                .exclude(pk__in=passed_over)
-                .order_by("deadline")[:batch_size]
-            )
+            clocks = _due_clocks_lock(now=now, passed_over=passed_over, limit=batch_size)
             if not clocks:
                 break
-            orders = {
-                order.pk: order
-                for order in Order.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk__in={clock.order_id for clock in clocks})
-                .only(*_SWEEP_ORDER_FIELDS)
-            }
-            due: list[tuple[ReplyClock, Order]] = []
+            orders = _due_orders_lock({clock.order_id for clock in clocks})
+            due: list[tuple[DueClock, DueOrder]] = []
             for clock in clocks:
                 order = orders.get(clock.order_id)
                 if order is None:
@@ -133,7 +161,7 @@ def clocks_sweep(
                     result.busy += 1
                 elif order.state != Order.State.ACTIVE:
                     # Ended without its end step (e.g. before clocks existed): stop it.
-                    step_stop_clocks(order)
+                    step_stop_clocks(Order.objects.get(pk=order.pk))
                     result.stopped += 1
                 elif clock.deadline >= order.ends_at:
                     passed_over.add(clock.pk)
@@ -148,7 +176,7 @@ def clocks_sweep(
             handled = {breach.clock_id for breach in recorded} | {c.pk for c, _o in terminating}
             passed_over.update(clock.pk for clock, _order in due if clock.pk not in handled)
             for clock, order in terminating:
-                outcome = _sweep_one(clock=clock, order=order, now=now)
+                outcome = _sweep_one(clock_id=clock.pk, order_id=order.pk, now=now)
                 if outcome is None:
                     passed_over.add(clock.pk)
                     continue
@@ -172,7 +200,7 @@ def _breach_history(*, order_ids: list[int]) -> dict[int, tuple[int, int]]:
     and the sum in `breach_refund_fen`, for a whole batch in at most three queries."""
     history = {
         row["order_id"]: row
-        for row in Breach.objects.filter(order_id__in=order_ids)
+        for row in Breach.objects.filter(order_id__in=ids_relation(connection, order_ids))
         .order_by()
         .values("order_id")
         .annotate(last_id=Max("id"), granted=Sum("refund_fen"))
@@ -202,9 +230,25 @@ def _breach_history(*, order_ids: list[int]) -> dict[int, tuple[int, int]]:
     return result
 
 
+@dataclass(slots=True)
+class PlannedBreach:
+    """A breach the batch writes: the fields of a `Breach` row (and its frame), without a
+    model instance per row. `pk` is set once the row is written."""
+
+    clock_id: int
+    order_id: int
+    listener_id: int
+    deadline: datetime
+    recorded_at: datetime
+    streak: int
+    refund_fen: int
+    terminated: bool
+    pk: int | None = None
+
+
 def _breaches_plan(
-    *, clock: ReplyClock, order: Order, now: datetime, streak: int, granted: int
-) -> list[Breach]:
+    *, clock: DueClock, order: DueOrder, now: datetime, streak: int, granted: int
+) -> list[PlannedBreach]:
     """The breaches `_deadlines_record` would write for `clock`, computed in memory from
     the order's history (same rules: one per deadline before `now` and the session's end,
     one window apart, up to the consecutive-miss limit)."""
@@ -219,7 +263,7 @@ def _breaches_plan(
         refund = breach_refund_next_fen(order=order, granted=granted)
         granted += refund
         planned.append(
-            Breach(
+            PlannedBreach(
                 clock_id=clock.pk,
                 order_id=order.pk,
                 listener_id=order.listener_id,
@@ -237,110 +281,73 @@ def _breaches_plan(
 
 
 _BREACH_COLUMNS = (
-    "clock",
-    "order",
-    "listener",
-    "deadline",
-    "recorded_at",
-    "streak",
-    "refund_fen",
-    "terminated",
+    ("clock_id", int),
+    ("order_id", int),
+    ("listener_id", int),
+    ("deadline", datetime),
+    ("streak", int),
+    ("refund_fen", int),
+    ("terminated", bool),
 )
 
 
-def _breaches_insert(breaches: list[Breach]) -> list[Breach]:
-    """`INSERT … ON CONFLICT (clock, deadline) DO NOTHING RETURNING` for a batch: the rows
-    that were new get their pk and are returned (in the given order); a deadline already
-    on record is left out, so the unique constraint, not the caller, has the last word."""
+def _breaches_insert(breaches: list[PlannedBreach], *, now: datetime) -> list[PlannedBreach]:
+    """`INSERT … SELECT … ON CONFLICT (clock, deadline) DO NOTHING RETURNING` for a batch,
+    in one statement: the rows that were new get their pk and are returned (in the given
+    order); a deadline already on record is left out, so the unique constraint, not the
+    caller, has the last word."""
     meta = Breach._meta
-    fields = [meta.get_field(name) for name in _BREACH_COLUMNS]
     qn = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    # Identifiers come from the model's meta; every value is a query parameter.
-    columns = ", ".join(qn(f.column) for f in fields)
-    head = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    tail = (
-        f" ON CONFLICT ({qn(meta.get_field('clock').column)}, "
-        f"{qn(meta.get_field('deadline').column)}) DO NOTHING "
-        f"RETURNING {qn(meta.pk.column)}, {qn(meta.get_field('clock').column)}, "
-        f"{qn(meta.get_field('streak').column)}"
+    source, params = rows_relation(
+        connection,
+        _BREACH_COLUMNS,
+        [tuple(getattr(breach, name) for name, _kind in _BREACH_COLUMNS) for breach in breaches],
+    )
+    names = [name for name, _kind in _BREACH_COLUMNS]
+    columns = ", ".join(qn(meta.get_field(name).column) for name in [*names, "recorded_at"])
+    picked = ", ".join(f"batch.{qn(name)}" for name in names)
+    clock, streak = qn(meta.get_field("clock").column), qn(meta.get_field("streak").column)
+    # Identifiers come from the model's meta; every value is a query parameter. The
+    # WHERE lets SQLite tell the ON CONFLICT clause from a join's ON.
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {picked}, %s FROM ({source}) AS batch WHERE TRUE "
+        f"ON CONFLICT ({clock}, {qn(meta.get_field('deadline').column)}) DO NOTHING "
+        f"RETURNING {qn(meta.pk.column)}, {clock}, {streak}"
     )
     # (clock, streak) is unique within a batch: one open clock per order, streak + 1 each.
     by_key = {(breach.clock_id, breach.streak): breach for breach in breaches}
-    size = max(1, connection.ops.bulk_batch_size(fields, breaches))
     with connection.cursor() as cursor:
-        for start in range(0, len(breaches), size):
-            chunk = breaches[start : start + size]
-            params = [
-                field.get_db_prep_save(getattr(breach, field.attname), connection)
-                for breach in chunk
-                for field in fields
-            ]
-            cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
-            for pk, clock_id, streak in cursor.fetchall():
-                breach = by_key[(clock_id, streak)]
-                breach.pk = pk
-                breach._state.adding = False
-                breach._state.db = connection.alias
+        cursor.execute(sql, [now, *params])
+        for pk, clock_id, streak_value in cursor.fetchall():
+            by_key[(clock_id, streak_value)].pk = pk
     return [breach for breach in breaches if breach.pk is not None]
 
 
-def _clocks_rearm(plans: list[tuple[ReplyClock, list[Breach]]]) -> None:
+def _clocks_rearm(plans: list[tuple[DueClock, list[PlannedBreach]]]) -> None:
     """Move each clock on by one window per recorded deadline: one UPDATE per distinct
-    (misses, window) pair — usually one for the whole batch."""
+    (misses, window) pair — a handful at most (windows come from the tiers)."""
     groups: dict[tuple[int, int], list[int]] = {}
     for clock, planned in plans:
-        count = len(planned)
-        groups.setdefault((count, clock.window_seconds), []).append(clock.pk)
-        clock.missed += count
-        clock.deadline += timedelta(seconds=clock.window_seconds * count)
+        groups.setdefault((len(planned), clock.window_seconds), []).append(clock.pk)
     for (count, window), ids in groups.items():
-        ReplyClock.objects.filter(pk__in=ids).update(
+        ReplyClock.objects.filter(pk__in=ids_relation(connection, ids)).update(
             missed=F("missed") + count,
             deadline=F("deadline") + timedelta(seconds=window * count),
         )
 
 
-def _breach_messages_post(breaches: list[Breach], *, now: datetime) -> list[Message]:
-    """One system message per breach, numbered on from each order's last seq (the caller
-    holds the orders' row locks, as `system_message_post` requires): one INSERT."""
-    order_ids = {breach.order_id for breach in breaches}
-    last_seq = dict(
-        Message.objects.filter(order_id__in=order_ids)
-        .order_by()
-        .values("order_id")
-        .annotate(last=Max("seq"))
-        .values_list("order_id", "last")
-    )
-    messages = []
-    for breach in breaches:
-        seq = last_seq.get(breach.order_id, 0) + 1
-        last_seq[breach.order_id] = seq
-        messages.append(
-            Message(
-                order_id=breach.order_id,
-                seq=seq,
-                kind=Message.Kind.SYSTEM,
-                sender=None,
-                text=BREACH_TEXT,
-                system_code=BREACH_CODE,
-                created_at=now,
-            )
-        )
-    return Message.objects.bulk_create(messages)
-
-
 def _deadlines_record_many(
-    pairs: list[tuple[ReplyClock, Order]], *, now: datetime
-) -> tuple[list[Breach], list[tuple[ReplyClock, Order]]]:
+    pairs: list[tuple[DueClock, DueOrder]], *, now: datetime
+) -> tuple[list[PlannedBreach], list[tuple[DueClock, DueOrder]]]:
     """The watcher's batch form of `_deadlines_record`, set-based: breaches, system
     messages and re-arms for all `pairs` in a handful of statements, and one batch of
     frames after commit. Clocks whose next miss ends the session are returned untouched
     for `_deadlines_record` (rare, and the termination runs per order anyway). The caller
     holds every order's and clock's row lock. Returns (new breaches, clocks left)."""
     history = _breach_history(order_ids=[order.pk for _clock, order in pairs])
-    plans: list[tuple[ReplyClock, list[Breach]]] = []
-    left: list[tuple[ReplyClock, Order]] = []
+    plans: list[tuple[DueClock, list[PlannedBreach]]] = []
+    left: list[tuple[DueClock, DueOrder]] = []
     limits: dict[int, int] = {}
     for clock, order in pairs:
         streak, granted = history.get(order.pk, (0, 0))
@@ -353,9 +360,12 @@ def _deadlines_record_many(
     if not plans:
         return [], left
     windows = {clock.pk: timedelta(seconds=clock.window_seconds) for clock, _planned in plans}
-    recorded = _breaches_insert([breach for _clock, planned in plans for breach in planned])
+    planned_all = [breach for _clock, planned in plans for breach in planned]
+    recorded = _breaches_insert(planned_all, now=now)
     _clocks_rearm(plans)
-    messages = _breach_messages_post(recorded, now=now)
+    messages = chat.system_messages_post_many(
+        [breach.order_id for breach in recorded], code=BREACH_CODE, text=BREACH_TEXT, now=now
+    )
     frames: list[tuple[str, events.Frame]] = []
     for breach, message in zip(recorded, messages, strict=True):
         group = events.order_group(breach.order_id)

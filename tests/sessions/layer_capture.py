@@ -78,12 +78,13 @@ class GroupFrames:
     async def _collect(self) -> None:
         while True:
             event = await self._runner.layer.receive(self.channel)
-            frame = event.get("frame", event)
+            frames = events.event_frames(event)
             with self._arrived:
-                if frame.get("type") == SENTINEL:
-                    self._seen_sentinels.add(frame["token"])
-                else:
-                    self._frames.append(frame)
+                for frame in frames:
+                    if frame.get("type") == SENTINEL:
+                        self._seen_sentinels.add(frame["token"])
+                    else:
+                        self._frames.append(frame)
                 self._arrived.notify_all()
 
     def _sentinel_round_trip(self) -> None:

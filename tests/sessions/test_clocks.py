@@ -314,7 +314,11 @@ async def test_breach_and_clock_frames_reach_the_session_group():
     await database_sync_to_async(send)(order, "client", 1)
     await database_sync_to_async(sweep)(12)
     # then
-    frames = [(await asyncio.wait_for(layer.receive(channel), 5))["frame"] for _ in range(5)]
+    # The client's message and its clock come one event each; the watcher sends a
+    # breach's three frames as one `chat.frames` event (one publish per session).
+    received = [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(3)]
+    assert [event["type"] for event in received] == ["chat.frame", "chat.frame", "chat.frames"]
+    frames = [received[0]["frame"], received[1]["frame"], *received[2]["frames"]]
     assert [f["type"] for f in frames] == ["message.new", "clock", "message.new", "breach", "clock"]
     assert frames[1]["deadline"] == at(11).isoformat()
     assert frames[2]["code"] == "breach"
