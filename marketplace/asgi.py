@@ -1,5 +1,6 @@
 """HTTP and WebSocket entry point (daphne)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -21,3 +22,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything imported so far lives as long as the process: move it out of the cyclic
+# collector's reach, so a full collection walks only what requests and sockets create
+# (a full pass over the whole of Django, Channels and Twisted stalled every socket of
+# the process for tens of milliseconds; docs/chat.md).
+gc.freeze()

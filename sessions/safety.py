@@ -29,6 +29,7 @@ tests in tests/sessions/test_safety_scan.py hold both directions.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -100,24 +101,34 @@ class Folded:
     origin: tuple[int, ...]
 
 
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    """What one character folds to (often itself, sometimes nothing or several). Cached:
+    every message runs through `fold`, and a chat's characters repeat."""
+    if _is_invisible(char):
+        return ""
+    piece = unicodedata.normalize("NFKC", char)
+    piece = "".join(
+        c
+        for c in unicodedata.normalize("NFD", piece)
+        if not unicodedata.combining(c) and not _is_invisible(c)
+    )
+    return unicodedata.normalize("NFC", piece).casefold().translate(_TRADITIONAL)
+
+
 def fold(text: str) -> Folded:
     """NFKC per character, invisibles and combining marks dropped, case folded,
     traditional characters of the phrase lists mapped to simplified."""
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        if _is_invisible(char):
-            continue
-        piece = unicodedata.normalize("NFKC", char)
-        piece = "".join(
-            c
-            for c in unicodedata.normalize("NFD", piece)
-            if not unicodedata.combining(c) and not _is_invisible(c)
-        )
-        piece = unicodedata.normalize("NFC", piece).casefold().translate(_TRADITIONAL)
-        for c in piece:
-            out.append(c)
+        piece = _fold_char(char)
+        if len(piece) == 1:
+            out.append(piece)
             origin.append(index)
+        else:
+            out.extend(piece)
+            origin.extend([index] * len(piece))
     return Folded(text="".join(out), origin=tuple(origin))
 
 

@@ -16,6 +16,7 @@ current `clock`); it lives in sessions.selectors.chat.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -114,6 +115,25 @@ MESSAGE_STEPS: list[Callable[[MessageContext], None]] = [step_push_message]
 # --- Services ----------------------------------------------------------------------------
 
 
+@functools.cache
+def _order_lock_sql(alias: str) -> str:
+    """The order lock's SQL for database `alias`, built once (it runs for every message)."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE OF o" if connection.features.has_select_for_update_of else ""
+    fields = Order._meta.concrete_fields
+    columns = ", ".join(f"o.{quote(field.column)}" for field in fields)
+    # Identifiers come from model metadata; every value is a parameter.
+    return (
+        f"SELECT {columns}, l.{quote('user_id')} "  # noqa: S608
+        f"FROM {quote(Order._meta.db_table)} o "
+        f"INNER JOIN {quote(ListenerProfile._meta.db_table)} l ON l.{quote('id')} = o."
+        f"{quote(Order._meta.get_field('listener').column)} "
+        f"WHERE o.{quote('id')} = %s AND o.{quote('state')} "
+        f"IN ({', '.join(['%s'] * len(CHAT_STATES))}){lock}"
+    )
+
+
 def _order_lock_for_participant(*, user: User, order_id: int) -> Order:
     """The order, row-locked, if `user` is its client or listener and it is in a chat
     state; NotFound otherwise.
@@ -123,20 +143,8 @@ def _order_lock_for_participant(*, user: User, order_id: int) -> Order:
     cost more CPU than the rest of the message pipeline (docs/chat.md, Benchmark).
     """
     connection = connections[Order.objects.db]
-    quote = connection.ops.quote_name
-    lock = " FOR UPDATE OF o" if connection.features.has_select_for_update_of else ""
+    sql = _order_lock_sql(connection.alias)
     states = sorted(CHAT_STATES)
-    fields = Order._meta.concrete_fields
-    columns = ", ".join(f"o.{quote(field.column)}" for field in fields)
-    # Identifiers come from model metadata; every value is a parameter.
-    sql = (
-        f"SELECT {columns}, l.{quote('user_id')} "  # noqa: S608
-        f"FROM {quote(Order._meta.db_table)} o "
-        f"INNER JOIN {quote(ListenerProfile._meta.db_table)} l ON l.{quote('id')} = o."
-        f"{quote(Order._meta.get_field('listener').column)} "
-        f"WHERE o.{quote('id')} = %s AND o.{quote('state')} IN ({', '.join(['%s'] * len(states))})"
-        f"{lock}"
-    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [order_id, *states])
         row = cursor.fetchone()
@@ -145,11 +153,17 @@ def _order_lock_for_participant(*, user: User, order_id: int) -> Order:
     values = list(row[:-1])
     for n, convert, col in _order_converters(connection):
         values[n] = convert(values[n], col, connection)
-    order = Order.from_db(connection.alias, [field.attname for field in fields], values)
+    order = Order.from_db(connection.alias, _order_attnames(), values)
     order.listener_user_id = row[-1]
     return order
 
 
+@functools.cache
+def _order_attnames() -> list[str]:
+    return [field.attname for field in Order._meta.concrete_fields]
+
+
+@functools.cache
 def _client_column_index() -> int:
     return [field.attname for field in Order._meta.concrete_fields].index("client_id")
 
@@ -225,6 +239,27 @@ def _message_by_client_id(*, order: Order, user: User, client_id: str) -> Messag
     return Message.objects.filter(order=order, sender=user, client_id=client_id).first()
 
 
+@functools.cache
+def _message_insert_sql(alias: str, names: tuple[str, ...]) -> str:
+    """The message INSERT's SQL for database `alias` and the fields `names`, built once."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = Message._meta
+    columns = [quote(meta.get_field(name).column) for name in names]
+    table = quote(meta.db_table)
+    seq, order_col = quote("seq"), quote("order_id")
+    client_col, sender_col = quote("client_id"), quote("sender_id")
+    # Identifiers come from model metadata; every value is a parameter.
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}, {seq}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}, "
+        f"(SELECT COALESCE(MAX({seq}), 0) + 1 FROM {table} WHERE {order_col} = %s)) "
+        f"ON CONFLICT ({order_col}, {sender_col}, {client_col}) "
+        f"WHERE NOT ({client_col} = '') DO NOTHING "
+        f"RETURNING {quote('id')}, {seq}"
+    )
+
+
 def _message_insert(
     *, order: Order, sender: User, client_id: str, scan: ScanResult, now: datetime
 ) -> Message | None:
@@ -237,7 +272,6 @@ def _message_insert(
     (order, seq) unique constraint stays the backstop. Works on PostgreSQL and SQLite.
     """
     connection = connections[Message.objects.db]
-    quote = connection.ops.quote_name
     fields = Message._meta
     values = {
         "order_id": order.pk,
@@ -249,22 +283,10 @@ def _message_insert(
         "client_id": client_id,
         "created_at": now,
     }
-    columns = [quote(fields.get_field(name).column) for name in values]
     params = [
         fields.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
     ]
-    table = quote(fields.db_table)
-    seq, order_col = quote("seq"), quote("order_id")
-    client_col, sender_col = quote("client_id"), quote("sender_id")
-    # Identifiers come from model metadata; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}, {seq}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(params))}, "
-        f"(SELECT COALESCE(MAX({seq}), 0) + 1 FROM {table} WHERE {order_col} = %s)) "
-        f"ON CONFLICT ({order_col}, {sender_col}, {client_col}) "
-        f"WHERE NOT ({client_col} = '') DO NOTHING "
-        f"RETURNING {quote('id')}, {seq}"
-    )
+    sql = _message_insert_sql(connection.alias, tuple(values))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, order.pk])
         row = cursor.fetchone()
