@@ -113,6 +113,24 @@ _open_sockets = 0
 _sockets_opened = 0  # round-robin over the database lanes
 
 
+def _statements_prepared(conn) -> None:
+    """PostgreSQL: on the chat's kept-open connection, bind parameters on the server and
+    prepare the statements run again and again (the order lock, the message INSERT).
+    That halves PostgreSQL's CPU per chat message (docs/chat.md). Only here: server-side
+    binding caps a statement at 65,535 parameters, which bulk work elsewhere (the admin,
+    management commands) may need; those keep Django's client-side binding."""
+    threshold = settings.CHAT_DB_PREPARE_THRESHOLD
+    if conn.vendor != "postgresql" or threshold <= 0:
+        return
+    conn.ensure_connection()
+    raw = conn.connection
+    if raw.prepare_threshold != threshold:  # a new connection
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        raw.cursor_factory = ServerBindingCursor
+        raw.prepare_threshold = threshold
+
+
 def _keep_connection(function):
     """Run `function` on the lane's database connection, kept open between frames.
 
@@ -130,6 +148,7 @@ def _keep_connection(function):
             else:
                 conn.close()
         try:
+            _statements_prepared(conn)
             return function()
         except DatabaseError:
             conn.close()

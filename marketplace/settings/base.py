@@ -106,15 +106,6 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A busy timeout keeps the worker, beat and web processes from tripping over each other.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound on the server, and statements a connection runs again and again
-    # (the chat's order lock and INSERT on its long-lived connection) prepared once:
-    # this halves PostgreSQL's CPU per chat message (docs/chat.md). Behind a pooler in
-    # transaction mode, set DB_PREPARE_THRESHOLD=0 to switch preparing off.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True,
-        prepare_threshold=int(os.environ.get("DB_PREPARE_THRESHOLD", "5")) or None,
-    )
 
 # --- Redis: channel layer, Celery broker, cache -----------------------------------------
 
@@ -149,6 +140,10 @@ CHAT_ACCESS_CHECK_SECONDS = env_int("CHAT_ACCESS_CHECK_SECONDS", 15)
 # Chat database lanes per web process: threads, each with its own kept-open PostgreSQL
 # connection, over which the sockets' database work is spread (docs/chat.md).
 CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)
+# PostgreSQL: the chat's own kept-open connections prepare a statement they run this many
+# times (the order lock, the message INSERT); 0 switches it off (e.g. behind PgBouncer in
+# transaction mode). See docs/chat.md.
+CHAT_DB_PREPARE_THRESHOLD = env_int("CHAT_DB_PREPARE_THRESHOLD", 5)
 
 CACHES = {
     "default": {

@@ -13,7 +13,7 @@ from marketplace.asgi import application
 from marketplace.services import user_logout_everywhere
 from sessions import consumers
 from sessions.models import Message, Order
-from sessions.services import lifecycle, orders
+from sessions.services import lifecycle, orders, watcher
 from tests.factories import UserFactory
 from tests.sessions.chat_factories import (
     AcceptedOrderFactory,
@@ -22,6 +22,7 @@ from tests.sessions.chat_factories import (
     session_cookie,
     socket_headers,
 )
+from tests.sessions.clock_helpers import active_order, at, send
 from tests.sessions.factories import InstantOrderFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -372,3 +373,20 @@ async def test_paid_instant_order_reaches_the_listeners_dashboard_socket():
         "answer_url": reverse("sessions:instant_order_answer", args=[order.pk]),
     }
     await listener.disconnect()
+
+
+async def test_a_missed_deadline_reaches_the_socket_as_message_breach_and_clock_in_order():
+    # given: the client's socket on a session whose listener has not replied in time
+    order = await database_sync_to_async(active_order)(window=10)
+    socket = await open_socket(await database_sync_to_async(session_cookie)(order.client))
+    await database_sync_to_async(send)(order, "client", 1)
+    assert (await receive_type(socket, "clock"))["deadline"] == at(11).isoformat()
+    # when: the watcher sweeps after the deadline (its frames travel as one group event)
+    await database_sync_to_async(watcher.clocks_sweep)(now=at(12), compensate=False)
+    # then: the socket gets the three frames, in order
+    frames = [await socket.receive_json_from(timeout=5) for _ in range(3)]
+    assert [f["type"] for f in frames] == ["message.new", "breach", "clock"]
+    assert frames[0]["code"] == "breach"
+    assert frames[1]["missed_deadline"] == at(11).isoformat()
+    assert frames[2]["deadline"] == at(21).isoformat()
+    await socket.disconnect()
