@@ -416,8 +416,8 @@ def main() -> None:
     parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "relay", "pipeline"])
     parser.add_argument("--messages", type=int, default=1000, help="pipeline mode: messages")
     parser.add_argument("--pairs", type=int, default=50)
-    parser.add_argument("--rates", default="250,500,1000")
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rates", default="300,400,500,600")
+    parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--layers", default="pubsub")
     parser.add_argument(
         "--threads",
@@ -425,7 +425,7 @@ def main() -> None:
         help="CHAT_DB_THREADS values to measure (0 = the single thread-sensitive thread)",
     )
     parser.add_argument(
-        "--servers", type=int, default=1, help="daphne processes (pairs are spread over them)"
+        "--servers", type=int, default=2, help="daphne processes (pairs are spread over them)"
     )
     parser.add_argument("--json", default="bench/chat-results.json")
     parser.add_argument("--port", type=int)
