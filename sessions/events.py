@@ -303,9 +303,9 @@ async def _publish_batched(layer, sends: list[tuple[str, dict[str, Any]]]) -> bo
         channels.append(channel)
         payloads.append(layer.serialize(event))
     for shard, channels, payloads in by_shard.values():
-        async with shard._lock:
+        async with shard._lock:  # as channels_redis's own publish does
             shard._ensure_redis()
-        await shard._redis.eval(_PUBLISH_MANY, len(channels), *channels, *payloads)
+            await shard._redis.eval(_PUBLISH_MANY, len(channels), *channels, *payloads)
     return True
 
 

@@ -9,7 +9,7 @@ Rules, each enforced here and nowhere else:
 - The outcome of a deadline depends on timestamps only, never on who looks first: a
   deadline is missed iff it passed (strictly) before the reply, before the session ended
   and while the session ran. Whoever notices first — the watcher, a late reply, an agreed
-  pause, the session's end — records the breach through `_deadlines_record`, under the
+  pause, the session's end — records the breach through `deadlines_record`, under the
   order's row lock, and the unique (clock, deadline) constraint makes it exactly-once.
 - A missed deadline re-arms the clock one window later: a listener who stays silent misses
   one deadline per window. A reply in time ends a streak; at the order's
@@ -41,7 +41,7 @@ from sessions.models import Breach, Message, Order, Pause, ReplyClock
 from sessions.selectors.chat import SYNC_FRAMES
 from sessions.services import lifecycle
 from sessions.services.chat import MESSAGE_STEPS, MessageContext, system_message_post
-from sessions.services.compensation import _compensation_enqueue_on_commit, breach_refund_fen
+from sessions.services.compensation import breach_refund_fen, compensation_enqueue_on_commit
 
 BREACH_CODE = "breach"
 BREACH_TEXT = gettext_noop("The listener missed the reply window.")
@@ -114,7 +114,7 @@ def _streak_before(*, order: Order) -> int:
     return 0 if reset else last.streak
 
 
-def _deadlines_record(
+def deadlines_record(
     *, clock: ReplyClock, order: Order, now: datetime, may_terminate: bool = True
 ) -> Outcome:
     """Record one breach per deadline of `clock` that passed before `now` (and before the
@@ -155,7 +155,7 @@ def _deadlines_record(
     return outcome
 
 
-def _finish(*, order: Order, outcome: Outcome, now: datetime) -> None:
+def outcome_apply(*, order: Order, outcome: Outcome, now: datetime) -> None:
     """Inside the transaction: end the session if the streak reached the limit."""
     if outcome.terminate:
         lifecycle.session_terminate(order_id=order.pk, reason=END_REASON_MISSED_REPLIES, now=now)
@@ -164,7 +164,7 @@ def _finish(*, order: Order, outcome: Outcome, now: datetime) -> None:
 def _compensate_on_commit(outcome: Outcome) -> None:
     """After commit: enqueue the refunds of breaches noticed outside the watcher. If the
     broker is down the watcher's retry pass issues them instead."""
-    _compensation_enqueue_on_commit([breach.pk for breach in outcome.breaches])
+    compensation_enqueue_on_commit([breach.pk for breach in outcome.breaches])
 
 
 # --- Opening and closing -------------------------------------------------------------------
@@ -215,7 +215,7 @@ def clock_close(*, order: Order, message: Message, now: datetime) -> ReplyClock 
     )
     if clock is None:
         return None
-    outcome = _deadlines_record(clock=clock, order=order, now=now)
+    outcome = deadlines_record(clock=clock, order=order, now=now)
     paused = _paused_seconds_between(order_id=order.pk, start=clock.opened_at, end=now)
     elapsed = (now - clock.opened_at).total_seconds() - paused
     clock.status = ReplyClock.Status.ANSWERED
@@ -225,7 +225,7 @@ def clock_close(*, order: Order, message: Message, now: datetime) -> ReplyClock 
     clock.save(update_fields=["status", "closed_at", "closed_by", "latency_ms"])
     _clock_flag_set(order=order, value=False)
     _announce_clock(order_id=order.pk, deadline=None)
-    _finish(order=order, outcome=outcome, now=now)
+    outcome_apply(order=order, outcome=outcome, now=now)
     _compensate_on_commit(outcome)
     return clock
 
@@ -248,8 +248,8 @@ def clocks_catch_up(*, order: Order, now: datetime) -> ReplyClock | None:
     )
     if clock is None:
         return None
-    outcome = _deadlines_record(clock=clock, order=order, now=now)
-    _finish(order=order, outcome=outcome, now=now)
+    outcome = deadlines_record(clock=clock, order=order, now=now)
+    outcome_apply(order=order, outcome=outcome, now=now)
     _compensate_on_commit(outcome)
     return clock
 
@@ -263,7 +263,7 @@ def step_stop_clocks(order: Order) -> None:
     )
     stopped = False
     for clock in clocks:
-        outcome = _deadlines_record(clock=clock, order=order, now=ended_at, may_terminate=False)
+        outcome = deadlines_record(clock=clock, order=order, now=ended_at, may_terminate=False)
         _compensate_on_commit(outcome)
         clock.status = ReplyClock.Status.STOPPED
         clock.closed_at = ended_at

@@ -54,7 +54,7 @@ def compensation_enqueue(breach_ids: list[int]) -> None:
         logger.warning("breach compensation for %s not enqueued: %r", breach_ids, exc)
 
 
-def _compensation_enqueue_on_commit(breach_ids: list[int]) -> None:
+def compensation_enqueue_on_commit(breach_ids: list[int]) -> None:
     """After commit: the refunds of a batch as one `sessions.compensate_breaches` task, so
     Stripe's latency never holds up the watcher."""
     if breach_ids:

@@ -1,7 +1,7 @@
 """The reply-clock watcher: batched sweeps of due clocks (docs/reply-clock.md).
 
 The beat job (`clocks_watch`) sweeps the open clocks whose deadline passed and records
-their breaches with the same rules as `sessions.services.clocks._deadlines_record`, set
+their breaches with the same rules as `sessions.services.clocks.deadlines_record`, set
 based and in batches (`clocks_sweep`). It takes due clocks with SKIP LOCKED and then their
 orders with SKIP LOCKED, so it never waits on a sender and can never deadlock with one; a
 clock whose order is busy is left to the next sweep (or to the busy sender, which applies
@@ -29,15 +29,15 @@ from sessions.services.clocks import (
     BREACH_CODE,
     BREACH_TEXT,
     Outcome,
-    _deadlines_record,
-    _finish,
+    deadlines_record,
+    outcome_apply,
     step_stop_clocks,
 )
 from sessions.services.compensation import (
-    _compensation_enqueue_on_commit,
     breach_compensate,
     breach_refund_next_fen,
     breaches_compensation_retry,
+    compensation_enqueue_on_commit,
 )
 
 logger = logging.getLogger(__name__)
@@ -67,8 +67,8 @@ def _sweep_one(*, clock_id: int, order_id: int, now: datetime) -> Outcome | None
         with transaction.atomic():
             order = Order.objects.get(pk=order_id)
             clock = ReplyClock.objects.get(pk=clock_id)
-            outcome = _deadlines_record(clock=clock, order=order, now=now)
-            _finish(order=order, outcome=outcome, now=now)
+            outcome = deadlines_record(clock=clock, order=order, now=now)
+            outcome_apply(order=order, outcome=outcome, now=now)
     except DomainError as exc:
         logger.warning("clock %s not swept: %s", clock.pk, exc)
         return None
@@ -136,7 +136,7 @@ def clocks_sweep(
     current rows, so a duplicated, concurrent or skipped run changes nothing about the
     outcome. Each batch is set-based (`_deadlines_record_many`: a few statements and one
     batch of frames whatever its size); a clock whose miss ends the session goes through
-    `_deadlines_record` and `session_terminate` in the same transaction.
+    `deadlines_record` and `session_terminate` in the same transaction.
 
     Refunds (`compensate`) follow the commits: with `enqueue` (the watcher) each batch's
     breaches go to one `sessions.compensate_breaches` task, so Stripe never delays
@@ -184,7 +184,7 @@ def clocks_sweep(
                 result.breaches += len(outcome.breaches)
                 result.terminated += int(outcome.terminate)
             if compensate and enqueue:
-                _compensation_enqueue_on_commit(breach_ids)
+                compensation_enqueue_on_commit(breach_ids)
         swept_ids.extend(breach_ids)
         if len(clocks) < batch_size:
             break
@@ -249,7 +249,7 @@ class PlannedBreach:
 def _breaches_plan(
     *, clock: DueClock, order: DueOrder, now: datetime, streak: int, granted: int
 ) -> list[PlannedBreach]:
-    """The breaches `_deadlines_record` would write for `clock`, computed in memory from
+    """The breaches `deadlines_record` would write for `clock`, computed in memory from
     the order's history (same rules: one per deadline before `now` and the session's end,
     one window apart, up to the consecutive-miss limit)."""
     planned = []
@@ -340,10 +340,10 @@ def _clocks_rearm(plans: list[tuple[DueClock, list[PlannedBreach]]]) -> None:
 def _deadlines_record_many(
     pairs: list[tuple[DueClock, DueOrder]], *, now: datetime
 ) -> tuple[list[PlannedBreach], list[tuple[DueClock, DueOrder]]]:
-    """The watcher's batch form of `_deadlines_record`, set-based: breaches, system
+    """The watcher's batch form of `deadlines_record`, set-based: breaches, system
     messages and re-arms for all `pairs` in a handful of statements, and one batch of
     frames after commit. Clocks whose next miss ends the session are returned untouched
-    for `_deadlines_record` (rare, and the termination runs per order anyway). The caller
+    for `deadlines_record` (rare, and the termination runs per order anyway). The caller
     holds every order's and clock's row lock. Returns (new breaches, clocks left)."""
     history = _breach_history(order_ids=[order.pk for _clock, order in pairs])
     plans: list[tuple[DueClock, list[PlannedBreach]]] = []

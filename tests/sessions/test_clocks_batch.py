@@ -1,5 +1,5 @@
 """The watcher's set-based batch (`_deadlines_record_many`) against the row-by-row rules
-(`_deadlines_record`, used by late replies and pauses): the same breaches, streaks,
+(`deadlines_record`, used by late replies and pauses): the same breaches, streaks,
 refunds, re-arms and system messages for sessions with different histories in one
 batch; a deadline already on record is left alone; refunds go to one task per batch."""
 
