@@ -204,15 +204,20 @@ def clock_open(*, order: Order, message: Message, now: datetime) -> ReplyClock |
     return clock
 
 
-def clock_close(*, order: Order, message: Message, now: datetime) -> ReplyClock | None:
-    """Close the running clock with the listener's message `message`. Deadlines that had
-    already passed are recorded as breaches first (a late reply never undoes a breach,
-    nor escapes one). The caller holds the order's row lock. Returns the closed clock."""
-    clock = (
+def _open_clock_locked(order: Order) -> ReplyClock | None:
+    """The order's running clock, row-locked (clock_one_open_per_order: at most one)."""
+    return (
         ReplyClock.objects.select_for_update()
         .filter(order=order, status=ReplyClock.Status.OPEN)
         .first()
     )
+
+
+def clock_close(*, order: Order, message: Message, now: datetime) -> ReplyClock | None:
+    """Close the running clock with the listener's message `message`. Deadlines that had
+    already passed are recorded as breaches first (a late reply never undoes a breach,
+    nor escapes one). The caller holds the order's row lock. Returns the closed clock."""
+    clock = _open_clock_locked(order)
     if clock is None:
         return None
     outcome = deadlines_record(clock=clock, order=order, now=now)
@@ -241,11 +246,7 @@ def step_reply_clock(ctx: MessageContext) -> None:
 def clocks_catch_up(*, order: Order, now: datetime) -> ReplyClock | None:
     """Record what the running clock missed up to `now` (e.g. before a pause shifts it).
     The caller holds the order's row lock. Returns the (locked) open clock, if any."""
-    clock = (
-        ReplyClock.objects.select_for_update()
-        .filter(order=order, status=ReplyClock.Status.OPEN)
-        .first()
-    )
+    clock = _open_clock_locked(order)
     if clock is None:
         return None
     outcome = deadlines_record(clock=clock, order=order, now=now)
@@ -257,21 +258,17 @@ def clocks_catch_up(*, order: Order, now: datetime) -> ReplyClock | None:
 def step_stop_clocks(order: Order) -> None:
     """SESSION_END_STEPS: the session left ACTIVE; its clock stops. Deadlines that passed
     before the end are still recorded (their outcome does not depend on who noticed)."""
+    clock = _open_clock_locked(order)
+    if clock is None:
+        return
     ended_at = order.ended_at or timezone.now()
-    clocks = ReplyClock.objects.select_for_update().filter(
-        order=order, status=ReplyClock.Status.OPEN
-    )
-    stopped = False
-    for clock in clocks:
-        outcome = deadlines_record(clock=clock, order=order, now=ended_at, may_terminate=False)
-        _compensate_on_commit(outcome)
-        clock.status = ReplyClock.Status.STOPPED
-        clock.closed_at = ended_at
-        clock.save(update_fields=["status", "closed_at"])
-        _announce_clock(order_id=order.pk, deadline=None)
-        stopped = True
-    if stopped:
-        _clock_flag_set(order=order, value=False)
+    outcome = deadlines_record(clock=clock, order=order, now=ended_at, may_terminate=False)
+    _compensate_on_commit(outcome)
+    clock.status = ReplyClock.Status.STOPPED
+    clock.closed_at = ended_at
+    clock.save(update_fields=["status", "closed_at"])
+    _announce_clock(order_id=order.pk, deadline=None)
+    _clock_flag_set(order=order, value=False)
 
 
 # --- Registration ----------------------------------------------------------------------------
