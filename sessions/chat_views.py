@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.exceptions import DomainError, NotFound
+from marketplace.web import form_action
 from sessions import clock_views
 from sessions.models import Order, QuickReply
 from sessions.selectors import chat as chat_selectors
@@ -124,13 +125,9 @@ def chat(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def end_early(request: HttpRequest, order_id: int) -> HttpResponse:
-    try:
+    with form_action(request):
         lifecycle.session_end_early(user=request.user, order_id=order_id)
         messages.success(request, _("The session has ended."))
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("sessions:chat", order_id=order_id)
 
 
@@ -196,15 +193,11 @@ def instant_order_answer(request: HttpRequest, order_id: int) -> HttpResponse:
     from sessions.services import orders as order_services
 
     accept = request.POST.get("answer") == "accept"
-    try:
+    with form_action(request):
         if accept:
             order = order_services.order_accept(order_id=order_id, listener_user=request.user)
             if order.starts_at <= timezone.now():
                 lifecycle.session_activate(order_id=order.pk)
         else:
             order_services.order_decline(order_id=order_id, listener_user=request.user)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("sessions:dashboard")

@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marketplace.exceptions import DomainError, NotFound
+from marketplace.exceptions import NotFound
+from marketplace.web import form_action
 from sessions.selectors.clocks import access_order_timeline, order_timeline
 from sessions.services import pauses
 from sessions.services.clocks import BREACH_CODE, BREACH_TEXT
@@ -37,32 +38,24 @@ def _minutes(value: str | None) -> int | str | None:
 @login_required
 @require_POST
 def pause_ask(request: HttpRequest, order_id: int) -> HttpResponse:
-    try:
+    with form_action(request):
         pauses.pause_request(
             user=request.user, order_id=order_id, minutes=_minutes(request.POST.get("minutes"))
         )
         messages.success(request, _("Pause requested: waiting for the client."))
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("sessions:chat", order_id=order_id)
 
 
 @login_required
 @require_POST
 def pause_answer(request: HttpRequest, order_id: int, pause_id: int) -> HttpResponse:
-    try:
+    with form_action(request):
         pauses.pause_answer(
             user=request.user,
             order_id=order_id,
             pause_id=pause_id,
             accept=request.POST.get("answer") == "accept",
         )
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("sessions:chat", order_id=order_id)
 
 

@@ -1,12 +1,11 @@
 """Staff pages of safety: open crisis escalations, closing one with a note, and
 off-platform requests counted per listener. Staff only; everyone else gets a 404."""
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from marketplace.exceptions import DomainError, NotFound
+from marketplace.web import form_action
 from sessions.models import Escalation
 from sessions.selectors import safety as selectors
 from sessions.services import safety as services
@@ -35,12 +34,8 @@ def escalations(request: HttpRequest) -> HttpResponse:
 @require_POST
 def escalation_close(request: HttpRequest, escalation_id: int) -> HttpResponse:
     _staff_only(request)
-    try:
+    with form_action(request):
         services.escalation_close(
             staff=request.user, escalation_id=escalation_id, note=request.POST.get("note", "")
         )
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-    except DomainError as exc:
-        messages.error(request, exc.message)
     return redirect("sessions:escalations")
