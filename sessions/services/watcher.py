@@ -210,12 +210,14 @@ def _breach_history(*, order_ids: list[int]) -> dict[int, tuple[int, int]]:
     last = {
         order_id: (clock_id, streak)
         for order_id, clock_id, streak in Breach.objects.filter(
-            pk__in=[row["last_id"] for row in history.values()]
+            pk__in=ids_relation(connection, [row["last_id"] for row in history.values()])
         ).values_list("order_id", "clock_id", "streak")
     }
     answered_in_time = dict(
         ReplyClock.objects.filter(
-            order_id__in=list(history), status=ReplyClock.Status.ANSWERED, missed=0
+            order_id__in=ids_relation(connection, list(history)),
+            status=ReplyClock.Status.ANSWERED,
+            missed=0,
         )
         .order_by()
         .values("order_id")
