@@ -30,14 +30,9 @@ class TagAdmin(admin.ModelAdmin):
 class PricingTierInline(admin.TabularInline):
     model = PricingTier
     extra = 0
-    fields = [
-        "medium",
-        "reply_window_seconds",
-        "price_per_hour_fen",
-        "night_surcharge_percent",
-        "min_minutes",
-        "is_active",
-    ]
+    # Listeners set their tiers through the services (which check them); staff only
+    # see them, including the reply-window contract's terms each tier offers.
+    fields = list(services.TIER_FIELDS)
     readonly_fields = fields
     can_delete = False
 

@@ -110,8 +110,6 @@ class TierForm(forms.Form):
         initial=200,
     )
     min_minutes = forms.IntegerField(label=_("Minimum minutes"), initial=15)
-    # The reply-window contract, copied onto each order booked on this tier. Bounds are
-    # the service's (BREACH_TERM_BOUNDS); it refuses values outside them with a message.
     # The reply-window contract, copied onto each order booked on this tier; the service
     # refuses values outside BREACH_TERM_BOUNDS with a message.
     breach_refund_percent = _breach_term_field(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from listeners.exceptions import ListenerError
 from listeners.models import (
@@ -37,25 +38,67 @@ TIER_FIELDS = (
     "breach_refund_cap_percent",
     "breach_termination_count",
 )
-# Bounds of the contract terms (the model's validators say the same for the admin).
-BREACH_TERM_BOUNDS = {
-    "breach_refund_percent": (1, 50),
-    "breach_refund_cap_percent": (1, 100),
-    "breach_termination_count": (1, 10),
+
+
+class _IntTerm(NamedTuple):
+    """How `_tier_clean` checks one integer field."""
+
+    bounds: tuple[int, int]  # inclusive
+    message: str  # a msgid: translated when checked, in the request's language
+    code: str
+    # The numbers the message shows; by default the bounds as %(low)d and %(high)d
+    # (the latter also as %(max)d).
+    shown: dict[str, int] | None = None
+
+
+# Checked in this order: it decides which error a request with several bad fields gets.
+# A new integer term is one row here (plus TIER_FIELDS and the model field).
+_INT_TERMS: dict[str, _IntTerm] = {
+    "reply_window_seconds": _IntTerm(
+        (MIN_REPLY_WINDOW_SECONDS, MAX_REPLY_WINDOW_SECONDS),
+        gettext_noop("The reply window must be between %(low)d and %(high)d seconds."),
+        "reply_window_invalid",
+    ),
+    "price_per_hour_fen": _IntTerm(
+        (1, MAX_PRICE_PER_HOUR_FEN),
+        gettext_noop("The price per hour must be between ¥0.01 and ¥%(max)d."),
+        "price_invalid",
+        shown={"max": MAX_PRICE_PER_HOUR_FEN // 100},  # in yuan
+    ),
+    "night_surcharge_percent": _IntTerm(
+        (0, MAX_NIGHT_SURCHARGE_PERCENT),
+        gettext_noop("The night surcharge must be between 0 %% and %(max)d %%."),
+        "night_surcharge_invalid",
+    ),
+    "min_minutes": _IntTerm(
+        (1, MAX_QUOTE_MINUTES),
+        gettext_noop("Minimum minutes must be between 1 and %(max)d."),
+        "min_minutes_invalid",
+    ),
+    # The reply-window contract's terms (the model's validators say the same for the admin).
+    "breach_refund_percent": _IntTerm(
+        (1, 50),
+        gettext_noop("The refund per missed reply must be between %(low)d %% and %(high)d %%."),
+        "breach_terms_invalid",
+    ),
+    "breach_refund_cap_percent": _IntTerm(
+        (1, 100),
+        gettext_noop("The cap on missed-reply refunds must be between %(low)d %% and %(high)d %%."),
+        "breach_terms_invalid",
+    ),
+    "breach_termination_count": _IntTerm(
+        (1, 10),
+        gettext_noop(
+            "The number of missed replies in a row that ends a session must be between "
+            "%(low)d and %(high)d."
+        ),
+        "breach_terms_invalid",
+    ),
 }
-
-
-def _breach_term_message(name: str) -> str:
-    """The refusal of one contract term, naming the term (translated, with %(low)d and
-    %(high)d left to fill)."""
-    if name == "breach_refund_percent":
-        return _("The refund per missed reply must be between %(low)d %% and %(high)d %%.")
-    if name == "breach_refund_cap_percent":
-        return _("The cap on missed-reply refunds must be between %(low)d %% and %(high)d %%.")
-    return _(
-        "The number of missed replies in a row that ends a session must be between "
-        "%(low)d and %(high)d."
-    )
+# The contract terms' bounds (the page form shows them in its labels).
+BREACH_TERM_BOUNDS = {
+    name: term.bounds for name, term in _INT_TERMS.items() if term.code == "breach_terms_invalid"
+}
 
 
 def _int(value: Any, *, message: str, code: str, low: int, high: int) -> int:
@@ -81,50 +124,16 @@ def _tier_clean(fields: dict[str, Any]) -> dict[str, Any]:
         if fields["medium"] not in PricingTier.Medium.values:
             raise ListenerError(_("Unknown medium."), code="medium_invalid")
         cleaned["medium"] = fields["medium"]
-    if "reply_window_seconds" in fields:
-        cleaned["reply_window_seconds"] = _int(
-            fields["reply_window_seconds"],
-            message=_("The reply window must be between %(low)d and %(high)d seconds.")
-            % {"low": MIN_REPLY_WINDOW_SECONDS, "high": MAX_REPLY_WINDOW_SECONDS},
-            code="reply_window_invalid",
-            low=MIN_REPLY_WINDOW_SECONDS,
-            high=MAX_REPLY_WINDOW_SECONDS,
-        )
-    if "price_per_hour_fen" in fields:
-        cleaned["price_per_hour_fen"] = _int(
-            fields["price_per_hour_fen"],
-            message=_("The price per hour must be between ¥0.01 and ¥%(max)d.")
-            % {"max": MAX_PRICE_PER_HOUR_FEN // 100},
-            code="price_invalid",
-            low=1,
-            high=MAX_PRICE_PER_HOUR_FEN,
-        )
-    if "night_surcharge_percent" in fields:
-        cleaned["night_surcharge_percent"] = _int(
-            fields["night_surcharge_percent"],
-            message=_("The night surcharge must be between 0 %% and %(max)d %%.")
-            % {"max": MAX_NIGHT_SURCHARGE_PERCENT},
-            code="night_surcharge_invalid",
-            low=0,
-            high=MAX_NIGHT_SURCHARGE_PERCENT,
-        )
-    if "min_minutes" in fields:
-        cleaned["min_minutes"] = _int(
-            fields["min_minutes"],
-            message=_("Minimum minutes must be between 1 and %(max)d.")
-            % {"max": MAX_QUOTE_MINUTES},
-            code="min_minutes_invalid",
-            low=1,
-            high=MAX_QUOTE_MINUTES,
-        )
     if "is_active" in fields:
         cleaned["is_active"] = bool(fields["is_active"])
-    for name, (low, high) in BREACH_TERM_BOUNDS.items():
+    for name, term in _INT_TERMS.items():
         if name in fields:
+            low, high = term.bounds
+            shown = term.shown or {"low": low, "high": high, "max": high}
             cleaned[name] = _int(
                 fields[name],
-                message=_breach_term_message(name) % {"low": low, "high": high},
-                code="breach_terms_invalid",
+                message=_(term.message) % shown,
+                code=term.code,
                 low=low,
                 high=high,
             )
