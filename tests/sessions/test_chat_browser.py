@@ -3,13 +3,19 @@ with the Redis channel layer and PostgreSQL."""
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import expect
 
-from sessions.models import Message, Order
-from sessions.services import orders
+from payments.invariants import assert_ledger_consistent
+from payments.models import Refund
+from sessions.models import Breach, Message, Order, ReplyClock
+from sessions.services import lifecycle, orders
+from sessions.services import watcher as watcher_services
+from sessions.services.transitions import order_transition
 from tests.sessions.chat_daphne import Daphne
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 from tests.sessions.factories import InstantOrderFactory
@@ -88,15 +94,22 @@ def test_client_and_listener_chat_with_typing_receipts_and_a_dropped_connection(
         listener_ctx.close()
 
 
-def paid_elsewhere(order_id: int) -> None:
+def elsewhere(fn, /, **kwargs):
+    """Run a service in another thread, as a webhook or the watcher would: Playwright's
+    sync API keeps an event loop running in this one. Returns what it returned."""
+
     def run():
         try:
-            orders.order_mark_paid(order_id=order_id)
+            return fn(**kwargs)
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=1) as worker:
-        worker.submit(run).result(timeout=30)
+        return worker.submit(run).result(timeout=30)
+
+
+def paid_elsewhere(order_id: int) -> None:
+    elsewhere(orders.order_mark_paid, order_id=order_id)
 
 
 def test_instant_order_paid_while_the_dashboard_is_open_is_listed_live(browser, node):
@@ -125,3 +138,59 @@ def test_instant_order_paid_while_the_dashboard_is_open_is_listed_live(browser, 
         assert order.state in (Order.State.ACCEPTED, Order.State.ACTIVE)
     finally:
         listener_ctx.close()
+
+
+def running_paid_session() -> Order:
+    """An instant 30-minute order paid through the local Stripe server, now running."""
+    from tests.payments.helpers import order_paid
+
+    order = order_paid(InstantOrderFactory(minutes=30))
+    order_transition(order_id=order.pk, to=Order.State.ACCEPTED)
+    return lifecycle.session_activate(order_id=order.pk)
+
+
+def yuan(fen: int) -> str:
+    return f"¥{fen // 100}.{fen % 100:02d}"
+
+
+def test_breach_refund_lowers_the_money_held_on_the_clients_page_live(browser, node, local_stripe):
+    # given: a paid running session; the client's page shows the whole price held
+    order = elsewhere(running_paid_session)
+    client_ctx, client = signed_in_page(browser, node, order.client)
+    try:
+        client.goto(f"{node.url}/chat/{order.pk}/")
+        client.locator("#connection[data-state='open']").wait_for()
+        expect(client.locator("#money-held")).to_have_text(yuan(order.price_fen))
+        # and the two re-reads the page schedules on the state frame of connecting are
+        # done (else they, not the breach, could be what updates the amount)
+        client.wait_for_function(
+            "performance.getEntriesByType('resource')"
+            f".filter((e) => e.name.endsWith('/api/orders/{order.pk}/')).length === 2"
+        )
+        client.evaluate("window.sameDocument = true")
+        # and the client's message is waiting for a reply
+        client.fill("#text", "你在吗？")
+        client.press("#text", "Enter")
+        client.locator(".msg.mine:not(.pending)", has_text="你在吗？").wait_for()
+        clock = ReplyClock.objects.get(order=order, status=ReplyClock.Status.OPEN)
+        # when: the watcher sweeps just past the reply deadline and compensates
+        result = elsewhere(watcher_services.clocks_sweep, now=clock.deadline + timedelta(seconds=1))
+        # then: one breach, refunded through Stripe, its notice shown and the amount held
+        # lowered by exactly the refund, on the same page (not reloaded)
+        assert result.breaches == 1
+        [breach] = Breach.objects.filter(order=order)
+        per = order.price_fen * order.breach_refund_percent // 100
+        assert breach.refund_fen == per > 0
+        assert list(Refund.objects.filter(order=order).values_list("amount_fen", "status")) == [
+            (per, Refund.Status.SUCCEEDED)
+        ]
+        client.locator(".msg.notice").wait_for()
+        expect(client.locator("#money-held")).to_have_text(
+            yuan(order.price_fen - per), timeout=10_000
+        )
+        assert client.evaluate("window.sameDocument") is True
+        order.refresh_from_db()
+        assert order.state == Order.State.ACTIVE
+        assert_ledger_consistent()
+    finally:
+        client_ctx.close()
