@@ -159,11 +159,16 @@ def active_session_count(*, listener_id: int) -> int:
 # Called on resync; each returns extra frames describing the session's current state
 # (e.g. the reply clock adds the running `clock`).
 SYNC_FRAMES: list[Callable[[Order], list[dict[str, Any]]]] = []
+# Called with the resyncing user too, for frames that depend on who receives them (e.g.
+# an open escalation's crisis panel, role and language of the recipient); only on a
+# resync's last page, so they come once, after every message frame.
+SYNC_RECIPIENT_FRAMES: list[Callable[[Order, User], list[dict[str, Any]]]] = []
 
 
 def sync_frames(*, user: User, order_id: int, after_seq: int) -> list[dict[str, Any]]:
     """What a socket needs after a reconnect: every message past `after_seq` (one page),
-    both read markers, the session's state, sub-domain extras, then `sync.done`."""
+    both read markers, the session's state, sub-domain extras (per-recipient ones on the
+    last page only), then `sync.done`."""
     from sessions import events  # events imports nothing from here; kept local for clarity
 
     order = access_order_for_user(user=user, order_id=order_id)
@@ -180,6 +185,9 @@ def sync_frames(*, user: User, order_id: int, after_seq: int) -> list[dict[str, 
     frames.append(events.session_state_frame(order))
     for extra in SYNC_FRAMES:
         frames.extend(extra(order))
+    if not more:
+        for extra in SYNC_RECIPIENT_FRAMES:
+            frames.extend(extra(order, user))
     last = messages[-1].seq if messages else after_seq
     frames.append({"type": "sync.done", "session": order.pk, "last_seq": last, "more": more})
     return frames

@@ -9,7 +9,9 @@ costs nothing (no query). Otherwise:
 - crisis language in a *client's* message opens the order's escalation (one open per
   order, a partial unique constraint); after commit the client gets a `safety` frame with
   hotline resources, the listener one with a guidance panel, and the on-call phone
-  (SAFETY_ONCALL_PHONE) an SMS. The message itself is never blocked.
+  (SAFETY_ONCALL_PHONE) an SMS. The message itself is never blocked. A socket that
+  resyncs while the escalation is open gets its user's frame again (SYNC_RECIPIENT_FRAMES):
+  one that was away when it was pushed would otherwise miss the panel until a reload.
 
 While an escalation is open, `sessions.services.compensation.breach_compensate` defers the
 order's deadline refunds (breaches are still recorded). `escalation_close` (staff, with
@@ -36,6 +38,8 @@ from marketplace.models import User
 from sessions import events
 from sessions.models import Breach, Escalation, EscalationEvent, MessageFlag, Order
 from sessions.safety import OFF_PLATFORM
+from sessions.selectors.chat import SYNC_RECIPIENT_FRAMES, role_in_order
+from sessions.selectors.safety import escalation_open_for_order
 from sessions.services.chat import MESSAGE_STEPS, MessageContext
 from sessions.services.compensation import compensation_enqueue
 
@@ -132,6 +136,23 @@ def listener_crisis_frame(escalation: Escalation, *, language: str) -> events.Fr
         )
 
 
+def crisis_frame(escalation: Escalation, *, recipient: User, role: str) -> events.Frame:
+    """The `crisis` frame for one participant (`role` "client" or "listener"), in their
+    language: pushed when the escalation opens, sent again on a resync while it is open."""
+    build = client_crisis_frame if role == "client" else listener_crisis_frame
+    return build(escalation, language=_language_of(recipient))
+
+
+def crisis_frames_for_sync(order: Order, user: User) -> list[events.Frame]:
+    """SYNC_RECIPIENT_FRAMES: the resyncing user's `crisis` frame while the order's
+    escalation is open (the socket may have been away when it was pushed)."""
+    escalation = escalation_open_for_order(order_id=order.pk)
+    if escalation is None:
+        return []
+    role = role_in_order(order=order, user_id=user.pk)
+    return [crisis_frame(escalation, recipient=user, role=role)]
+
+
 def off_platform_frame(*, order_id: int, seq: int, language: str) -> events.Frame:
     with translation.override(language):
         return events.safety_notice_frame(
@@ -219,11 +240,11 @@ def escalation_open(*, order: Order, message, now: datetime | None = None) -> Es
     listener_user = User.objects.get(pk=order.listener.user_id)
     events.send_on_commit(
         events.user_group(client.pk),
-        client_crisis_frame(escalation, language=_language_of(client)),
+        crisis_frame(escalation, recipient=client, role="client"),
     )
     events.send_on_commit(
         events.user_group(listener_user.pk),
-        listener_crisis_frame(escalation, language=_language_of(listener_user)),
+        crisis_frame(escalation, recipient=listener_user, role="listener"),
     )
     escalation_id = escalation.pk
     transaction.on_commit(lambda: escalation_alert(escalation_id=escalation_id))
@@ -336,9 +357,12 @@ def compensation_resume(*, order_id: int) -> list[int]:
 
 
 def register() -> None:
-    """Plug the safety step into the message pipeline (once), after the reply clock's."""
+    """Plug the safety step into the message pipeline (once), after the reply clock's, and
+    the crisis frame into resync."""
     if step_safety not in MESSAGE_STEPS:
         MESSAGE_STEPS.append(step_safety)
+    if crisis_frames_for_sync not in SYNC_RECIPIENT_FRAMES:
+        SYNC_RECIPIENT_FRAMES.append(crisis_frames_for_sync)
 
 
 register()
