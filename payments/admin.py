@@ -54,12 +54,62 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ["stripe_payment_intent_id", "order__id"]
 
 
+class RefundNeedsStaffFilter(admin.SimpleListFilter):
+    """Refunds the beat no longer retries (pending, attempts used up)."""
+
+    title = _("needs staff")
+    parameter_name = "needs_staff"
+
+    def lookups(self, request, model_admin):
+        return [("stuck", _("Pending, attempts used up"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stuck":
+            return queryset.filter(refunds.refund_stuck_q())
+        return queryset
+
+
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "order", "amount_fen", "cause", "status", "attempts", "created_at"]
-    list_filter = ["status", "cause"]
+    list_display = [
+        "id",
+        "order",
+        "amount_fen",
+        "cause",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+    ]
+    list_filter = [RefundNeedsStaffFilter, "status", "cause"]
     search_fields = ["idempotency_source", "stripe_refund_id", "order__id"]
-    actions = ["send_again", "let_go"]
+    actions = ["check_and_retry", "send_again", "let_go"]
+
+    @admin.action(description=_("Check with Stripe and try again"))
+    def check_and_retry(self, request, queryset):
+        """For stuck refunds: booked if Stripe made it, else sent again with the same key."""
+        for refund in queryset.order_by("pk"):
+            try:
+                refund = refunds.refund_stuck_retry(refund_id=refund.pk)
+            except DomainError as exc:
+                self.message_user(request, f"#{refund.pk}: {exc.message}", messages.ERROR)
+                continue
+            if refund.status == Refund.Status.SUCCEEDED:
+                self.message_user(request, _("Refund #%(id)s is refunded.") % {"id": refund.pk})
+            elif refund.status == Refund.Status.FAILED:
+                self.message_user(
+                    request,
+                    _("Refund #%(id)s was refused by Stripe; it is now a failed refund.")
+                    % {"id": refund.pk},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Refund #%(id)s sent again; Stripe has not answered, it is retried.")
+                    % {"id": refund.pk},
+                    messages.WARNING,
+                )
 
     def _each_failed(self, request, queryset, service, done_message):
         for refund in queryset.order_by("pk"):

@@ -9,7 +9,9 @@
    dropped connection leaves it pending.
 3. `refunds_reconcile` (beat) settles pending refunds: it first looks for the refund at
    Stripe by our row id (the local Stripe server does not replay idempotency keys), and
-   only if none exists submits again, with the same key.
+   only if none exists submits again, with the same key. A refund that has used up its
+   `MAX_REFUND_ATTEMPTS` is "stuck": the beat skips it and staff act on it in the admin
+   (`refund_stuck_retry`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import stripe_gateway as gateway
-from payments.exceptions import InvalidAmount, RefundRefused
+from payments.exceptions import InvalidAmount, PaymentUnavailable, RefundRefused
 from payments.models import LedgerTransaction, Payment, Refund
 from payments.selectors import escrow_available_fen  # re-exported: callers import it here
 from payments.services import ledger
@@ -33,6 +35,11 @@ from sessions.services.transitions import order_lock
 logger = logging.getLogger(__name__)
 
 MAX_REFUND_ATTEMPTS = 20
+
+
+def refund_stuck_q() -> Q:
+    """Pending refunds that used up their attempts: the beat leaves them to staff."""
+    return Q(status=Refund.Status.PENDING, attempts__gte=MAX_REFUND_ATTEMPTS)
 
 
 def validate_amount_fen(value) -> int:
@@ -165,7 +172,13 @@ def refund_submit(*, refund_id: int) -> Refund:
     except gateway.GatewayUnavailable as exc:
         logger.warning("refund %s left pending: %s", refund.pk, exc)
         Refund.objects.filter(pk=refund.pk).update(last_error=str(exc)[:300])
-        return Refund.objects.get(pk=refund.pk)
+        refund = Refund.objects.get(pk=refund.pk)
+        if refund.attempts >= MAX_REFUND_ATTEMPTS:
+            # The beat stops here; this error is the alert that staff must act.
+            logger.error(
+                "refund %s stuck after %s attempts: needs staff", refund.pk, refund.attempts
+            )
+        return refund
     except gateway.GatewayError as exc:
         logger.error("refund %s refused by Stripe: %s", refund.pk, exc)
         _refund_fail(refund_id=refund.pk, error=str(exc))
@@ -201,21 +214,27 @@ def refund_issue(
     return refund_submit(refund_id=refund.pk)
 
 
+def _found_at_stripe(refund: Refund) -> gateway.RefundView | None:
+    """Stripe's refund carrying our row id, if Stripe made one (raises gateway errors)."""
+    found = [
+        r
+        for r in gateway.refunds_for_intent(intent_id=refund.payment.stripe_payment_intent_id)
+        if r.refund_row_id == refund.pk
+    ]
+    return found[0] if found else None
+
+
 def refund_reconcile(*, refund_id: int) -> Refund:
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status != Refund.Status.PENDING:
         return refund
     try:
-        found = [
-            r
-            for r in gateway.refunds_for_intent(intent_id=refund.payment.stripe_payment_intent_id)
-            if r.refund_row_id == refund.pk
-        ]
+        found = _found_at_stripe(refund)
     except (gateway.GatewayUnavailable, gateway.GatewayError) as exc:
         logger.warning("reconcile of refund %s postponed: %s", refund.pk, exc)
         return refund
     if found:
-        return refund_settle(refund_id=refund.pk, stripe_refund=found[0])
+        return refund_settle(refund_id=refund.pk, stripe_refund=found)
     if refund.attempts >= MAX_REFUND_ATTEMPTS:
         logger.error("refund %s still pending after %s attempts", refund.pk, refund.attempts)
         return refund
@@ -223,11 +242,15 @@ def refund_reconcile(*, refund_id: int) -> Refund:
 
 
 def refunds_reconcile(*, older_than_seconds: int = 30, now=None, limit: int = 100) -> int:
-    """Settle refunds left pending for a while. Returns how many were looked at."""
+    """Settle refunds left pending for a while. Returns how many were looked at.
+
+    Stuck refunds are skipped: they would otherwise fill the oldest-first window for ever
+    and newer refunds would never be reconciled."""
     now = now or timezone.now()
     ids = list(
         Refund.objects.filter(
             status=Refund.Status.PENDING,
+            attempts__lt=MAX_REFUND_ATTEMPTS,
             created_at__lte=now - timedelta(seconds=older_than_seconds),
         )
         .order_by("id")
@@ -236,6 +259,56 @@ def refunds_reconcile(*, older_than_seconds: int = 30, now=None, limit: int = 10
     for refund_id in ids:
         refund_reconcile(refund_id=refund_id)
     return len(ids)
+
+
+def _not_stuck() -> RefundRefused:
+    return RefundRefused(
+        _("This refund still has attempts left; it is retried automatically."),
+        code="refund_not_stuck",
+    )
+
+
+def refund_stuck_retry(*, refund_id: int) -> Refund:
+    """Staff: settle a stuck refund. First ask Stripe whether it made the refund (found →
+    booked, never sent again); otherwise give it a fresh round of attempts and submit it
+    again with its SAME idempotency key, so Stripe can never pay it twice.
+
+    Refused (nothing changed) unless the refund is pending with its attempts used up, or
+    when Stripe cannot be reached for the look-up. Call outside a transaction."""
+    refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
+    if refund is None:
+        raise RefundRefused(_("No such refund."), code="not_found")
+    if refund.status != Refund.Status.PENDING:
+        raise RefundRefused(
+            _("Only a pending refund can be checked with Stripe; this one is %(status)s.")
+            % {"status": refund.get_status_display()},
+            code="refund_not_pending",
+        )
+    if refund.attempts < MAX_REFUND_ATTEMPTS:
+        raise _not_stuck()
+    try:
+        found = _found_at_stripe(refund)
+    except (gateway.GatewayUnavailable, gateway.GatewayError) as exc:
+        logger.warning("staff check of refund %s failed: %s", refund.pk, exc)
+        raise PaymentUnavailable(
+            _("Stripe did not answer the check; nothing was changed. Try again later.")
+        ) from exc
+    if found:
+        logger.info("stuck refund %s found at Stripe as %s", refund.pk, found.id)
+        return refund_settle(refund_id=refund.pk, stripe_refund=found)
+    # The conditional reset is the claim: of two clicks at once only one sends again.
+    claimed = (
+        Refund.objects.filter(pk=refund.pk)
+        .filter(refund_stuck_q())
+        .update(attempts=0, last_error="")
+    )
+    if not claimed:
+        refund.refresh_from_db()
+        if refund.status != Refund.Status.PENDING:
+            return refund  # settled meanwhile (a webhook): nothing left to do
+        raise _not_stuck()
+    logger.info("stuck refund %s not found at Stripe: sent again", refund.pk)
+    return refund_submit(refund_id=refund.pk)
 
 
 def refund_apply_stripe_update(*, stripe_refund: gateway.RefundView) -> None:
