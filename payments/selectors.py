@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, Sum
 
@@ -14,12 +15,28 @@ def _sum(qs) -> int:
     return qs.aggregate(total=Sum("amount_fen"))["total"] or 0
 
 
+def _escrow_available_sum_fen(
+    *, orders: dict[str, Any], excluding: dict[str, Any] | None = None
+) -> int:
+    """The escrow rule, written once: what the escrow accounts of some orders hold minus
+    their refunds on their way (pending refunds are not in the ledger yet). `orders` and
+    `excluding` are Order lookups, applied alike to both sums."""
+
+    def via(path: str, lookups: dict[str, Any]) -> dict[str, Any]:
+        return {f"{path}__{key}": value for key, value in lookups.items()}
+
+    held = Entry.objects.filter(account__kind=Account.Kind.ESCROW, **via("account__order", orders))
+    pending = Refund.objects.filter(status=Refund.Status.PENDING, **via("order", orders))
+    if excluding:
+        held = held.exclude(**via("account__order", excluding))
+        pending = pending.exclude(**via("order", excluding))
+    return _sum(held) - _sum(pending)
+
+
 def escrow_available_fen(*, order_id: int) -> int:
     """What is still held for the order: the escrow balance minus refunds on their way.
     Refund decisions read it under the order lock."""
-    held = _sum(Entry.objects.filter(account__kind=Account.Kind.ESCROW, account__order_id=order_id))
-    pending = _sum(Refund.objects.filter(order_id=order_id, status=Refund.Status.PENDING))
-    return held - pending
+    return _escrow_available_sum_fen(orders={"id": order_id})
 
 
 def order_escrow_balance_fen(*, order) -> int:
@@ -52,14 +69,10 @@ class Earnings:
 
 
 def listener_earnings(*, listener) -> Earnings:
-    escrow = _sum(
-        Entry.objects.filter(
-            account__kind=Account.Kind.ESCROW,
-            account__order__listener_id=listener.pk,
-        ).exclude(account__order__state__in=[Order.State.SETTLED])
-    )
-    pending_refunds = _sum(
-        Refund.objects.filter(order__listener_id=listener.pk, status=Refund.Status.PENDING)
+    # Settled orders hold nothing (release empties escrow and waits for pending refunds);
+    # leaving them out only spares summing the listener's whole history.
+    escrow = _escrow_available_sum_fen(
+        orders={"listener_id": listener.pk}, excluding={"state": Order.State.SETTLED}
     )
     payable = _sum(
         Entry.objects.filter(
@@ -73,7 +86,7 @@ def listener_earnings(*, listener) -> Earnings:
         )
     )
     return Earnings(
-        pending_fen=max(escrow - pending_refunds, 0),
+        pending_fen=max(escrow, 0),
         available_fen=payable - in_payout,
         in_payout_fen=in_payout,
         paid_out_fen=paid_out,

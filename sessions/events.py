@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -238,16 +239,35 @@ async def _send_logged(layer, group: str, event: dict[str, Any]) -> None:
         logger.warning("channel layer send to %s failed: %r", group, exc)
 
 
+def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def _hand_to_web_loop(send: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> bool:
+    """From a worker thread of a web process: schedule `send(*args)` on the process's loop
+    and return at once. False anywhere else (no web loop, or on that loop's own thread):
+    the caller then sends its own way."""
+    loop = _loop
+    if loop is None or not loop.is_running() or _in_loop(loop):
+        return False
+    asyncio.run_coroutine_threadsafe(send(*args), loop)
+    return True
+
+
 def send_now(group: str, frame: Frame, *, exclude_channel: str | None = None) -> None:
     """Ring the doorbell from sync code. A broken channel layer is logged, not raised:
-    the data is committed and clients catch up on resync."""
+    the data is committed and clients catch up on resync.
+    Not `send_many_now` of one frame: this is the chat's per-message path, and a plain
+    `group_send` is one PUBLISH where the batched script call costs Redis several times
+    that (and its fallbacks outside a web process differ)."""
     layer = get_channel_layer()
     if layer is None:
         return
     event = layer_event(frame, exclude_channel=exclude_channel)
-    loop = _loop
-    if loop is not None and loop.is_running() and not _in_loop(loop):
-        asyncio.run_coroutine_threadsafe(_send_logged(layer, group, event), loop)
+    if _hand_to_web_loop(_send_logged, layer, group, event):
         return
     try:
         async_to_sync(layer.group_send)(group, event)
@@ -255,13 +275,6 @@ def send_now(group: str, frame: Frame, *, exclude_channel: str | None = None) ->
         logger.warning("channel layer send to %s failed: %s", group, exc)
     except Exception as exc:  # noqa: BLE001 - redis errors must never undo a commit
         logger.warning("channel layer send to %s failed: %r", group, exc)
-
-
-def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
 
 
 def send_on_commit(group: str, frame: Frame, *, exclude_channel: str | None = None) -> None:
@@ -363,9 +376,7 @@ def send_many_now(frames: list[tuple[str, Frame]]) -> None:
     if layer is None or not frames:
         return
     sends = layer_events_by_group(frames)
-    loop = _loop
-    if loop is not None and loop.is_running() and not _in_loop(loop):
-        asyncio.run_coroutine_threadsafe(_send_many_logged(layer, sends), loop)
+    if _hand_to_web_loop(_send_many_logged, layer, sends):
         return
     try:
         running = asyncio.get_running_loop()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from marketplace.exceptions import NotFound
 from marketplace.models import User
 from payments.disputes.models import Dispute, DisputeAuditEntry
-from payments.disputes.services import DISPUTABLE_STATES, dispute_window_ends
+from payments.disputes.services import dispute_open_refusal, dispute_window_ends
 from payments.models import LedgerTransaction, Refund
 from payments.selectors import order_escrow_balance_fen, order_ledger, order_refunds
 from payments.services.settlement import order_settlement_frozen
@@ -45,16 +45,10 @@ def dispute_for_order(*, order_id: int) -> Dispute | None:
 
 
 def dispute_refusal(*, order: Order, now: datetime | None = None) -> str | None:
-    """Why the client cannot open a dispute now, or None when they can (for the page)."""
-    now = now or timezone.now()
-    if Dispute.objects.filter(order_id=order.pk).exists():
-        return _("This order already has a dispute.")
-    if order.state not in DISPUTABLE_STATES:
-        return _("Only a completed or terminated session can be disputed.")
-    ends = dispute_window_ends(order=order)
-    if ends is None or now >= ends:
-        return _("The dispute window for this order has closed.")
-    return None
+    """Why the client cannot open a dispute now, or None when they can (for the page):
+    the message `dispute_open` would refuse with."""
+    refusal = dispute_open_refusal(order=order, now=now or timezone.now())
+    return refusal.message if refusal is not None else None
 
 
 def access_dispute_for_staff(*, user: User, dispute_id: int) -> Dispute:

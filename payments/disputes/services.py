@@ -123,6 +123,25 @@ def _record_refusal(*, dispute_id: int, actor: User, step: str, error: Exception
 # --- opening and answering -----------------------------------------------------------------
 
 
+def dispute_open_refusal(*, order: Order, now: datetime) -> DisputeRefused | None:
+    """Why the client cannot open a dispute on `order` at `now`, or None. The rules of
+    `dispute_open`, written once: it raises this under the order lock, and pages show
+    its message in advance (`selectors.dispute_refusal`)."""
+    if Dispute.objects.filter(order_id=order.pk).exists():
+        return DisputeRefused(_("This order already has a dispute."), code="dispute_exists")
+    if order.state not in DISPUTABLE_STATES:
+        return DisputeRefused(
+            _("Only a completed or terminated session can be disputed."),
+            code="dispute_not_allowed",
+        )
+    ends = dispute_window_ends(order=order)
+    if ends is None or now >= ends:
+        return DisputeRefused(
+            _("The dispute window for this order has closed."), code="dispute_window_closed"
+        )
+    return None
+
+
 def dispute_open(
     *, order_id: int, client: User, reason: str, statement: str, now: datetime | None = None
 ) -> Dispute:
@@ -138,18 +157,9 @@ def dispute_open(
         order = Order.objects.select_for_update().filter(pk=order_id, client_id=client.pk).first()
         if order is None:
             raise NotFound(_("No such order."))
-        if Dispute.objects.filter(order_id=order.pk).exists():
-            raise DisputeRefused(_("This order already has a dispute."), code="dispute_exists")
-        if order.state not in DISPUTABLE_STATES:
-            raise DisputeRefused(
-                _("Only a completed or terminated session can be disputed."),
-                code="dispute_not_allowed",
-            )
-        ends = dispute_window_ends(order=order)
-        if ends is None or now >= ends:
-            raise DisputeRefused(
-                _("The dispute window for this order has closed."), code="dispute_window_closed"
-            )
+        refusal = dispute_open_refusal(order=order, now=now)  # on the locked row
+        if refusal is not None:
+            raise refusal
         try:
             with transaction.atomic():
                 dispute = Dispute.objects.create(

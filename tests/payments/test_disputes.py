@@ -11,7 +11,7 @@ from marketplace.exceptions import NotFound
 from payments.disputes import services
 from payments.disputes.exceptions import DisputeInvalid, DisputeRefused
 from payments.disputes.models import Dispute, DisputeAuditEntry, Notification
-from payments.disputes.selectors import dispute_evidence
+from payments.disputes.selectors import dispute_evidence, dispute_refusal
 from payments.exceptions import InvalidAmount
 from payments.models import Refund, SettlementHold
 from payments.selectors import order_escrow_balance_fen
@@ -126,6 +126,42 @@ def test_a_session_not_yet_finished_cannot_be_disputed():
         open_dispute(order)
     # then
     assert error.value.code == "dispute_not_allowed"
+    assert money_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("open", None),
+        ("existing", "dispute_exists"),
+        ("not_finished", "dispute_not_allowed"),
+        ("window_closed", "dispute_window_closed"),
+    ],
+)
+def test_the_page_says_in_advance_what_opening_would_refuse_with(settings, case, code):
+    # given
+    settings.DISPUTE_WINDOW_HOURS = 24
+    if case == "not_finished":
+        from tests.payments.helpers import order_paid
+        from tests.sessions.factories import OrderFactory
+
+        order = order_paid(OrderFactory())
+    else:
+        order = finished_order(hours_ago=25 if case == "window_closed" else 1)
+    if case == "existing":
+        open_dispute(order)
+    # when
+    said = dispute_refusal(order=order)
+    # then
+    if code is None:
+        assert said is None
+        assert open_dispute(order).order_id == order.pk
+        return
+    before = money_snapshot()
+    with pytest.raises(DisputeRefused) as error:
+        open_dispute(order, reason=Dispute.Reason.OTHER)
+    assert error.value.code == code
+    assert said == error.value.message
     assert money_snapshot() == before
 
 

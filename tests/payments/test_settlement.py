@@ -208,3 +208,33 @@ def test_ledger_check_command_passes_and_fails(capsys):
     assert exit_info.value.code == 1
     Refund.objects.filter(idempotency_source="forged").delete()
     assert Account.objects.filter(kind="escrow").count() == 1
+
+
+def test_pending_earnings_are_what_escrow_still_holds_for_unsettled_orders(
+    settings, django_assert_num_queries
+):
+    # given: one order settled, another paid with a refund on its way out of escrow
+    settings.PLATFORM_COMMISSION_PERCENT = 25
+    settled = completed_order()
+    settlement.escrow_release(order_id=settled.pk)
+    listener = settled.listener
+    paid = order_paid(
+        OrderFactory(
+            listener=listener, tier=settled.tier, starts_at=settled.starts_at + timedelta(days=2)
+        )
+    )
+    refunds.refund_reserve(
+        order_id=paid.pk,
+        amount_fen=100,
+        reason="test",
+        cause=Refund.Cause.ADMIN,
+        idempotency_source=f"test:{paid.pk}",
+    )
+    # when
+    with django_assert_num_queries(5):
+        earned = listener_earnings(listener=listener)
+    # then
+    assert earned.pending_fen == paid.price_fen - 100 == order_escrow_balance_fen(order=paid)
+    assert earned.available_fen == settled.price_fen - settled.price_fen * 25 // 100
+    assert earned.in_payout_fen == 0
+    assert earned.paid_out_fen == 0
