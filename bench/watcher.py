@@ -4,9 +4,12 @@
     of one `clocks_sweep` (the watcher's batch size) that records those breaches (breach
     rows, system messages, re-arms, and the frames sent to the channel layer after
     commit; refunds left out, the watcher hands them to a task), and, measured in the
-    same run as baselines for a noisy machine, one sweep with nothing due and the
-    due-clock SELECT alone (`FOR UPDATE SKIP LOCKED`, the batch's first query). Rows are
-    bulk-inserted; the open clocks that are not due have deadlines far ahead, as in a
+    same run as baselines for a noisy machine, one sweep with nothing due, the
+    due-clock SELECT alone (`FOR UPDATE SKIP LOCKED`, the batch's first query) and, on
+    PostgreSQL, the bare SQL floor: the same rows written by one set-based statement with
+    no application code (`FLOOR_SQL`), so "sweep/floor" says how much the application
+    adds to what the database itself needs. Rows are bulk-inserted, then vacuumed as
+    autovacuum would; the open clocks that are not due have deadlines far ahead, as in a
     busy evening. The load average is printed with each row.
 (b) Detection lag (breach recorded_at minus deadline) p50/p99 with a real Celery beat
     and worker, over clocks whose deadlines fall one every 0.1 s.
@@ -150,15 +153,71 @@ def timed_sweep() -> tuple[float, int]:
 
 
 def timed_due_select() -> float:
-    """The batch's first query alone: due clocks, locked with SKIP LOCKED."""
+    """The batch's first query alone, as the sweep runs it: due clocks, locked with SKIP
+    LOCKED, read as light rows."""
     started = time.perf_counter()
     with transaction.atomic():
-        list(
-            ReplyClock.objects.select_for_update(skip_locked=True)
-            .filter(status=ReplyClock.Status.OPEN, deadline__lt=timezone.now())
-            .order_by("deadline")[:BATCH]
-        )
+        watcher_services._due_clocks_lock(now=timezone.now(), passed_over=set(), limit=BATCH)
     return (time.perf_counter() - started) * 1000
+
+
+# The same rows a sweep writes for `due` clocks (lock the clocks and their orders, one
+# breach, one re-arm and one system message each), as one set-based statement with no
+# application code around it: what PostgreSQL alone needs on this machine, measured
+# next to each sweep. Table names come from the models; PostgreSQL only.
+FLOOR_SQL = """
+WITH due AS MATERIALIZED (
+  SELECT id, order_id, deadline, window_seconds FROM {clock}
+  WHERE status = 'open' AND deadline < now() ORDER BY deadline LIMIT %(limit)s
+  FOR UPDATE SKIP LOCKED
+), batch AS MATERIALIZED (
+  SELECT due.*, o.listener_id, o.price_fen * o.breach_refund_percent / 100 AS refund_fen
+  FROM due JOIN {order} o ON o.id = due.order_id FOR UPDATE OF o SKIP LOCKED
+), breaches AS (
+  INSERT INTO {breach} (clock_id, order_id, listener_id, deadline, recorded_at, streak,
+                        refund_fen, terminated)
+  SELECT id, order_id, listener_id, deadline, now(), 1, refund_fen, false FROM batch
+  ON CONFLICT (clock_id, deadline) DO NOTHING RETURNING 1
+), rearmed AS (
+  UPDATE {clock} c SET missed = c.missed + 1,
+    deadline = c.deadline + make_interval(secs => batch.window_seconds)
+  FROM batch WHERE c.id = batch.id RETURNING 1
+), messages AS (
+  INSERT INTO {message} (order_id, seq, kind, text, system_code, masked, client_id,
+                         created_at)
+  SELECT order_id, 1 + (SELECT max(seq) FROM {message} m WHERE m.order_id = batch.order_id),
+         'system', 'missed reply', 'breach', '[]', '', now() FROM batch RETURNING 1
+)
+SELECT (SELECT count(*) FROM breaches), (SELECT count(*) FROM rearmed),
+       (SELECT count(*) FROM messages)
+"""
+
+
+def timed_sql_floor(due: int) -> float:
+    """The database floor of a sweep of `due` clocks (FLOOR_SQL), with its commit."""
+    sql = FLOOR_SQL.format(
+        clock=ReplyClock._meta.db_table,
+        order=Order._meta.db_table,
+        breach=Breach._meta.db_table,
+        message=Message._meta.db_table,
+    )
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, {"limit": BATCH})
+        written = cursor.fetchone()
+    elapsed = (time.perf_counter() - started) * 1000
+    assert written == (due, due, due), (written, due)
+    return elapsed
+
+
+def vacuum_analyze() -> None:
+    """What autovacuum does after a bulk load (this machine's PostgreSQL runs with
+    autovacuum off; without it every page read first sets hint bits)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Order, Message, ReplyClock, Breach):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
 def load_average() -> float:
@@ -168,17 +227,22 @@ def load_average() -> float:
 def part_sweep(sizes: list[int], repeats: int) -> list[dict]:
     client, listener, tier = bench_parties()
     clean(listener)
+    with_floor = connection.vendor == "postgresql"
     rows = []
     have = 0
     for size in sizes:
         add_open_clocks(size - have, client=client, listener=listener, tier=tier)
+        vacuum_analyze()
         have = size
         due = max(1, size // 100)
         empty = [timed_sweep()[0] for _ in range(repeats)]
-        with_due, selects = [], []
+        with_due, selects, floors = [], [], []
         for _ in range(repeats):
             make_due(due, listener=listener)
             selects.append(timed_due_select())
+            if with_floor:
+                floors.append(timed_sql_floor(due))
+                make_due(due, listener=listener)
             ms, breaches = timed_sweep()
             assert breaches == due, (breaches, due)
             with_due.append(ms)
@@ -191,13 +255,21 @@ def part_sweep(sizes: list[int], repeats: int) -> list[dict]:
             "sweep_ms": round(statistics.median(with_due), 1),
             "sweep_ms_min": round(min(with_due), 1),
             "per_due_ms": round(statistics.median(with_due) / due, 3),
+            "sql_floor_ms": round(statistics.median(floors), 1) if floors else None,
+            "sweep_over_floor": (
+                round(statistics.median(with_due) / statistics.median(floors), 2)
+                if floors
+                else None
+            ),
         }
         rows.append(row)
         print(
             f"open {size:>7,}  due {due:>5,}  sweep {row['sweep_ms']:>8.1f} ms "
             f"(min {row['sweep_ms_min']:.1f}, {row['per_due_ms']:.3f} ms per breach)  "
             f"baselines: nothing due {row['sweep_nothing_due_ms']:.2f} ms, "
-            f"due SELECT {row['due_select_ms']:.2f} ms  load {row['load_1min']}",
+            f"due SELECT {row['due_select_ms']:.2f} ms, "
+            f"bare SQL floor {row['sql_floor_ms']} ms (sweep/floor "
+            f"{row['sweep_over_floor']})  load {row['load_1min']}",
             flush=True,
         )
     clean(listener)
