@@ -1,19 +1,25 @@
-"""Chat delivery benchmark: daphne + Redis channel layer + PostgreSQL vs a bare relay.
+"""Chat delivery benchmark: daphne + Redis channel layer + PostgreSQL vs two relays.
 
     DATABASE_URL=postgres://... [REDIS_URL=redis://...] python bench/chat.py \
-        --pairs 50 --rates 250,500,1000 --seconds 5 --layers pubsub,core --json out.json
+        --pairs 50 --rates 250,500,1000 --seconds 5 --layers pubsub,core --json out.json \
+        [--systems relay,channels-relay,chat]
 
 For each system and each offered rate, N client/listener pairs connect over real
 websockets; clients send at the offered total rate (spread evenly over the pairs) and we
 measure, at the listener, the delivery latency from the client's send. The chat path is
 the full product path: origin check, session auth, validation, safety scan, the order
-row lock, the INSERT with the next seq, commit, ack, then the push through Redis. The
-baseline is a bare `websockets` server that publishes each message to Redis and forwards
-it from a Redis subscription to the listener (no auth, no database), run the same way.
+row lock, the INSERT with the next seq, commit, ack, then the push through Redis. Two
+baselines run the same way in the same run: a bare `websockets` server that publishes
+each message to Redis and forwards it from a Redis subscription to the listener
+("relay"), and the product's own stack with nothing of ours ("channels-relay":
+bench/channels_relay.py on as many daphne processes as the product, the same pub/sub
+channel layer, a consumer that `group_send`s each frame to its pair's group and acks it;
+no auth, no origin check, no database, no safety scan).
 
 Prints p50/p99 delivery latency, delivered messages per second and server CPU time per
-message (the web process(es), read from /proc) for each, the ratios, and writes JSON.
-The load generator shares the machine, so figures are conservative.
+message (the web process(es), read from /proc) for each, the ratios (product over the
+Channels relay: our share; Channels relay over the bare relay: the framework's), and
+writes JSON. The load generator shares the machine, so figures are conservative.
 """
 
 from __future__ import annotations
@@ -254,28 +260,50 @@ def profile_stop(proc: subprocess.Popen | None) -> None:
             proc.kill()
 
 
-def chat_pairs(count: int, base: str) -> list[dict]:
+def nodes(n: int, bases: list[str]) -> tuple[str, str]:
+    """Pair n's client and listener servers: the listener on the next server, so with two
+    servers every chat is cross-node (as production scales out)."""
+    return bases[n % len(bases)], bases[(n + 1) % len(bases)]
+
+
+def chat_pairs(count: int, bases: list[str]) -> list[dict]:
     from tests.factories import UserFactory
     from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 
     # fresh phone numbers on every run: the benchmark database keeps earlier runs' rows
     UserFactory.reset_sequence(random.randrange(10**6, 9 * 10**7))
     pairs = []
-    for _ in range(count):
+    for n in range(count):
         order = ChatOrderFactory(minutes=600)
+        client, listener = nodes(n, bases)
+        origin = bases[0].replace("ws://", "http://")
         pairs.append(
             {
                 "session": order.pk,
                 "client": (
-                    base + "/ws/chat/",
-                    base.replace("ws://", "http://"),
+                    client + "/ws/chat/",
+                    origin,
                     {"Cookie": f"sessionid={session_cookie(order.client)}"},
                 ),
                 "listener": (
-                    base + "/ws/chat/",
-                    base.replace("ws://", "http://"),
+                    listener + "/ws/chat/",
+                    origin,
                     {"Cookie": f"sessionid={session_cookie(order.listener.user)}"},
                 ),
+            }
+        )
+    return pairs
+
+
+def channels_relay_pairs(count: int, bases: list[str]) -> list[dict]:
+    pairs = []
+    for n in range(count):
+        client, listener = nodes(n, bases)
+        pairs.append(
+            {
+                "session": n,
+                "client": (f"{client}/relay/c/{n}/", None, {}),
+                "listener": (f"{listener}/relay/l/{n}/", None, {}),
             }
         )
     return pairs
@@ -304,7 +332,7 @@ def measure(name, procs, make_pairs, rates, seconds) -> list[dict]:
         result["system"] = name
         result["loadavg_1m"] = round(os.getloadavg()[0], 2)
         print(
-            f"{name:>14} offered {rate:>6.0f}/s  delivered {result['delivered_per_s']:>7.1f}/s  "
+            f"{name:>17} offered {rate:>6.0f}/s  delivered {result['delivered_per_s']:>7.1f}/s  "
             f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  "
             f"cpu {result['cpu_ms_per_msg']} ms/msg  "
             f"lost {result['lost']} errors {result['errors']}  load {result['loadavg_1m']}",
@@ -319,41 +347,84 @@ def best_under(results: list[dict], p99_ms: float) -> dict | None:
     return max(ok, key=lambda r: r["delivered_per_s"]) if ok else None
 
 
-def measure_chat(name: str, env: dict[str, str], args) -> list[dict]:
-    """Start `args.servers` daphne processes, spread the pairs over them, measure."""
+def measure_daphne(name: str, application: str, env: dict[str, str], make_pairs, args) -> list:
+    """Start `args.servers` daphne processes serving `application`, spread the pairs over
+    them (make_pairs(count, bases)), measure."""
     servers, profilers = [], []
     try:
         for n in range(args.servers):
             port = free_port()
             command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-            daphne = start([*command, "marketplace.asgi:application"], env, port)
+            daphne = start([*command, application], env, port)
             servers.append((daphne, f"ws://127.0.0.1:{port}"))
             profilers.append(profile_start(args.profile, f"{name}-{n}", daphne.pid))
-
-        def make_pairs():
-            pairs = chat_pairs(args.pairs, servers[0][1])
-            for n, pair in enumerate(pairs):
-                base = servers[n % len(servers)][1]
-                pair["client"] = (
-                    pair["client"][0].replace(servers[0][1], base),
-                    *pair["client"][1:],
-                )
-                # the listener on the other node when there are two: a cross-node chat
-                other = servers[(n + 1) % len(servers)][1]
-                pair["listener"] = (
-                    pair["listener"][0].replace(servers[0][1], other),
-                    *pair["listener"][1:],
-                )
-            return pairs
-
+        bases = [base for _, base in servers]
         return measure(
-            name, [proc for proc, _ in servers], make_pairs, args.rates_list, args.seconds
+            name,
+            [proc for proc, _ in servers],
+            lambda: make_pairs(args.pairs, bases),
+            args.rates_list,
+            args.seconds,
         )
     finally:
         for profiler in profilers:
             profile_stop(profiler)
         for proc, _ in servers:
             stop(proc)
+
+
+def measure_relay(env: dict[str, str], args) -> list[dict]:
+    """The bare `websockets` relay (this script's `relay` mode), one process."""
+    port = free_port()
+    relay = start(
+        [sys.executable, __file__, "relay", "--port", str(port), "--redis", env["REDIS_URL"]],
+        env,
+        port,
+    )
+    base = f"ws://127.0.0.1:{port}"
+
+    def make_pairs():
+        return [
+            {
+                "session": n,
+                "client": (f"{base}/c/{n}", None, {}),
+                "listener": (f"{base}/l/{n}", None, {}),
+            }
+            for n in range(args.pairs)
+        ]
+
+    try:
+        return measure("relay", relay, make_pairs, args.rates_list, args.seconds)
+    finally:
+        stop(relay)
+
+
+def print_ratios(systems: dict[str, list[dict]], framework: str) -> None:
+    """Rate by rate, server CPU per message and p99 of the product over the daphne +
+    Channels relay (the difference is ours) and of that relay over the bare relay (what
+    the framework costs over the minimum)."""
+    pairs = [(name, framework) for name in systems if name.startswith("chat-")]
+    pairs.append((framework, "relay"))
+    for upper, lower in pairs:
+        if upper not in systems or lower not in systems:
+            continue
+        for high, low in zip(systems[upper], systems[lower], strict=True):
+            cpu, p99 = "cpu n/a", "p99 n/a"
+            if high["cpu_ms_per_msg"] and low["cpu_ms_per_msg"]:
+                cpu = (
+                    f"cpu {high['cpu_ms_per_msg']}/{low['cpu_ms_per_msg']} ms/msg "
+                    f"= {high['cpu_ms_per_msg'] / low['cpu_ms_per_msg']:.2f}x "
+                    f"({high['cpu_ms_per_msg'] - low['cpu_ms_per_msg']:+.2f} ms)"
+                )
+            if high["p99_ms"] and low["p99_ms"]:
+                p99 = (
+                    f"p99 {high['p99_ms']}/{low['p99_ms']} ms "
+                    f"= {high['p99_ms'] / low['p99_ms']:.1f}x"
+                )
+            print(
+                f"{upper:>17} / {lower:<17} at {high['offered_per_s']:>4.0f}/s  {cpu}  {p99}",
+                flush=True,
+            )
 
 
 def pipeline(messages: int) -> dict:
@@ -418,6 +489,11 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--rates", default="300,400,500,600")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--systems",
+        default="relay,channels-relay,chat",
+        help="which to measure: relay (bare websockets), channels-relay, chat (the product)",
+    )
     parser.add_argument("--layers", default="pubsub")
     parser.add_argument(
         "--threads",
@@ -436,6 +512,10 @@ def main() -> None:
         help="record each chat server with py-spy (pip install py-spy) into DIR/<system>.txt",
     )
     args = parser.parse_args()
+    systems = set(args.systems.split(","))
+    unknown = systems - {"relay", "channels-relay", "chat"}
+    if unknown:
+        parser.error(f"unknown --systems: {', '.join(sorted(unknown))}")
 
     if args.mode == "relay":
         asyncio.run(relay_server(args.port, args.redis))
@@ -460,7 +540,7 @@ def main() -> None:
         Path(args.json).write_text(json.dumps({"pipeline": result}, indent=2))
         print(f"wrote {args.json}")
         return
-    rates = args.rates_list = [float(r) for r in args.rates.split(",")]
+    args.rates_list = [float(r) for r in args.rates.split(",")]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "WARNING"}
     report: dict = {
         "pairs": args.pairs,
@@ -468,51 +548,51 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "systems": {},
     }
+    suffix = f"-x{args.servers}" if args.servers > 1 else ""
+    framework = f"channels-relay{suffix}"
     try:
-        port = free_port()
-        relay = start(
-            [sys.executable, __file__, "relay", "--port", str(port), "--redis", env["REDIS_URL"]],
-            env,
-            port,
-        )
-        base = f"ws://127.0.0.1:{port}"
-        relay_pairs = lambda: [  # noqa: E731
-            {
-                "session": n,
-                "client": (f"{base}/c/{n}", None, {}),
-                "listener": (f"{base}/l/{n}", None, {}),
-            }
-            for n in range(args.pairs)
-        ]
-        try:
-            report["systems"]["relay"] = measure("relay", relay, relay_pairs, rates, args.seconds)
-        finally:
-            stop(relay)
-        for layer in args.layers.split(","):
-            for threads in args.threads.split(","):
-                name = f"chat-{layer}-t{threads}" + (
-                    f"-x{args.servers}" if args.servers > 1 else ""
-                )
-                server_env = {**env, "CHANNEL_LAYER": layer, "CHAT_DB_THREADS": threads}
-                report["systems"][name] = measure_chat(name, server_env, args)
+        if "relay" in systems:
+            report["systems"]["relay"] = measure_relay(env, args)
+        if "channels-relay" in systems:
+            # the product's channel layer (RedisPubSubChannelLayer) and process count
+            report["systems"][framework] = measure_daphne(
+                framework,
+                "bench.channels_relay:application",
+                {**env, "CHANNEL_LAYER": "pubsub"},
+                channels_relay_pairs,
+                args,
+            )
+        if "chat" in systems:
+            for layer in args.layers.split(","):
+                for threads in args.threads.split(","):
+                    name = f"chat-{layer}-t{threads}{suffix}"
+                    server_env = {**env, "CHANNEL_LAYER": layer, "CHAT_DB_THREADS": threads}
+                    report["systems"][name] = measure_daphne(
+                        name, "marketplace.asgi:application", server_env, chat_pairs, args
+                    )
     finally:
         if redis_proc is not None:
             stop(redis_proc)
 
+    print_ratios(report["systems"], framework)
     summary = {}
-    baseline = best_under(report["systems"]["relay"], 100)
+    baselines = {
+        "fraction_of_relay": best_under(report["systems"].get("relay", []), 100),
+        "fraction_of_channels_relay": best_under(report["systems"].get(framework, []), 100),
+    }
     for name, results in report["systems"].items():
         best = best_under(results, 100)
         summary[name] = {
             "best_per_s_at_p99_under_100ms": best and best["delivered_per_s"],
             "p99_ms_there": best and best["p99_ms"],
             "cpu_ms_per_msg_there": best and best["cpu_ms_per_msg"],
-            "fraction_of_relay": (
+        }
+        for key, baseline in baselines.items():
+            summary[name][key] = (
                 round(best["delivered_per_s"] / baseline["delivered_per_s"], 3)
                 if best and baseline
                 else None
-            ),
-        }
+            )
         at500 = next((r for r in results if r["offered_per_s"] == 500), None)
         if at500:
             summary[name]["at_500_per_s"] = {
