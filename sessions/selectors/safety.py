@@ -16,6 +16,12 @@ def escalation_open_for_order(*, order_id: int) -> Escalation | None:
     return Escalation.objects.filter(order_id=order_id, state=Escalation.State.OPEN).first()
 
 
+def escalation_latest_for_order(*, order_id: int) -> Escalation | None:
+    """The order's newest escalation, open or closed (at most one is open, and a new one
+    opens only after the last closed, so an open one is always the newest)."""
+    return Escalation.objects.filter(order_id=order_id).order_by("-id").first()
+
+
 def compensation_deferred(*, order_id: int) -> bool:
     """True while a crisis escalation is open for the order: its deadline refunds wait
     until staff close it (one indexed lookup; the clock's `breach_compensate` asks)."""

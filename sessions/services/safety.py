@@ -10,8 +10,9 @@ costs nothing (no query). Otherwise:
   order, a partial unique constraint); after commit the client gets a `safety` frame with
   hotline resources, the listener one with a guidance panel, and the on-call phone
   (SAFETY_ONCALL_PHONE) an SMS. The message itself is never blocked. A socket that
-  resyncs while the escalation is open gets its user's frame again (SYNC_RECIPIENT_FRAMES):
-  one that was away when it was pushed would otherwise miss the panel until a reload.
+  resyncs gets what it may have missed (SYNC_RECIPIENT_FRAMES): its user's frame while the
+  escalation is open, the listener's `closed` frame after staff closed it; one that was
+  away when they were pushed would otherwise show the wrong panel until a reload.
 
 While an escalation is open, `sessions.services.compensation.breach_compensate` defers the
 order's deadline refunds (breaches are still recorded). `escalation_close` (staff, with
@@ -39,7 +40,7 @@ from sessions import events
 from sessions.models import Breach, Escalation, EscalationEvent, MessageFlag, Order
 from sessions.safety import OFF_PLATFORM
 from sessions.selectors.chat import SYNC_RECIPIENT_FRAMES, role_in_order
-from sessions.selectors.safety import escalation_open_for_order
+from sessions.selectors.safety import escalation_latest_for_order
 from sessions.services.chat import MESSAGE_STEPS, MessageContext
 from sessions.services.compensation import compensation_enqueue
 
@@ -144,13 +145,19 @@ def crisis_frame(escalation: Escalation, *, recipient: User, role: str) -> event
 
 
 def crisis_frames_for_sync(order: Order, user: User) -> list[events.Frame]:
-    """SYNC_RECIPIENT_FRAMES: the resyncing user's `crisis` frame while the order's
-    escalation is open (the socket may have been away when it was pushed)."""
-    escalation = escalation_open_for_order(order_id=order.pk)
+    """SYNC_RECIPIENT_FRAMES: what the resyncing socket may have missed of the order's
+    newest escalation — its user's `crisis` frame while it is open, the listener's
+    `closed` frame once staff closed it (safety.js then hides the panel it still shows,
+    and ignores a `closed` for a panel it does not show)."""
+    escalation = escalation_latest_for_order(order_id=order.pk)
     if escalation is None:
         return []
     role = role_in_order(order=order, user_id=user.pk)
-    return [crisis_frame(escalation, recipient=user, role=role)]
+    if escalation.state == Escalation.State.OPEN:
+        return [crisis_frame(escalation, recipient=user, role=role)]
+    if role == "listener":
+        return [closed_frame(escalation, language=_language_of(user))]
+    return []
 
 
 def off_platform_frame(*, order_id: int, seq: int, language: str) -> events.Frame:

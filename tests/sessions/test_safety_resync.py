@@ -1,6 +1,7 @@
 """The crisis panel survives a missed push: a socket that was away when an escalation
-opened (phone asleep, a Redis blip) gets its user's `crisis` frame when it resyncs, over
-the real chat socket and channel layer (docs/safety.md)."""
+opened (phone asleep, a Redis blip) gets its user's `crisis` frame when it resyncs, and
+a listener's socket that missed the close gets the `closed` frame, over the real chat
+socket and channel layer (docs/safety.md)."""
 
 import asyncio
 
@@ -108,22 +109,32 @@ async def test_listener_resyncing_gets_the_guidance_on_every_resync():
     await socket.disconnect()
 
 
-async def test_closed_escalation_sends_nothing_on_resync():
+async def test_closed_escalation_resyncs_as_closed_to_the_listener_and_nothing_to_the_client():
     # given: an escalation opened and closed by staff while both sockets were away
     order, client_cookie, listener_cookie = await chat_order()
     await send_while_away(order)
     staff = await database_sync_to_async(UserFactory)(is_staff=True, role="staff")
+    escalation_id = await open_escalation_id(order)
     await database_sync_to_async(safety_services.escalation_close)(
-        staff=staff, escalation_id=await open_escalation_id(order), note="Called the client."
+        staff=staff, escalation_id=escalation_id, note="Called the client."
     )
-    for cookie in (client_cookie, listener_cookie):
-        socket = await open_socket(cookie)
-        # when
-        frames = await resync(socket, order.pk)
-        # then
-        assert of_type(frames, "message.new") != []
-        assert of_type(frames, "safety") == []
-        await socket.disconnect()
+    # when: each side resyncs
+    client_socket = await open_socket(client_cookie)
+    client_frames = await resync(client_socket, order.pk)
+    listener_socket = await open_socket(listener_cookie)
+    listener_frames = await resync(listener_socket, order.pk)
+    # then: no crisis frame for either; the listener's panel learns it was closed
+    assert of_type(client_frames, "message.new") != []
+    assert of_type(client_frames, "safety") == []
+    [closed] = of_type(listener_frames, "safety")
+    assert (closed["kind"], closed["escalation"], closed["session"]) == (
+        "closed",
+        escalation_id,
+        order.pk,
+    )
+    assert closed["text"]
+    await client_socket.disconnect()
+    await listener_socket.disconnect()
 
 
 async def test_resyncing_someone_elses_session_is_refused_without_the_crisis_frame():
