@@ -12,10 +12,6 @@ from marketplace.models import User
 from sessions.models import Escalation, MessageFlag
 
 
-def escalation_open_for_order(*, order_id: int) -> Escalation | None:
-    return Escalation.objects.filter(order_id=order_id, state=Escalation.State.OPEN).first()
-
-
 def escalation_latest_for_order(*, order_id: int) -> Escalation | None:
     """The order's newest escalation, open or closed (at most one is open, and a new one
     opens only after the last closed, so an open one is always the newest)."""
