@@ -17,7 +17,8 @@ pipeline's transaction and be tested exhaustively. It does three things (docs/sa
 
 Every rule looks at a *normalised view* of the text, so tricks do not hide anything:
 NFKC (full-width -> ASCII), zero-width and other invisible characters removed, combining
-marks dropped, case folded, common traditional characters mapped to simplified, and
+marks dropped, case folded, common traditional characters mapped to simplified, Greek and
+Cyrillic letters that look like Latin ones read as Latin ("wechat" with a Cyrillic "e"), and
 separators between characters collapsed ("自 杀", "s.u.i.c.i.d.e", "自🔪杀"). Masking is
 applied to the original text through an index map from the normalised view, so what is
 stored is what the sender wrote, minus the masked values.
@@ -82,6 +83,58 @@ _TRADITIONAL = str.maketrans(
     "觉绝仅挂体忧郁难过请帮报警们里里",
 )
 
+# Greek and Cyrillic letters that look like a Latin letter, by the letter they imitate. From
+# Unicode's confusables.txt (UTS #39 security data), the entries whose target is one Latin
+# letter, kept to letters of the Greek and Cyrillic alphabets; the table is written out, not
+# loaded. Capitals and small letters apart: "\u041d" (Cyrillic En) looks like H but its small
+# form like no Latin letter, so this applies before case folding. The I-like capitals that
+# confusables.txt reads as "l" read "I" here, as Latin "I" does after folding. Left out:
+# letters read as digits (Cyrillic Ze as 3) and the loose pairs (small Ghe as r, Soft Sign
+# as b); small Ka, Em, Te, En look like Latin small capitals, not letters, and stay.
+_LOOKALIKE_LETTERS = {
+    "A": "\u0391\u0410",  # Greek Alpha, Cyrillic A
+    "B": "\u0392\u0412",  # Greek Beta, Cyrillic Ve
+    "C": "\u0421",  # Cyrillic Es
+    "E": "\u0395\u0415",  # Greek Epsilon, Cyrillic Ie
+    "H": "\u0397\u041d",  # Greek Eta, Cyrillic En
+    "I": "\u0399\u0406\u04c0",  # Greek Iota, Cyrillic Byelorussian-Ukrainian I, Palochka
+    "J": "\u0408",  # Cyrillic Je
+    "K": "\u039a\u041a",  # Greek Kappa, Cyrillic Ka
+    "M": "\u039c\u041c",  # Greek Mu, Cyrillic Em
+    "N": "\u039d",  # Greek Nu
+    "O": "\u039f\u041e",  # Greek Omicron, Cyrillic O
+    "P": "\u03a1\u0420",  # Greek Rho, Cyrillic Er
+    "S": "\u0405",  # Cyrillic Dze
+    "T": "\u03a4\u0422",  # Greek Tau, Cyrillic Te
+    "V": "\u0474",  # Cyrillic Izhitsa
+    "W": "\u051c",  # Cyrillic We
+    "X": "\u03a7\u0425",  # Greek Chi, Cyrillic Ha
+    "Y": "\u03a5\u0423\u04ae",  # Greek Upsilon, Cyrillic U, Straight U
+    "Z": "\u0396",  # Greek Zeta
+    "a": "\u03b1\u0430",  # Greek alpha, Cyrillic a
+    "c": "\u0441",  # Cyrillic es
+    "d": "\u0501",  # Cyrillic Komi de
+    "e": "\u0435",  # Cyrillic ie
+    "h": "\u04bb",  # Cyrillic shha
+    "i": "\u03b9\u0456\u04cf",  # Greek iota, Cyrillic Byelorussian-Ukrainian i, palochka
+    "j": "\u0458",  # Cyrillic je
+    "o": "\u03bf\u03c3\u043e",  # Greek omicron, sigma, Cyrillic o
+    "p": "\u03c1\u0440",  # Greek rho, Cyrillic er
+    "q": "\u051b",  # Cyrillic qa
+    "s": "\u0455",  # Cyrillic dze
+    "u": "\u03c5",  # Greek upsilon
+    "v": "\u03bd\u0475",  # Greek nu, Cyrillic izhitsa
+    "w": "\u0461\u051d",  # Cyrillic omega, we
+    "x": "\u0445",  # Cyrillic ha
+    "y": "\u03b3\u0443\u04af",  # Greek gamma, Cyrillic u, straight u
+}
+_LOOKALIKES = str.maketrans(
+    {char: latin for latin, chars in _LOOKALIKE_LETTERS.items() for char in chars}
+)
+# After folding, every lookalike is in the Greek and Cyrillic blocks: a message without any
+# character there needs no second, Latin reading.
+_GREEK_CYRILLIC = re.compile("[\u0370-\u052f]")
+
 # Digits and symbols standing in for letters inside a word ("su1c1de", "k!ll").
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
@@ -95,16 +148,20 @@ def _is_invisible(char: str) -> bool:
 @dataclass(frozen=True)
 class Folded:
     """The normalised view of a text and, for each of its characters, the index of the
-    original character it came from."""
+    original character it came from. `text` reads Greek and Cyrillic lookalikes as the Latin
+    letters they imitate; `plain` is the same view with them as written. A lookalike folds
+    to one letter either way, so both have the same length and `origin`."""
 
     text: str
     origin: tuple[int, ...]
+    plain: str
 
 
 @functools.lru_cache(maxsize=8192)
-def _fold_char(char: str) -> str:
-    """What one character folds to (often itself, sometimes nothing or several). Cached:
-    every message runs through `fold`, and a chat's characters repeat."""
+def _fold_char(char: str, latin: bool = False) -> str:
+    """What one character folds to (often itself, sometimes nothing or several); with
+    `latin`, a Greek or Cyrillic lookalike as the Latin letter it imitates. Cached: every
+    message runs through `fold`, and a chat's characters repeat."""
     if _is_invisible(char):
         return ""
     piece = unicodedata.normalize("NFKC", char)
@@ -113,12 +170,16 @@ def _fold_char(char: str) -> str:
         for c in unicodedata.normalize("NFD", piece)
         if not unicodedata.combining(c) and not _is_invisible(c)
     )
-    return unicodedata.normalize("NFC", piece).casefold().translate(_TRADITIONAL)
+    piece = unicodedata.normalize("NFC", piece)
+    if latin:
+        piece = piece.translate(_LOOKALIKES)  # after accents go ("\u0451" reads e), before case
+    return piece.casefold().translate(_TRADITIONAL)
 
 
 def fold(text: str) -> Folded:
     """NFKC per character, invisibles and combining marks dropped, case folded,
-    traditional characters of the phrase lists mapped to simplified."""
+    traditional characters of the phrase lists mapped to simplified; and a Latin reading
+    of Greek and Cyrillic lookalikes, made only when the text has such letters."""
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -129,7 +190,11 @@ def fold(text: str) -> Folded:
         else:
             out.extend(piece)
             origin.extend([index] * len(piece))
-    return Folded(text="".join(out), origin=tuple(origin))
+    plain = "".join(out)
+    latin = plain
+    if _GREEK_CYRILLIC.search(plain):
+        latin = "".join([_fold_char(char, True) for char in text])
+    return Folded(text=latin, origin=tuple(origin), plain=plain)
 
 
 def normalise(text: str) -> str:
@@ -343,7 +408,12 @@ def scan(text: str) -> ScanResult:
     """Mask personal data in `text`; report what was found, off-platform requests and
     crisis language."""
     folded = fold(text)
-    view = folded.text
+    # Words and handles are matched on the Latin reading and, where it differs, on the text
+    # as written too, so the Latin reading never loses an earlier finding ("加我v" before a
+    # Cyrillic "a" would read "加我va"). Numbers only on the text as written: a Cyrillic "a"
+    # glued to a phone number must not turn it into part of a Latin word, unmasked.
+    plain = folded.plain
+    views = (plain,) if folded.text == plain else (plain, folded.text)
     found: list[str] = []
     # Per original character: 0 shown, 1 masked number (separators kept), 2 masked handle
     # (every visible character hidden, "_" and "-" included).
@@ -365,30 +435,33 @@ def scan(text: str) -> ScanResult:
     # Most specific first: an ID number is 18 digits a card pattern could also match, and
     # "+86 138..." is 13 digits that may happen to pass Luhn. A phone number cannot hide
     # inside a longer card number (the patterns need a non-digit on both sides).
-    for match in _ID_RE.finditer(view):
+    for match in _ID_RE.finditer(plain):
         if id_number_valid(_strip(match.group(0))):
             claim("id", *match.span())
-    for match in _PHONE_RE.finditer(view):
+    for match in _PHONE_RE.finditer(plain):
         claim("phone", *match.span())
-    for match in _CARD_RE.finditer(view):
+    for match in _CARD_RE.finditer(plain):
         if luhn_valid(_strip(match.group(0))):
             claim("card", *match.span())
-    for match in _WECHAT_RE.finditer(view):
-        if _wechat_ok(match):
-            claim("wechat", *match.span("value"))
-    for regex in (_QQ_RE, _QQ_MAIL_RE):
-        for match in regex.finditer(view):
-            claim("qq", *match.span("value"))
+    for view in views:
+        for match in _WECHAT_RE.finditer(view):
+            if _wechat_ok(match):
+                claim("wechat", *match.span("value"))
+        for regex in (_QQ_RE, _QQ_MAIL_RE):
+            for match in regex.finditer(view):
+                claim("qq", *match.span("value"))
 
     masked_text = "".join(_masked_char(char, hide[i]) for i, char in enumerate(text))
-    compact_view, words_view = compact(view), words(view)
+    readings = [(compact(view), words(view)) for view in views]
     contact_shared = any(kind in CONTACT_KINDS for kind in found)
     flags: tuple[str, ...] = ()
-    if (
-        contact_shared
-        or _OFF_PLATFORM_ZH.search(compact_view)
-        or _OFF_PLATFORM_EN.search(words_view)
+    if contact_shared or any(
+        _OFF_PLATFORM_ZH.search(compact_view) or _OFF_PLATFORM_EN.search(words_view)
+        for compact_view, words_view in readings
     ):
         flags = (OFF_PLATFORM,)
-    crisis = bool(_CRISIS_ZH.search(compact_view) or _CRISIS_EN.search(words_view))
+    crisis = any(
+        _CRISIS_ZH.search(compact_view) or _CRISIS_EN.search(words_view)
+        for compact_view, words_view in readings
+    )
     return ScanResult(text=masked_text, masked=tuple(found), flags=flags, crisis=crisis)

@@ -1,9 +1,11 @@
 """The safety scan's rules (sessions.safety): handles masked, off-platform requests flagged,
 crisis language detected through normalisation tricks, and hyperbole left alone."""
 
+import string
+
 import pytest
 
-from sessions.safety import OFF_PLATFORM, compact, normalise, scan, words
+from sessions.safety import _LOOKALIKES, OFF_PLATFORM, compact, fold, normalise, scan, words
 
 ZWSP = "\u200b"
 ZWJ = "\u200d"
@@ -295,3 +297,139 @@ def test_one_message_can_carry_everything():
     assert result.masked == ("wechat",)
     assert result.flags == (OFF_PLATFORM,)
     assert result.crisis is True
+
+
+# --- Greek and Cyrillic lookalikes ------------------------------------------------------------
+# Written as escapes: in the source they would look exactly like the Latin letters.
+
+CYR_A = "\u0430"
+CYR_E = "\u0435"
+CYR_ES = "\u0441"
+CYR_HA = "\u0445"
+CYR_QA = "\u051b"
+CYR_DZE = "\u0455"
+CYR_I = "\u0456"
+CYR_SHHA = "\u04bb"
+CYR_CAP_TE = "\u0422"
+CYR_CAP_EN = "\u041d"
+CYR_EN = "\u043d"
+GR_ALPHA = "\u03b1"
+GR_NU = "\u03bd"
+GR_OMICRON = "\u03bf"
+GR_CAP_ALPHA = "\u0391"
+
+
+def test_lookalikes_read_as_latin_with_offsets_kept():
+    # given: Cyrillic "e" in "wechat", a capital Cyrillic En (looks like H), its small form
+    # (looks like no Latin letter), full-width digits and a traditional character
+    text = f"w{CYR_E}chat {CYR_CAP_EN}{CYR_EN} １３８ 自殺"
+    # when
+    folded = fold(text)
+    # then: the Latin reading for matching, the plain view as before, one origin for both
+    assert folded.text == f"wechat h{CYR_EN} 138 自杀"
+    assert folded.plain == f"w{CYR_E}chat {CYR_EN}{CYR_EN} 138 自杀"
+    assert folded.origin == tuple(range(len(text)))
+
+
+def test_every_lookalike_folds_to_one_latin_letter():
+    for char in _LOOKALIKES:
+        # when
+        folded = fold(chr(char))
+        # then: one ASCII letter where the plain view has one character, so offsets hold
+        assert len(folded.text) == len(folded.plain) == 1
+        assert folded.text in string.ascii_lowercase
+
+
+def test_accented_lookalikes_lose_the_accent_first():
+    # when: Cyrillic io and yi, Greek alpha with tonos, Cyrillic capital io
+    folded = fold("\u0451\u0457\u03ac\u0401")
+    # then
+    assert folded.text == "eiae"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"add me on w{CYR_E}chat",
+        f"Add me on W{CYR_E}{CYR_ES}hat please",
+        f"加我v{CYR_HA}",
+        f"加我w{CYR_HA}",
+        f"message me on {CYR_CAP_TE}elegram",
+        f"let's m{GR_OMICRON}{GR_NU}e to whats{GR_ALPHA}pp",  # Greek omicron, nu, alpha
+        f"{GR_CAP_ALPHA}dd me on WeChat",
+        f"{CYR_A}dd me {GR_OMICRON}n w{CYR_E}{CYR_ES}h{CYR_A}t",  # mostly lookalikes
+    ],
+)
+def test_off_platform_requests_in_lookalike_letters_are_flagged(text):
+    # when
+    result = scan(text)
+    # then: flagged, and the text kept exactly as written
+    assert result.flags == (OFF_PLATFORM,)
+    assert result.text == text
+    assert result.crisis is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"z{CYR_I}{CYR_DZE}{CYR_SHHA}{CYR_A}",  # pinyin "zisha"
+        f"自{CYR_DZE}{CYR_SHHA}{CYR_A}",
+        f"I want to k{CYR_I}ll my{CYR_DZE}elf",
+        f"{CYR_DZE}u{CYR_I}{CYR_ES}{CYR_I}d{CYR_E}",
+    ],
+)
+def test_crisis_language_in_lookalike_letters_is_detected(text):
+    # when
+    result = scan(text)
+    # then
+    assert result.crisis is True
+    assert result.text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "kinds"),
+    [
+        (f"w{CYR_HA}: lily_88", f"w{CYR_HA}: *******", ("wechat",)),
+        (f"v{CYR_HA} {CYR_A}bc_123", f"v{CYR_HA} *******", ("wechat",)),
+        (f"wechat id: {CYR_DZE}unny_d{CYR_A}y", "wechat id: *********", ("wechat",)),
+        (f"{CYR_QA}{CYR_QA} 12345678", f"{CYR_QA}{CYR_QA} ********", ("qq",)),
+        # a number glued to a Cyrillic letter is masked as before (the Latin "a" would not be)
+        (f"{CYR_A}13812345678", f"{CYR_A}***********", ("phone",)),
+        (
+            f"\u0442{CYR_E}\u043b 138 1234 5678, w{CYR_HA}: lily_88",  # "tel" in Russian
+            f"\u0442{CYR_E}\u043b *** **** ****, w{CYR_HA}: *******",
+            ("phone", "wechat"),
+        ),
+    ],
+)
+def test_mixed_script_handles_and_numbers_are_masked_in_place(text, expected, kinds):
+    # when
+    result = scan(text)
+    # then
+    assert result.text == expected
+    assert result.masked == kinds
+    assert result.flags == (OFF_PLATFORM,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Привет, как дела? Сегодня было очень тяжело на работе.",
+        "Спасибо, что выслушали меня. Мне уже лучше.",
+        "Я хочу поговорить о своей семье и о том, что происходит дома.",
+        "ВСЁ ХОРОШО, СПАСИБО! ДО ВСТРЕЧИ",
+        "Сорок секунд, а потом снова к работе",
+        "Дякую, що вислухали. Я і сам не знаю, що робити.",  # Ukrainian, with its dotted i
+        "Γεια σου, πώς είσαι; Ευχαριστώ πολύ για τη συζήτηση.",
+        "ΚΑΛΗΜΕΡΑ ΣΕ ΟΛΟΥΣ",
+        "Θέλω να μιλήσουμε για τη δουλειά μου.",
+    ],
+)
+def test_ordinary_cyrillic_and_greek_text_is_not_flagged(text):
+    # when
+    result = scan(text)
+    # then
+    assert result.flags == ()
+    assert result.masked == ()
+    assert result.crisis is False
+    assert result.text == text

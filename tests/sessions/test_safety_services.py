@@ -78,6 +78,28 @@ def test_off_platform_request_is_stored_flagged_and_the_sender_warned(
     assert Escalation.objects.count() == 0
 
 
+def test_off_platform_request_in_lookalike_letters_is_flagged_and_stored_as_written(
+    django_capture_on_commit_callbacks, session_sockets
+):
+    # given: "wechat" spelled with a Cyrillic "e" (U+0435)
+    order = ChatOrderFactory()
+    groups = session_sockets(order)
+    text = "add me on w\u0435chat"
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        result = message_send(user=order.client, order_id=order.pk, client_id="c1", text=text)
+    # then: stored exactly as written, flagged, the sender warned
+    message = Message.objects.get(pk=result.message.pk)
+    assert message.text == text
+    assert message.masked == []
+    assert list(MessageFlag.objects.values_list("message_id", "kind", "sender_role")) == [
+        (message.pk, "off_platform", "client")
+    ]
+    [(group, frame)] = safety_frames(groups)
+    assert group == f"chat.user.{order.client_id}"
+    assert (frame["kind"], frame["seq"]) == ("off_platform", message.seq)
+
+
 def test_clean_message_writes_no_flag_and_sends_no_safety_frame(
     django_capture_on_commit_callbacks, session_sockets
 ):
