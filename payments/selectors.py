@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from payments.models import Account, Entry, LedgerTransaction, Payout, PayoutBatch, Refund
 from sessions.models import Order
@@ -15,28 +14,18 @@ def _sum(qs) -> int:
     return qs.aggregate(total=Sum("amount_fen"))["total"] or 0
 
 
-def _escrow_available_sum_fen(
-    *, orders: dict[str, Any], excluding: dict[str, Any] | None = None
-) -> int:
-    """The escrow rule, written once: what the escrow accounts of some orders hold minus
-    their refunds on their way (pending refunds are not in the ledger yet). `orders` and
-    `excluding` are Order lookups, applied alike to both sums."""
-
-    def via(path: str, lookups: dict[str, Any]) -> dict[str, Any]:
-        return {f"{path}__{key}": value for key, value in lookups.items()}
-
-    held = Entry.objects.filter(account__kind=Account.Kind.ESCROW, **via("account__order", orders))
-    pending = Refund.objects.filter(status=Refund.Status.PENDING, **via("order", orders))
-    if excluding:
-        held = held.exclude(**via("account__order", excluding))
-        pending = pending.exclude(**via("order", excluding))
+def _escrow_available_sum_fen(orders: QuerySet[Order]) -> int:
+    """The escrow rule, written once: what the escrow accounts of `orders` hold minus
+    their refunds on their way (pending refunds are not in the ledger yet)."""
+    held = Entry.objects.filter(account__kind=Account.Kind.ESCROW, account__order__in=orders)
+    pending = Refund.objects.filter(status=Refund.Status.PENDING, order__in=orders)
     return _sum(held) - _sum(pending)
 
 
 def escrow_available_fen(*, order_id: int) -> int:
     """What is still held for the order: the escrow balance minus refunds on their way.
     Refund decisions read it under the order lock."""
-    return _escrow_available_sum_fen(orders={"id": order_id})
+    return _escrow_available_sum_fen(Order.objects.filter(pk=order_id))
 
 
 def order_escrow_balance_fen(*, order) -> int:
@@ -72,7 +61,7 @@ def listener_earnings(*, listener) -> Earnings:
     # Settled orders hold nothing (release empties escrow and waits for pending refunds);
     # leaving them out only spares summing the listener's whole history.
     escrow = _escrow_available_sum_fen(
-        orders={"listener_id": listener.pk}, excluding={"state": Order.State.SETTLED}
+        Order.objects.filter(listener_id=listener.pk).exclude(state=Order.State.SETTLED)
     )
     payable = _sum(
         Entry.objects.filter(
