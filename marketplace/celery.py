@@ -94,6 +94,14 @@ app.conf.beat_schedule = {
         "schedule": 1.0,
         "options": {"expires": 1},
     },
+    # Breach refunds whose task was lost (a worker killed, the broker down at enqueue)
+    # are issued within about half a minute; a breach counts as lost after 10 s. Kept out
+    # of the watcher's queue because it calls Stripe.
+    "sessions-retry-breach-compensation": {
+        "task": "sessions.retry_breach_compensation",
+        "schedule": 15.0,
+        "options": {"expires": 15},
+    },
     # Listeners' 30-day reply figures (catalogue card, profile, reply-speed sort): a
     # minute's delay is invisible there; each run covers the last 5 minutes, so a missed
     # run loses nothing.

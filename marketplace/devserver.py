@@ -1,7 +1,8 @@
 """`make run`: the whole product on one machine, on the embedded defaults.
 
 Starts the embedded Redis and Stripe servers (unless REDIS_URL / STRIPE_API_BASE name real
-ones), migrates, loads the demo data, then runs daphne, a Celery worker and Celery beat.
+ones), migrates, loads the demo data, then runs daphne, a Celery worker, a Celery worker
+for the `clock` queue only (reply-deadline watcher, session sweep) and Celery beat.
 Every child's output is prefixed with its name; Ctrl-C (or any child dying) stops them all.
 """
 
@@ -178,6 +179,38 @@ def main() -> None:
                 "warning",  # the heartbeat runs every few seconds; info would flood the console
                 "--concurrency",
                 "2",
+                # Also the clock queue: should the clock worker be missing, the watcher and
+                # the session sweep still run here, as before the split (settings: ROUTES).
+                "-Q",
+                "celery,clock",
+                "-n",
+                "worker@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env,
+        )
+        supervisor.start(
+            "clock",
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "marketplace",
+                "worker",
+                "-l",
+                "warning",  # the watcher runs every second
+                # Only the seconds-precision jobs (reply-deadline watcher, session sweep), so
+                # slow Stripe calls on the main worker never delay them. One child is
+                # enough: the jobs are short and level-triggered, so a run that waits or
+                # expires is covered by the next one, and no two ever need to overlap.
+                "-Q",
+                "clock",
+                "--concurrency",
+                "1",
+                "-n",
+                "clock@%h",
                 "--without-gossip",
                 "--without-mingle",
             ],

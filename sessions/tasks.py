@@ -26,8 +26,8 @@ def sweep_presence() -> int:
     name="sessions.watch_reply_clocks", ignore_result=True, soft_time_limit=10, time_limit=15
 )
 def watch_reply_clocks() -> dict[str, int]:
-    """Record a breach for every reply deadline that passed unanswered, and its refunds.
-    Level-triggered and idempotent: duplicated, skipped or concurrent runs give the same
+    """Record a breach for every reply deadline that passed unanswered and enqueue its
+    refunds. Level-triggered and idempotent: duplicated, skipped or concurrent runs give the same
     outcome (one breach per missed deadline)."""
     from sessions.services import watcher
 
@@ -49,6 +49,20 @@ def compensate_breaches(breach_ids: list[int]) -> int:
     from sessions.services import compensation
 
     return sum(compensation.breach_compensate(breach_id=breach_id) for breach_id in breach_ids)
+
+
+@shared_task(
+    name="sessions.retry_breach_compensation",
+    ignore_result=True,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def retry_breach_compensation() -> int:
+    """The refunds of breaches whose compensation task was lost (a worker killed, the
+    broker down at enqueue). On the main queue, not the watcher's: it calls Stripe."""
+    from sessions.services import compensation
+
+    return compensation.breaches_compensation_retry()
 
 
 @shared_task(

@@ -162,6 +162,18 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The two seconds-precision beat jobs (the reply-deadline watcher, every 1 s, and the
+# session start/end sweep, every 2 s) get a queue of their own. On the default `celery`
+# queue they waited behind slow tasks (refunds calling Stripe, up to its timeout each;
+# settlement sweeps): with every worker child in a slow Stripe call, their runs queued up
+# and expired and missed deadlines were caught late. The dedicated `clock` worker consumes
+# only this queue; the main worker consumes it too (`-Q celery,clock`), so a deployment
+# without the clock worker behaves as before instead of never running the watcher
+# (docs/reply-clock.md, README "Processes").
+CELERY_TASK_ROUTES = {
+    "sessions.watch_reply_clocks": {"queue": "clock"},
+    "sessions.sweep_due_sessions": {"queue": "clock"},
+}
 
 # --- Stripe -----------------------------------------------------------------------------
 

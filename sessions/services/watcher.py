@@ -403,8 +403,9 @@ def clocks_watch(*, for_seconds: float = 0.9, max_wait: float = 0.25) -> SweepRe
     (detection lag p99 well under a second), and the worker sleeps only while a deadline
     is about to fall. Waits are bounded by `max_wait` so a clock that a reply closes (or
     a pause moves) meanwhile costs at most that. Refunds go to the
-    `sessions.compensate_breaches` task; the retry pass runs once, at the end. Several
-    runs at once are harmless."""
+    `sessions.compensate_breaches` task and the retry pass is a beat job of its own
+    (`sessions.retry_breach_compensation`): nothing here waits on Stripe. Several runs at
+    once are harmless."""
     started = time.monotonic()
     total = clocks_sweep(enqueue=True)
     while (left := for_seconds - (time.monotonic() - started)) > 0:
@@ -419,5 +420,4 @@ def clocks_watch(*, for_seconds: float = 0.9, max_wait: float = 0.25) -> SweepRe
         result = clocks_sweep(enqueue=True)
         for name, value in result.as_dict().items():
             setattr(total, name, getattr(total, name) + value)
-    total.retried += breaches_compensation_retry()
     return total

@@ -85,6 +85,9 @@ def test_make_run_serves_a_healthy_product_and_ctrl_c_stops_every_child(tmp_path
         commands = " ".join(" ".join(child.cmdline()) for child in children)
         for part in ("redis-server", "localstripe", "daphne", "worker", "beat"):
             assert part in commands
+        # the main worker takes both queues; the clock worker only the seconds-precision one
+        assert "-Q celery,clock" in commands
+        assert "-Q clock" in commands
         healthy = _wait_for(lambda: _get(f"{base}/healthz")[0] == 200, timeout=30)
         assert healthy, _get(f"{base}/healthz")
         status, html = _get(f"{base}/")
