@@ -166,64 +166,28 @@ def main() -> None:
             [python, "-m", "daphne", "-b", HOST, "-p", str(PORT), "marketplace.asgi:application"],
             env,
         )
+        celery = [python, "-m", "celery", "-A", "marketplace"]
+        # Warning level: the heartbeat and the watcher run every few seconds; info would
+        # flood the console.
+        worker = [*celery, "worker", "-l", "warning", "--without-gossip", "--without-mingle"]
+        # Also the clock queue: should the clock worker be missing, the watcher and the
+        # session sweep still run here, as before the split (settings: CELERY_TASK_ROUTES).
         supervisor.start(
             "worker",
-            [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "marketplace",
-                "worker",
-                "-l",
-                "warning",  # the heartbeat runs every few seconds; info would flood the console
-                "--concurrency",
-                "2",
-                # Also the clock queue: should the clock worker be missing, the watcher and
-                # the session sweep still run here, as before the split (settings: ROUTES).
-                "-Q",
-                "celery,clock",
-                "-n",
-                "worker@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            [*worker, "--concurrency", "2", "-Q", "celery,clock", "-n", "worker@%h"],
             env,
         )
+        # Only the seconds-precision jobs (reply-deadline watcher, session sweep), so slow
+        # Stripe calls on the main worker never delay them. One child is enough: the jobs
+        # are short and level-triggered, so a run that waits or expires is covered by the
+        # next one, and no two ever need to overlap.
         supervisor.start(
-            "clock",
-            [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "marketplace",
-                "worker",
-                "-l",
-                "warning",  # the watcher runs every second
-                # Only the seconds-precision jobs (reply-deadline watcher, session sweep), so
-                # slow Stripe calls on the main worker never delay them. One child is
-                # enough: the jobs are short and level-triggered, so a run that waits or
-                # expires is covered by the next one, and no two ever need to overlap.
-                "-Q",
-                "clock",
-                "--concurrency",
-                "1",
-                "-n",
-                "clock@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            env,
+            "clock", [*worker, "--concurrency", "1", "-Q", "clock", "-n", "clock@%h"], env
         )
         supervisor.start(
             "beat",
             [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "marketplace",
+                *celery,
                 "beat",
                 "-l",
                 "warning",  # sub-second jobs: info would log every tick
