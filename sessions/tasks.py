@@ -27,8 +27,8 @@ def sweep_presence() -> int:
 )
 def watch_reply_clocks() -> dict[str, int]:
     """Record a breach for every reply deadline that passed unanswered and enqueue its
-    refunds. Level-triggered and idempotent: duplicated, skipped or concurrent runs give the same
-    outcome (one breach per missed deadline)."""
+    refunds. Level-triggered and idempotent: duplicated, skipped or concurrent runs give
+    the same outcome (one breach per missed deadline)."""
     from sessions.services import watcher
 
     return watcher.clocks_watch().as_dict()

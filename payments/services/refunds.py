@@ -250,9 +250,9 @@ def refunds_reconcile(*, older_than_seconds: int = 30, now=None, limit: int = 10
     ids = list(
         Refund.objects.filter(
             status=Refund.Status.PENDING,
-            attempts__lt=MAX_REFUND_ATTEMPTS,
             created_at__lte=now - timedelta(seconds=older_than_seconds),
         )
+        .exclude(refund_stuck_q())
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )

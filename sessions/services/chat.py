@@ -165,7 +165,7 @@ def _order_attnames() -> list[str]:
 
 @functools.cache
 def _client_column_index() -> int:
-    return [field.attname for field in Order._meta.concrete_fields].index("client_id")
+    return _order_attnames().index("client_id")
 
 
 _ORDER_CONVERTERS: dict[str, list] = {}

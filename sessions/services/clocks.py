@@ -163,7 +163,7 @@ def outcome_apply(*, order: Order, outcome: Outcome, now: datetime) -> None:
 
 def _compensate_on_commit(outcome: Outcome) -> None:
     """After commit: enqueue the refunds of breaches noticed outside the watcher. If the
-    broker is down the watcher's retry pass issues them instead."""
+    broker is down the retry pass (`sessions.retry_breach_compensation`) issues them."""
     compensation_enqueue_on_commit([breach.pk for breach in outcome.breaches])
 
 

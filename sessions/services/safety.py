@@ -348,8 +348,8 @@ def escalation_close(
 
 def compensation_resume(*, order_id: int) -> list[int]:
     """After an escalation closed: enqueue the refunds its breaches were waiting for.
-    If the broker is down, the watcher's retry pass issues them instead. Returns the
-    breach ids handed over."""
+    If the broker is down, the retry pass (`sessions.retry_breach_compensation`) issues
+    them instead. Returns the breach ids handed over."""
     ids = list(
         Breach.objects.filter(order_id=order_id, compensated_at__isnull=True)
         .order_by("pk")

@@ -70,7 +70,7 @@ def _sweep_one(*, clock_id: int, order_id: int, now: datetime) -> Outcome | None
             outcome = deadlines_record(clock=clock, order=order, now=now)
             outcome_apply(order=order, outcome=outcome, now=now)
     except DomainError as exc:
-        logger.warning("clock %s not swept: %s", clock.pk, exc)
+        logger.warning("clock %s not swept: %s", clock_id, exc)
         return None
     return outcome
 
