@@ -25,4 +25,4 @@ RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 \
 USER app
 EXPOSE 8000
 # web; docker-compose.yml runs the worker and beat from the same image with other commands.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "marketplace.asgi:application"]
+CMD ["python", "-m", "marketplace.webnode", "-b", "0.0.0.0", "-p", "8000", "marketplace.asgi:application"]

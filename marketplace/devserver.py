@@ -161,11 +161,9 @@ def main() -> None:
             )
         supervisor.run_once("migrate", [python, "manage.py", "migrate", "--noinput"], env)
         supervisor.run_once("demo", [python, "manage.py", "demo_data"], env)
-        supervisor.start(
-            "web",
-            [python, "-m", "daphne", "-b", HOST, "-p", str(PORT), "marketplace.asgi:application"],
-            env,
-        )
+        # daphne, on uvloop (marketplace/webnode.py)
+        web = [python, "-m", "marketplace.webnode", "-b", HOST, "-p", str(PORT)]
+        supervisor.start("web", [*web, "marketplace.asgi:application"], env)
         celery = [python, "-m", "celery", "-A", "marketplace"]
         # Warning level: the heartbeat and the watcher run every few seconds; info would
         # flood the console.

@@ -49,7 +49,7 @@ class Daphne:
             [
                 sys.executable,
                 "-m",
-                "daphne",
+                "marketplace.webnode",
                 "-b",
                 "127.0.0.1",
                 "-p",
