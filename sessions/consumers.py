@@ -184,15 +184,31 @@ def chat_lane(key: int) -> ThreadPoolExecutor | None:
 def chat_db(function, *, lane: int = 0):
     """`function` as a coroutine function run on lane `lane` (or the thread-sensitive
     thread). On a lane it is handed to the executor directly: asgiref's SyncToAsync
-    machinery cost more CPU per chat message than the message's INSERT."""
+    machinery cost more CPU per chat message than the message's INSERT. The channel-layer
+    sends the call rings up (e.g. the message's push, after commit) come back with its
+    result and are awaited here, before the result is returned (so the other side's push
+    goes out before the sender's ack)."""
     executor = chat_lane(lane)
     call = _keep_connection(function)
     if executor is None:
         return sync_to_async(call, thread_sensitive=True)
 
+    def call_collecting():
+        with events.sends_deferred() as sends:
+            try:
+                return call(), sends, None
+            except Exception as exc:  # noqa: BLE001 - raised on the loop, after the sends
+                return None, sends, exc
+
     async def run():
         context = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(executor, context.run, call)
+        loop = asyncio.get_running_loop()
+        result, sends, error = await loop.run_in_executor(executor, context.run, call_collecting)
+        for send, args in sends:  # what committed is announced even if a later step failed
+            await send(*args)
+        if error is not None:
+            raise error
+        return result
 
     return run
 

@@ -10,10 +10,11 @@ so a lost frame costs latency, never data (clients resync with `after_seq`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -246,10 +247,34 @@ def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
+# A chat frame's database call runs on a lane thread and returns to the loop anyway
+# (sessions.consumers.chat_db): the sends it rings up ride back with its result, so they
+# cost no wake-up of the loop of their own (each one took the GIL from the loop thread).
+_deferred = threading.local()
+Send = tuple[Callable[..., Coroutine[Any, Any, None]], tuple[Any, ...]]
+
+
+@contextlib.contextmanager
+def sends_deferred() -> Iterator[list[Send]]:
+    """Within the block, this thread's sends are not handed to the web loop: they are
+    appended to the yielded list as (coroutine function, args), for the caller to await
+    on that loop (in order)."""
+    outbox: list[Send] = []
+    _deferred.outbox = outbox
+    try:
+        yield outbox
+    finally:
+        _deferred.outbox = None
+
+
 def _hand_to_web_loop(send: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> bool:
     """From a worker thread of a web process: schedule `send(*args)` on the process's loop
-    and return at once. False anywhere else (no web loop, or on that loop's own thread):
-    the caller then sends its own way."""
+    (or into the thread's `sends_deferred` outbox) and return at once. False anywhere else
+    (no web loop, or on that loop's own thread): the caller then sends its own way."""
+    outbox = getattr(_deferred, "outbox", None)
+    if outbox is not None:
+        outbox.append((send, args))
+        return True
     loop = _loop
     if loop is None or not loop.is_running() or _in_loop(loop):
         return False
