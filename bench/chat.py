@@ -52,6 +52,28 @@ def cpu_split(pid: int) -> tuple[float, float]:
     return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
 
 
+def machine_cpu() -> dict[str, float]:
+    """CPU seconds so far of the whole machine (busy time of every core) and of the
+    programs sharing it with the servers: PostgreSQL (every backend), Redis, and this
+    load generator. A backend that exits between two readings takes its share with it."""
+    busy = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    del busy[3:5]  # idle, iowait
+    totals = {"machine": sum(busy) / CLK_TCK, "postgres": 0.0, "redis": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            if comm in ("postgres", "redis-server"):
+                totals["postgres" if comm == "postgres" else "redis"] += cpu_seconds(
+                    int(entry.name)
+                )
+        except (OSError, ValueError):
+            continue  # the process ended while being read
+    totals["load generator"] = cpu_seconds(os.getpid())
+    return totals
+
+
 # --- The baseline relay -----------------------------------------------------------------
 
 
@@ -319,6 +341,8 @@ def measure(name, procs, make_pairs, rates, seconds) -> list[dict]:
         def started(window=window):
             window["cpu"] = sum(cpu_seconds(proc.pid) for proc in procs)
             window["sys"] = sum(cpu_split(proc.pid)[1] for proc in procs)
+            window["machine"] = machine_cpu()
+            window["at"] = time.monotonic()
 
         # CPU is counted from the moment every socket is connected (steady state: the
         # connects' session loads are not charged to the messages)
@@ -329,13 +353,29 @@ def measure(name, procs, make_pairs, rates, seconds) -> list[dict]:
         result["cpu_ms_per_msg"] = (
             round(cpu * 1000 / result["delivered"], 3) if result["delivered"] else None
         )
+        # Everything else on the machine per message, and how busy its cores were
+        delivered = max(1, result["delivered"])
+        others = machine_cpu()
+        result["cpu_ms_per_msg_by_program"] = {
+            program: round((others[program] - window["machine"][program]) * 1000 / delivered, 3)
+            for program in ("postgres", "redis", "load generator")
+        }
+        result["machine_busy_percent"] = round(
+            100
+            * (others["machine"] - window["machine"]["machine"])
+            / (time.monotonic() - window["at"]),
+            1,
+        )
         result["system"] = name
         result["loadavg_1m"] = round(os.getloadavg()[0], 2)
         print(
             f"{name:>17} offered {rate:>6.0f}/s  delivered {result['delivered_per_s']:>7.1f}/s  "
             f"p50 {result['p50_ms']} ms  p99 {result['p99_ms']} ms  "
             f"cpu {result['cpu_ms_per_msg']} ms/msg  "
-            f"lost {result['lost']} errors {result['errors']}  load {result['loadavg_1m']}",
+            f"lost {result['lost']} errors {result['errors']}  load {result['loadavg_1m']}\n"
+            f"{'':>17} machine busy {result['machine_busy_percent']} % of "
+            f"{100 * (os.cpu_count() or 1)} %; other programs, cpu ms/msg: "
+            + ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_msg_by_program"].items()),
             flush=True,
         )
         results.append(result)
@@ -354,7 +394,9 @@ def measure_daphne(name: str, application: str, env: dict[str, str], make_pairs,
     try:
         for n in range(args.servers):
             port = free_port()
-            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+            # daphne as the product runs it (on uvloop: marketplace/webnode.py)
+            command = [sys.executable, "-m", "marketplace.webnode", "-b", "127.0.0.1"]
+            command += ["-p", str(port)]
             daphne = start([*command, application], env, port)
             servers.append((daphne, f"ws://127.0.0.1:{port}"))
             profilers.append(profile_start(args.profile, f"{name}-{n}", daphne.pid))
