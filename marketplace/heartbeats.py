@@ -5,6 +5,10 @@ import time
 from django.core.cache import cache
 
 KEY_PREFIX = "heartbeat:"
+# What /healthz checks: beat (every scheduler tick), a worker consuming the main queue (a
+# task every 5 s), and the reply-deadline watcher (each run, on the clock queue's worker
+# or, should that one be gone, on the main worker).
+CHECKED = ("beat", "worker", "watcher")
 
 
 def beat_record(name: str, *, now: float | None = None) -> None:

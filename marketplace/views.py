@@ -144,13 +144,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     try:
         cache.get("healthz-probe")
         checks["redis"] = {"ok": True}
-        for name in ("beat", "worker"):
+        for name in heartbeats.CHECKED:
             age = heartbeats.beat_age_seconds(name, now=now)
             fresh = age is not None and age <= settings.BEAT_HEARTBEAT_MAX_AGE_SECONDS
             checks[name] = {"ok": fresh, "age_seconds": None if age is None else round(age, 1)}
     except RedisError as error:
         checks["redis"] = {"ok": False, "error": type(error).__name__}
-        for name in ("beat", "worker"):
+        for name in heartbeats.CHECKED:
             checks[name] = {"ok": False, "age_seconds": None}
 
     healthy = all(check["ok"] for check in checks.values())

@@ -1,8 +1,14 @@
 """Beat jobs of live sessions. Each fetches ids and calls a service; safe to run twice."""
 
-from celery import shared_task
+import logging
 
+from celery import shared_task
+from redis.exceptions import RedisError
+
+from marketplace import heartbeats
 from sessions.services import lifecycle, presence
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -31,7 +37,12 @@ def watch_reply_clocks() -> dict[str, int]:
     the same outcome (one breach per missed deadline)."""
     from sessions.services import watcher
 
-    return watcher.clocks_watch().as_dict()
+    result = watcher.clocks_watch()
+    try:
+        heartbeats.beat_record("watcher")  # /healthz: deadlines are being watched
+    except RedisError:  # the sweep itself is done; /healthz will report Redis
+        logger.warning("could not record the watcher heartbeat", exc_info=True)
+    return result.as_dict()
 
 
 @shared_task(

@@ -9,8 +9,8 @@ from marketplace.embedded import free_port
 
 
 def _fresh_heartbeats() -> None:
-    heartbeats.beat_record("beat")
-    heartbeats.beat_record("worker")
+    for name in ("beat", "worker", "watcher"):
+        heartbeats.beat_record(name)
 
 
 @pytest.mark.django_db
@@ -28,6 +28,7 @@ def test_healthz_is_ok_when_everything_is_up(client):
     assert body["checks"]["beat"]["ok"] is True
     assert 0 <= body["checks"]["beat"]["age_seconds"] < 5
     assert body["checks"]["worker"]["ok"] is True
+    assert body["checks"]["watcher"]["ok"] is True
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -71,6 +72,21 @@ def test_healthz_fails_on_a_stale_worker_heartbeat(client):
 
 
 @pytest.mark.django_db
+def test_healthz_fails_when_the_reply_deadline_watcher_stopped_running(client):
+    # given: beat and the main worker are fine, the watcher last ran ten minutes ago
+    _fresh_heartbeats()
+    heartbeats.beat_record("watcher", now=time.time() - 600)
+    # when
+    response = client.get("/healthz")
+    # then
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["watcher"]["ok"] is False
+    assert 600 <= checks["watcher"]["age_seconds"] < 605
+    assert (checks["beat"]["ok"], checks["worker"]["ok"]) == (True, True)
+
+
+@pytest.mark.django_db
 def test_healthz_fails_when_redis_is_down(client, settings):
     # given: the cache points at a port where nothing listens
     _fresh_heartbeats()
@@ -103,6 +119,19 @@ def test_healthz_fails_when_the_database_is_down(client):
     checks = response.json()["checks"]
     assert checks["database"] == {"ok": False, "error": "OperationalError"}
     assert checks["redis"] == {"ok": True}
+
+
+@pytest.mark.django_db
+def test_each_watcher_run_records_its_heartbeat():
+    # given: the watcher never ran
+    from sessions.tasks import watch_reply_clocks
+
+    heartbeats.cache.delete(heartbeats.KEY_PREFIX + "watcher")
+    assert heartbeats.beat_age_seconds("watcher") is None
+    # when: one run (nothing is due)
+    watch_reply_clocks()
+    # then
+    assert heartbeats.beat_age_seconds("watcher") < 5
 
 
 def test_the_worker_heartbeat_task_records_a_beat():
