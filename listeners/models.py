@@ -22,12 +22,14 @@ MAX_REPLY_WINDOW_SECONDS = 600
 
 
 class Tag(models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("identifier (slug)"), unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=30)
     name_en = models.CharField(_("English name"), max_length=40)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
 
     def __str__(self) -> str:
         return self.name
@@ -49,27 +51,38 @@ class ListenerProfile(models.Model):
         OFFLINE = "offline", _("Offline")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listener_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="listener_profile",
+        verbose_name=_("user"),
     )
     display_name = models.CharField(_("display name"), max_length=40)
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     bio = models.TextField(_("bio"), max_length=2000, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
-    tags = models.ManyToManyField(Tag, related_name="listeners", blank=True)
+    tags = models.ManyToManyField(Tag, related_name="listeners", blank=True, verbose_name=_("tags"))
 
     # Real-name verification. The full ID number is for staff only; everyone else sees
     # `id_number_masked`.
     legal_name = models.CharField(_("legal name"), max_length=40)
     id_number = models.CharField(_("resident ID number"), max_length=18)
-    id_number_masked = models.CharField(max_length=18)
+    id_number_masked = models.CharField(_("resident ID number (masked)"), max_length=18)
     verification = models.CharField(
-        max_length=10, choices=Verification.choices, default=Verification.PENDING, db_index=True
+        _("verification status"),
+        max_length=10,
+        choices=Verification.choices,
+        default=Verification.PENDING,
+        db_index=True,
     )
     rejection_reason = models.CharField(_("rejection reason"), max_length=500, blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     presence = models.CharField(
-        max_length=10, choices=Presence.choices, default=Presence.OFFLINE, db_index=True
+        _("online status"),
+        max_length=10,
+        choices=Presence.choices,
+        default=Presence.OFFLINE,
+        db_index=True,
     )
     max_concurrent_chats = models.PositiveSmallIntegerField(
         _("maximum concurrent chats"),
@@ -83,9 +96,11 @@ class ListenerProfile(models.Model):
     # Stripe Connect account that receives payouts (production); set by staff after
     # the listener completes Stripe's onboarding. Empty on the embedded default.
     stripe_account_id = models.CharField(_("Stripe payout account"), max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("listener profile")
+        verbose_name_plural = _("listener profiles")
         indexes = [models.Index(fields=["verification", "presence"], name="listener_catalogue_idx")]
         constraints = [
             models.CheckConstraint(
@@ -111,8 +126,12 @@ class PricingTier(models.Model):
         VOICE = "voice", _("Voice (coming soon)")
         VIDEO = "video", _("Video (coming soon)")
 
-    listener = models.ForeignKey(ListenerProfile, on_delete=models.CASCADE, related_name="tiers")
-    medium = models.CharField(max_length=10, choices=Medium.choices, default=Medium.TEXT)
+    listener = models.ForeignKey(
+        ListenerProfile, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("listener")
+    )
+    medium = models.CharField(
+        _("medium"), max_length=10, choices=Medium.choices, default=Medium.TEXT
+    )
     reply_window_seconds = models.PositiveIntegerField(
         _("reply window (seconds)"),
         validators=[
@@ -148,10 +167,12 @@ class PricingTier(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("offered"), default=True)
 
     class Meta:
         ordering = ["price_per_hour_fen", "id"]
+        verbose_name = _("pricing tier")
+        verbose_name_plural = _("pricing tiers")
         indexes = [
             models.Index(
                 fields=["listener", "is_active", "medium", "price_per_hour_fen"],
@@ -189,15 +210,22 @@ class PricingTier(models.Model):
 class Package(models.Model):
     """A fixed length sold at a discount, e.g. 60 minutes at 10 % off."""
 
-    tier = models.ForeignKey(PricingTier, on_delete=models.CASCADE, related_name="packages")
-    minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    discount_percent = models.PositiveSmallIntegerField(
-        default=0, validators=[MaxValueValidator(90)]
+    tier = models.ForeignKey(
+        PricingTier,
+        on_delete=models.CASCADE,
+        related_name="packages",
+        verbose_name=_("pricing tier"),
     )
-    is_active = models.BooleanField(default=True)
+    minutes = models.PositiveIntegerField(_("minutes"), validators=[MinValueValidator(1)])
+    discount_percent = models.PositiveSmallIntegerField(
+        _("discount (%)"), default=0, validators=[MaxValueValidator(90)]
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
 
     class Meta:
         ordering = ["minutes"]
+        verbose_name = _("package")
+        verbose_name_plural = _("packages")
         constraints = [
             models.UniqueConstraint(fields=["tier", "minutes"], name="package_unique_length"),
             models.CheckConstraint(
@@ -233,35 +261,54 @@ class ListenerStats(models.Model):
     """
 
     listener = models.OneToOneField(
-        ListenerProfile, on_delete=models.CASCADE, primary_key=True, related_name="stats"
+        ListenerProfile,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="stats",
+        verbose_name=_("listener"),
     )
-    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
-    rating_count = models.PositiveIntegerField(default=0)
-    positive_count = models.PositiveIntegerField(default=0)  # 4 and 5 stars
-    reply_count_30d = models.PositiveIntegerField(default=0)
-    reply_p50_ms = models.PositiveIntegerField(null=True, blank=True)
-    reply_p95_ms = models.PositiveIntegerField(null=True, blank=True)
-    reply_within_window_permille = models.PositiveSmallIntegerField(null=True, blank=True)
-    breach_count_30d = models.PositiveIntegerField(default=0)
+    rating_avg = models.DecimalField(
+        _("average rating"), max_digits=3, decimal_places=2, null=True, blank=True
+    )
+    rating_count = models.PositiveIntegerField(_("number of reviews"), default=0)
+    positive_count = models.PositiveIntegerField(_("positive reviews (4-5 stars)"), default=0)
+    reply_count_30d = models.PositiveIntegerField(_("replies measured (30 days)"), default=0)
+    reply_p50_ms = models.PositiveIntegerField(_("median reply time (ms)"), null=True, blank=True)
+    reply_p95_ms = models.PositiveIntegerField(
+        _("95th percentile reply time (ms)"), null=True, blank=True
+    )
+    reply_within_window_permille = models.PositiveSmallIntegerField(
+        _("replies within the window (per mille)"), null=True, blank=True
+    )
+    breach_count_30d = models.PositiveIntegerField(_("missed windows (30 days)"), default=0)
     # Cheapest active text tier: day price and night price per hour, its reply window.
-    from_price_day_fen = models.BigIntegerField(null=True, blank=True)
-    from_price_night_fen = models.BigIntegerField(null=True, blank=True)
-    min_reply_window_seconds = models.PositiveIntegerField(null=True, blank=True)
+    from_price_day_fen = models.BigIntegerField(_("lowest day price (fen)"), null=True, blank=True)
+    from_price_night_fen = models.BigIntegerField(
+        _("lowest night price (fen)"), null=True, blank=True
+    )
+    min_reply_window_seconds = models.PositiveIntegerField(
+        _("shortest reply window (seconds)"), null=True, blank=True
+    )
     # 0-1500, derived from the figures above by listener_stats_update ("recommended").
-    quality_score = models.IntegerField(default=0)
+    quality_score = models.IntegerField(_("quality score"), default=0)
     # The profile's languages as ",zh,en," so "speaks X" is a portable `contains` filter.
-    languages_key = models.CharField(max_length=100, blank=True, default="")
+    languages_key = models.CharField(
+        _("languages (search key)"), max_length=100, blank=True, default=""
+    )
     # Copies for the catalogue (see the class docstring). Listed = approved and at least
     # one active text tier; the catalogue's indexes cover listed rows only.
-    is_listed = models.BooleanField(default=False)
-    presence_rank = models.PositiveSmallIntegerField(default=PRESENCE_RANK["offline"])
-    takes_night_orders = models.BooleanField(default=True)
+    is_listed = models.BooleanField(_("listed in the catalogue"), default=False)
+    presence_rank = models.PositiveSmallIntegerField(
+        _("online status rank"), default=PRESENCE_RANK["offline"]
+    )
+    takes_night_orders = models.BooleanField(_("takes night orders"), default=True)
     # The profile's tag ids as ",3,7," (same portable `contains` trick as languages_key).
-    tags_key = models.TextField(blank=True, default="")
-    updated_at = models.DateTimeField(default=timezone.now)
+    tags_key = models.TextField(_("tags (search key)"), blank=True, default="")
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "listener stats"
+        verbose_name = _("listener stats")
+        verbose_name_plural = _("listener stats")
         # One index per sort, each ending in the primary key (the tie-breaker), so
         # PostgreSQL walks it in order, checks the filters on the same row and stops
         # after a page.
@@ -310,12 +357,17 @@ class ClientInterest(models.Model):
     """A tag a client chose after sign-up; the "recommended" sort ranks by overlap."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="interests",
+        verbose_name=_("client"),
     )
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+", verbose_name=_("tag"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("client interest")
+        verbose_name_plural = _("client interests")
         constraints = [
             models.UniqueConstraint(fields=["user", "tag"], name="client_interest_unique"),
         ]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import User
 
@@ -12,6 +13,6 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["phone", "display_name"]
     fieldsets = [
         (None, {"fields": ["phone", "display_name", "role", "language"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "role"]})]

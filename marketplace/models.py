@@ -38,10 +38,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(_("language"), max_length=10, blank=True)
     # Bumped by "log out everywhere": it is part of the session auth hash, so every web
     # session (and WebSocket) signed in before the bump no longer verifies and is ended.
-    session_epoch = models.PositiveIntegerField(default=0)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    session_epoch = models.PositiveIntegerField(_("times logged out everywhere"), default=0)
+    # Same labels as Django's AbstractUser (these fields are redefined here, not inherited).
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
 

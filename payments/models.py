@@ -62,10 +62,15 @@ class Account(models.Model):
     # Kinds whose balance must never be negative.
     NON_NEGATIVE = frozenset({Kind.ESCROW, Kind.LISTENER_PAYABLE})
 
-    code = models.CharField(max_length=64, unique=True)
-    kind = models.CharField(max_length=24, choices=Kind.choices)
+    code = models.CharField(max_length=64, unique=True, verbose_name=_("code"))
+    kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
     order = models.ForeignKey(
-        "live_sessions.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("order"),
     )
     listener = models.ForeignKey(
         "listeners.ListenerProfile",
@@ -73,11 +78,14 @@ class Account(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("listener"),
     )
-    non_negative = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    non_negative = models.BooleanField(default=False, verbose_name=_("must not go negative"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="escrow") | Q(order__isnull=False, non_negative=True),
@@ -102,22 +110,27 @@ class LedgerTransaction(AppendOnlyModel):
         PAYOUT = "payout", _("Payout to listener")
         REVERSAL = "reversal", _("Reversal")
 
-    key = models.CharField(max_length=100, unique=True)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    key = models.CharField(max_length=100, unique=True, verbose_name=_("key"))
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
     order = models.ForeignKey(
         "live_sessions.Order",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="ledger_transactions",
+        verbose_name=_("order"),
     )
     # What caused it: a Stripe object id, "refund:<id>", "settlement", "payout:<id>",
     # "admin:<user id>" ... never blank.
-    cause = models.CharField(max_length=120)
-    memo = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    cause = models.CharField(max_length=120, verbose_name=_("cause"))
+    memo = models.CharField(max_length=200, blank=True, verbose_name=_("memo"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=~Q(cause=""), name="ledger_txn_names_cause"),
@@ -131,12 +144,19 @@ class Entry(AppendOnlyModel):
     """One leg of a transaction."""
 
     transaction = models.ForeignKey(
-        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+        LedgerTransaction,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("transaction"),
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
-    amount_fen = models.BigIntegerField()
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+    )
+    amount_fen = models.BigIntegerField(verbose_name=_("amount (fen)"))
 
     class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=~Q(amount_fen=0), name="entry_amount_nonzero"),
@@ -162,19 +182,30 @@ class Payment(models.Model):
         CANCELED = "canceled", _("Canceled")
 
     order = models.OneToOneField(
-        "live_sessions.Order", on_delete=models.PROTECT, related_name="payment"
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        related_name="payment",
+        verbose_name=_("order"),
     )
-    amount_fen = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
-    stripe_payment_intent_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    client_secret = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED)
-    confirm_attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    succeeded_at = models.DateTimeField(null=True, blank=True)
+    amount_fen = models.BigIntegerField(verbose_name=_("amount (fen)"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    stripe_payment_intent_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, verbose_name=_("Stripe PaymentIntent ID")
+    )
+    client_secret = models.CharField(max_length=200, blank=True, verbose_name=_("client secret"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.CREATED, verbose_name=_("status")
+    )
+    confirm_attempts = models.PositiveIntegerField(
+        default=0, verbose_name=_("confirmation attempts")
+    )
+    last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    succeeded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("succeeded at"))
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
         ]
@@ -212,23 +243,38 @@ class Refund(models.Model):
         ADMIN = "admin", _("Staff decision")
 
     order = models.ForeignKey(
-        "live_sessions.Order", on_delete=models.PROTECT, related_name="refunds"
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        verbose_name=_("order"),
     )
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount_fen = models.BigIntegerField()
-    cause = models.CharField(max_length=20, choices=Cause.choices)
-    reason = models.CharField(max_length=300)
-    idempotency_source = models.CharField(max_length=100, unique=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+    )
+    amount_fen = models.BigIntegerField(verbose_name=_("amount (fen)"))
+    cause = models.CharField(max_length=20, choices=Cause.choices, verbose_name=_("cause"))
+    reason = models.CharField(max_length=300, verbose_name=_("reason"))
+    idempotency_source = models.CharField(
+        max_length=100, unique=True, verbose_name=_("idempotency source")
+    )
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+        verbose_name=_("status"),
     )
-    stripe_refund_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    stripe_refund_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, verbose_name=_("Stripe refund ID")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("settled at"))
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="refund_amount_positive"),
@@ -245,15 +291,19 @@ class Refund(models.Model):
 class StripeEvent(models.Model):
     """A verified webhook event, stored by its id before it is processed (once)."""
 
-    event_id = models.CharField(max_length=100, unique=True)
-    type = models.CharField(max_length=100)
-    payload = models.JSONField()
-    received_at = models.DateTimeField(default=timezone.now)
-    deliveries = models.PositiveIntegerField(default=1)
-    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    error = models.CharField(max_length=300, blank=True)
+    event_id = models.CharField(max_length=100, unique=True, verbose_name=_("event ID"))
+    type = models.CharField(max_length=100, verbose_name=_("event type"))
+    payload = models.JSONField(verbose_name=_("payload"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
+    deliveries = models.PositiveIntegerField(default=1, verbose_name=_("deliveries"))
+    processed_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("processed at")
+    )
+    error = models.CharField(max_length=300, blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -265,12 +315,19 @@ class SettlementHold(models.Model):
     one cause holds at most once ("dispute:<id>")."""
 
     order = models.ForeignKey(
-        "live_sessions.Order", on_delete=models.PROTECT, related_name="settlement_holds"
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        related_name="settlement_holds",
+        verbose_name=_("order"),
     )
-    source = models.CharField(max_length=100, unique=True)
-    reason = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    lifted_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=100, unique=True, verbose_name=_("source"))
+    reason = models.CharField(max_length=300, verbose_name=_("reason"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    lifted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lifted at"))
+
+    class Meta:
+        verbose_name = _("settlement hold")
+        verbose_name_plural = _("settlement holds")
 
     def __str__(self) -> str:
         return f"hold {self.source} on order {self.order_id}"
@@ -284,19 +341,30 @@ class PayoutBatch(models.Model):
         SENT = "sent", _("Sent")
         CANCELLED = "cancelled", _("Cancelled")
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    gateway = models.CharField(max_length=20, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
+    gateway = models.CharField(max_length=20, blank=True, verbose_name=_("gateway"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
 
     class Meta:
-        verbose_name_plural = "payout batches"
+        verbose_name = _("payout batch")
+        verbose_name_plural = _("payout batches")
         ordering = ["-id"]
 
     def __str__(self) -> str:
@@ -310,17 +378,28 @@ class Payout(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payouts")
-    listener = models.ForeignKey(
-        "listeners.ListenerProfile", on_delete=models.PROTECT, related_name="payouts"
+    batch = models.ForeignKey(
+        PayoutBatch, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("batch")
     )
-    amount_fen = models.BigIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    gateway_reference = models.CharField(max_length=100, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    listener = models.ForeignKey(
+        "listeners.ListenerProfile",
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        verbose_name=_("listener"),
+    )
+    amount_fen = models.BigIntegerField(verbose_name=_("amount (fen)"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    gateway_reference = models.CharField(
+        max_length=100, blank=True, verbose_name=_("gateway reference")
+    )
+    last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_amount_positive"),
             models.UniqueConstraint(
@@ -343,15 +422,27 @@ class BudgetCap(models.Model):
     applies `BUDGET_RAISE_DELAY_HOURS` later, through `pending_*`."""
 
     client = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="budget_cap"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="budget_cap",
+        verbose_name=_("client"),
     )
-    monthly_cap_fen = models.BigIntegerField(null=True, blank=True)  # null: no cap
-    pending_cap_fen = models.BigIntegerField(null=True, blank=True)
-    pending_remove = models.BooleanField(default=False)
-    pending_effective_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    # null: no cap
+    monthly_cap_fen = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("monthly cap (fen)")
+    )
+    pending_cap_fen = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("pending cap (fen)")
+    )
+    pending_remove = models.BooleanField(default=False, verbose_name=_("cap removal pending"))
+    pending_effective_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("pending change takes effect at")
+    )
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("budget cap")
+        verbose_name_plural = _("budget caps")
         constraints = [
             models.CheckConstraint(
                 condition=Q(monthly_cap_fen__isnull=True) | Q(monthly_cap_fen__gte=0),

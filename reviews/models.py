@@ -37,14 +37,23 @@ class ReviewTag(models.TextChoices):
 
 class Review(models.Model):
     order = models.OneToOneField(
-        "live_sessions.Order", on_delete=models.PROTECT, related_name="review"
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        related_name="review",
+        verbose_name=_("order"),
     )
     # Copied from the order so listing and aggregating never join through orders.
     listener = models.ForeignKey(
-        "listeners.ListenerProfile", on_delete=models.PROTECT, related_name="reviews"
+        "listeners.ListenerProfile",
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=_("listener"),
     )
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_written"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reviews_written",
+        verbose_name=_("client"),
     )
     stars = models.PositiveSmallIntegerField(
         _("stars"), validators=[MinValueValidator(MIN_STARS), MaxValueValidator(MAX_STARS)]
@@ -52,16 +61,16 @@ class Review(models.Model):
     tags = models.JSONField(_("tags"), default=list, blank=True)
     # Stored after PII masking; the raw text is never kept.
     text = models.TextField(_("review"), max_length=MAX_TEXT_LENGTH, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     reply_text = models.TextField(_("reply"), max_length=MAX_REPLY_LENGTH, blank=True)
-    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
 
     is_hidden = models.BooleanField(_("hidden"), default=False)
     hidden_reason = models.CharField(
         _("reason for hiding"), max_length=MAX_REASON_LENGTH, blank=True
     )
-    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -111,13 +120,18 @@ class ReviewReport(models.Model):
         SPAM = "spam", _("Spam or advertising")
         OTHER = "other", _("Something else")
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="reports", verbose_name=_("review")
+    )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_reports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="review_reports",
+        verbose_name=_("reporter"),
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     note = models.CharField(_("details"), max_length=MAX_REASON_LENGTH, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
@@ -138,13 +152,18 @@ class ReviewModeration(models.Model):
         HIDE = "hide", _("Hidden")
         UNHIDE = "unhide", _("Shown again")
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="moderations")
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_moderations"
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="moderations", verbose_name=_("review")
     )
-    action = models.CharField(max_length=10, choices=Action.choices)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="review_moderations",
+        verbose_name=_("staff member"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     reason = models.CharField(_("reason"), max_length=MAX_REASON_LENGTH)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]

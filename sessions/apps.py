@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LiveSessionsConfig(AppConfig):
     # django.contrib.sessions owns the label "sessions".
     name = "sessions"
     label = "live_sessions"
-    verbose_name = "Live sessions"
+    verbose_name = _("Live sessions")
 
     def ready(self) -> None:
         # The reply clock plugs its steps into the message pipeline, the session's end

@@ -33,36 +33,68 @@ class Dispute(models.Model):
         REJECT = "reject", _("Rejected")
 
     order = models.OneToOneField(
-        "live_sessions.Order", on_delete=models.PROTECT, related_name="dispute"
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        related_name="dispute",
+        verbose_name=_("order"),
     )
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disputes_opened"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="disputes_opened",
+        verbose_name=_("client"),
     )
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    statement = models.TextField()
-    listener_statement = models.TextField(blank=True)
-    listener_answered_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
+    statement = models.TextField(verbose_name=_("client's statement"))
+    listener_statement = models.TextField(blank=True, verbose_name=_("listener's statement"))
+    listener_answered_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("listener answered at")
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.OPEN, verbose_name=_("state")
+    )
 
     # The decision (proposed, and once approved or not needing approval, executed).
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
-    amount_fen = models.BigIntegerField(null=True, blank=True)  # refund decided, in fen
-    decision_reason = models.TextField(blank=True)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, blank=True, verbose_name=_("outcome")
     )
-    proposed_at = models.DateTimeField(null=True, blank=True)
+    # The refund decided, in fen.
+    amount_fen = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("refund amount (fen)")
+    )
+    decision_reason = models.TextField(blank=True, verbose_name=_("decision reason"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("proposed at"))
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
     refund = models.ForeignKey(
-        "payments.Refund", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "payments.Refund",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("refund"),
     )
 
-    created_at = models.DateTimeField(default=timezone.now)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
 
     class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["state", "created_at"])]
         constraints = [
@@ -108,16 +140,29 @@ class DisputeAuditEntry(models.Model):
         REFUSED = "refused", _("Attempt refused")
 
     dispute = models.ForeignKey(
-        Dispute, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+        Dispute,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("dispute"),
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(max_length=20, choices=Action.choices, verbose_name=_("action"))
+    detail = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("dispute audit entry")
+        verbose_name_plural = _("dispute audit entries")
         ordering = ["id"]
-        verbose_name_plural = "dispute audit entries"
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.action} dispute {self.dispute_id}"
@@ -134,15 +179,20 @@ class Notification(models.Model):
     appears in the reader's language."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("user"),
     )
-    kind = models.CharField(max_length=40)
-    params = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=40, verbose_name=_("kind"))
+    params = models.JSONField(default=dict, blank=True, verbose_name=_("parameters"))
+    url = models.CharField(max_length=200, blank=True, verbose_name=_("link"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
 

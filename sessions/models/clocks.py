@@ -22,23 +22,34 @@ class ReplyClock(models.Model):
         ANSWERED = "answered", _("Answered")
         STOPPED = "stopped", _("Stopped (the session ended)")
 
-    order = models.ForeignKey("live_sessions.Order", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(
+        "live_sessions.Order", on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
     # Denormalised from the order so a listener's 30-day figures are one indexed query.
     # Indexed by clock_listener_closed_idx (listener first): no second index to write.
     listener = models.ForeignKey(
-        "listeners.ListenerProfile", on_delete=models.CASCADE, related_name="+", db_index=False
+        "listeners.ListenerProfile",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("listener"),
     )
     # The first unanswered client message (server time) and the reply that closed it.
     opened_by = models.OneToOneField(
-        "live_sessions.Message", on_delete=models.CASCADE, related_name="+"
+        "live_sessions.Message",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("opening message"),
     )
-    opened_at = models.DateTimeField()
-    window_seconds = models.PositiveIntegerField()
+    opened_at = models.DateTimeField(verbose_name=_("opened at"))
+    window_seconds = models.PositiveIntegerField(verbose_name=_("reply window (seconds)"))
     # The deadline now running. It moves on by one window after each breach and later
     # by the length of an agreed pause.
-    deadline = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(verbose_name=_("deadline"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # Unique while set (clock_closed_by_unique): a partial index, so the watcher's
     # re-arm of open clocks (closed_by null) writes no entry into it.
     closed_by = models.ForeignKey(
@@ -48,13 +59,17 @@ class ReplyClock(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("closing message"),
     )
     # Reply time minus time spent in agreed pauses, for answered clocks.
-    latency_ms = models.PositiveIntegerField(null=True, blank=True)
-    missed = models.PositiveSmallIntegerField(default=0)  # breaches recorded on this clock
+    latency_ms = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("latency (ms)"))
+    # Breaches recorded on this clock.
+    missed = models.PositiveSmallIntegerField(default=0, verbose_name=_("missed deadlines"))
 
     class Meta:
         ordering = ["order", "id"]
+        verbose_name = _("reply clock")
+        verbose_name_plural = _("reply clocks")
         indexes = [
             # The watcher's only query: open clocks by deadline. Partial, so its size (and
             # the sweep's cost) follows the open clocks, never the history.
@@ -98,12 +113,20 @@ class Breach(models.Model):
     # clock and listener lead the indexes below (breach_once_per_deadline,
     # breach_listener_idx): no single-column index of their own to write per breach.
     clock = models.ForeignKey(
-        ReplyClock, on_delete=models.PROTECT, related_name="breaches", db_index=False
+        ReplyClock,
+        on_delete=models.PROTECT,
+        related_name="breaches",
+        db_index=False,
+        verbose_name=_("reply clock"),
     )
     # order and listener are copies of the clock's, which the clock's own foreign keys
     # guard; checking them again would cost the watcher two lookups per breach at commit.
     order = models.ForeignKey(
-        "live_sessions.Order", on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("order"),
     )
     listener = models.ForeignKey(
         "listeners.ListenerProfile",
@@ -111,21 +134,24 @@ class Breach(models.Model):
         related_name="+",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("listener"),
     )
-    deadline = models.DateTimeField()
-    recorded_at = models.DateTimeField()
+    deadline = models.DateTimeField(verbose_name=_("deadline"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
     # Consecutive misses of the order up to and including this one.
-    streak = models.PositiveSmallIntegerField()
+    streak = models.PositiveSmallIntegerField(verbose_name=_("consecutive misses"))
     # What the contract grants for this miss (percent of the price, within the cap).
-    refund_fen = models.BigIntegerField()
+    refund_fen = models.BigIntegerField(verbose_name=_("refund (fen)"))
     # This miss reached the order's consecutive-miss limit and ended the session.
-    terminated = models.BooleanField(default=False)
+    terminated = models.BooleanField(default=False, verbose_name=_("ended the session"))
     # Set once the refunds for this breach were issued (or found not to apply); the
     # watcher retries breaches left without it (e.g. a worker killed after the commit).
-    compensated_at = models.DateTimeField(null=True, blank=True)
+    compensated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("compensated at"))
 
     class Meta:
         ordering = ["order", "id"]
+        verbose_name = _("breach")
+        verbose_name_plural = _("breaches")
         indexes = [
             models.Index(fields=["listener", "recorded_at"], name="breach_listener_idx"),
             models.Index(
@@ -159,20 +185,29 @@ class Pause(models.Model):
         DECLINED = "declined", _("Declined")
         EXPIRED = "expired", _("Not answered")
 
-    order = models.ForeignKey("live_sessions.Order", on_delete=models.CASCADE, related_name="+")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    order = models.ForeignKey(
+        "live_sessions.Order", on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
     )
-    seconds = models.PositiveIntegerField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.REQUESTED)
-    requested_at = models.DateTimeField(default=timezone.now)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    seconds = models.PositiveIntegerField(verbose_name=_("length (seconds)"))
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.REQUESTED, verbose_name=_("state")
+    )
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
     # For an accepted pause: it starts when the client accepts.
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True, verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ends at"))
 
     class Meta:
         ordering = ["order", "id"]
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
         constraints = [
             models.UniqueConstraint(
                 fields=["order"], condition=Q(state="requested"), name="pause_one_open_request"

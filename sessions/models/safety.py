@@ -25,10 +25,18 @@ class Escalation(models.Model):
     )
     # Denormalised from the order for the staff list.
     listener = models.ForeignKey(
-        "listeners.ListenerProfile", on_delete=models.PROTECT, related_name="+"
+        "listeners.ListenerProfile",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("listener"),
     )
     # The client message whose crisis language opened it.
-    message = models.ForeignKey("live_sessions.Message", on_delete=models.PROTECT, related_name="+")
+    message = models.ForeignKey(
+        "live_sessions.Message",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("message"),
+    )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     # When the on-call SMS went out (null: no on-call number configured, or not yet).
@@ -103,16 +111,27 @@ class MessageFlag(models.Model):
         OFF_PLATFORM = "off_platform", _("Asked to move off the platform")
         CRISIS = "crisis", _("Crisis language")
 
-    message = models.ForeignKey("live_sessions.Message", on_delete=models.CASCADE, related_name="+")
-    order = models.ForeignKey("live_sessions.Order", on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(
+        "live_sessions.Message",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    order = models.ForeignKey(
+        "live_sessions.Order", on_delete=models.CASCADE, related_name="+", verbose_name=_("order")
+    )
     # The order's listener (so staff count flags per listener with one indexed query) and
     # who sent the message (the listener or the client).
     listener = models.ForeignKey(
-        "listeners.ListenerProfile", on_delete=models.CASCADE, related_name="+"
+        "listeners.ListenerProfile",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("listener"),
     )
-    sender_role = models.CharField(max_length=8)  # "client" | "listener"
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    # "client" | "listener"
+    sender_role = models.CharField(max_length=8, verbose_name=_("sender role"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
