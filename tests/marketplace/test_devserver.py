@@ -83,7 +83,7 @@ def test_make_run_serves_a_healthy_product_and_ctrl_c_stops_every_child(tmp_path
         children = psutil.Process(supervisor.pid).children(recursive=True)
         # then: every process is up, and beat and worker have beaten
         commands = " ".join(" ".join(child.cmdline()) for child in children)
-        for part in ("redis-server", "localstripe", "daphne", "worker", "beat"):
+        for part in ("redis-server", "localstripe", "marketplace.webnode", "worker", "beat"):
             assert part in commands
         # the main worker takes both queues; the clock worker only the seconds-precision one
         assert "-Q celery,clock" in commands
