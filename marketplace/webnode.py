@@ -13,17 +13,15 @@ import asyncio
 import os
 
 
-def install_event_loop() -> str:
-    """Make uvloop the event loop of this process unless told otherwise; returns the
-    loop's name."""
+def install_event_loop() -> None:
+    """Make uvloop the event loop of this process, unless told otherwise or missing."""
     if os.environ.get("WEB_EVENT_LOOP", "uvloop") == "asyncio":
-        return "asyncio"
+        return
     try:
         import uvloop
     except ImportError:
-        return "asyncio"
+        return
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    return "uvloop"
 
 
 def main() -> None:

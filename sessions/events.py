@@ -248,8 +248,9 @@ def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
 
 
 # A chat frame's database call runs on a lane thread and returns to the loop anyway
-# (sessions.consumers.chat_db): the sends it rings up ride back with its result, so they
-# cost no wake-up of the loop of their own (each one took the GIL from the loop thread).
+# (sessions.consumers.chat_db): the sends it rings up ride back with its result instead of
+# each waking the loop from the lane thread (cross-thread hand-offs cost more CPU here than
+# the sends themselves: docs/chat.md).
 _deferred = threading.local()
 Send = tuple[Callable[..., Coroutine[Any, Any, None]], tuple[Any, ...]]
 
