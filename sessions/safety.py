@@ -18,10 +18,11 @@ pipeline's transaction and be tested exhaustively. It does three things (docs/sa
 Every rule looks at a *normalised view* of the text, so tricks do not hide anything:
 NFKC (full-width -> ASCII), zero-width and other invisible characters removed, combining
 marks dropped, case folded, common traditional characters mapped to simplified, Greek and
-Cyrillic letters that look like Latin ones read as Latin ("wechat" with a Cyrillic "e"), and
-separators between characters collapsed ("自 杀", "s.u.i.c.i.d.e", "自🔪杀"). Masking is
-applied to the original text through an index map from the normalised view, so what is
-stored is what the sender wrote, minus the masked values.
+Cyrillic letters that look like Latin ones and a few Latin letters outside ASCII that look
+like ASCII ones read as the letter they imitate ("wechat" with a Cyrillic "e", "add" with a
+Latin alpha), and separators between characters collapsed ("自 杀", "s.u.i.c.i.d.e", "自🔪杀").
+Masking is applied to the original text through an index map from the normalised view, so
+what is stored is what the sender wrote, minus the masked values.
 
 Phrase lists are curated for precision as much as recall: hyperbole ("笑死我了",
 "累死了", "想死你了", "killing it", "dead tired", "跳楼价") must not escalate. The
@@ -83,17 +84,21 @@ _TRADITIONAL = str.maketrans(
     "觉绝仅挂体忧郁难过请帮报警们里里",
 )
 
-# Greek and Cyrillic letters that look like a Latin letter, by the letter they imitate. From
-# Unicode's confusables.txt (UTS #39 security data), the entries whose target is one Latin
-# letter, kept to letters of the Greek and Cyrillic alphabets; the table is written out, not
-# loaded. Capitals and small letters apart: "\u041d" (Cyrillic En) looks like H but its small
-# form like no Latin letter, so this applies before case folding. The I-like capitals that
+# Letters that look like an ASCII letter, by the letter they imitate. From Unicode's
+# confusables.txt (UTS #39 security data), the entries whose target is one ASCII letter, kept
+# to letters of the Greek and Cyrillic alphabets and a few Latin letters outside ASCII that
+# NFKC leaves as they are (dotless i, alpha, script g); the table is written out, not loaded.
+# Capitals and small letters apart: "\u041d" (Cyrillic En) looks like H but its small form like
+# no Latin letter, so this applies before case folding. The I-like capitals that
 # confusables.txt reads as "l" read "I" here, as Latin "I" does after folding. Left out:
 # letters read as digits (Cyrillic Ze as 3) and the loose pairs (small Ghe as r, Soft Sign
-# as b); small Ka, Em, Te, En look like Latin small capitals, not letters, and stay.
+# as b); small Ka, Em, Te, En look like Latin small capitals, not letters, and stay. The same
+# for Latin letters: small capitals ("\u026a" as i), strokes ("\u01c0" as l), loose pairs
+# ("\u026f" as w, "\u01bd" as s) and letters whose target is not ASCII ("\ua7b5" as sharp s)
+# stay; a letter NFKC already folds ("\u017f" long s reads s) needs no entry.
 _LOOKALIKE_LETTERS = {
     "A": "\u0391\u0410",  # Greek Alpha, Cyrillic A
-    "B": "\u0392\u0412",  # Greek Beta, Cyrillic Ve
+    "B": "\u0392\u0412\ua7b4",  # Greek Beta, Cyrillic Ve, Latin Beta
     "C": "\u0421",  # Cyrillic Es
     "E": "\u0395\u0415",  # Greek Epsilon, Cyrillic Ie
     "H": "\u0397\u041d",  # Greek Eta, Cyrillic En
@@ -111,29 +116,32 @@ _LOOKALIKE_LETTERS = {
     "X": "\u03a7\u0425",  # Greek Chi, Cyrillic Ha
     "Y": "\u03a5\u0423\u04ae",  # Greek Upsilon, Cyrillic U, Straight U
     "Z": "\u0396",  # Greek Zeta
-    "a": "\u03b1\u0430",  # Greek alpha, Cyrillic a
+    "a": "\u03b1\u0430\u0251",  # Greek alpha, Cyrillic a, Latin alpha
     "c": "\u0441",  # Cyrillic es
     "d": "\u0501",  # Cyrillic Komi de
     "e": "\u0435",  # Cyrillic ie
+    "g": "\u0261",  # Latin script g
     "h": "\u04bb",  # Cyrillic shha
-    "i": "\u03b9\u0456\u04cf",  # Greek iota, Cyrillic Byelorussian-Ukrainian i, palochka
+    # Greek iota, Cyrillic Byelorussian-Ukrainian i, palochka, Latin dotless i, Latin iota
+    "i": "\u03b9\u0456\u04cf\u0131\u0269",
     "j": "\u0458",  # Cyrillic je
     "o": "\u03bf\u03c3\u043e",  # Greek omicron, sigma, Cyrillic o
     "p": "\u03c1\u0440",  # Greek rho, Cyrillic er
     "q": "\u051b",  # Cyrillic qa
     "s": "\u0455",  # Cyrillic dze
-    "u": "\u03c5",  # Greek upsilon
+    "u": "\u03c5\u028b",  # Greek upsilon, Latin v with hook
     "v": "\u03bd\u0475",  # Greek nu, Cyrillic izhitsa
     "w": "\u0461\u051d",  # Cyrillic omega, we
     "x": "\u0445",  # Cyrillic ha
-    "y": "\u03b3\u0443\u04af",  # Greek gamma, Cyrillic u, straight u
+    "y": "\u03b3\u0443\u04af\u0263",  # Greek gamma, Cyrillic u, straight u, Latin gamma
 }
 _LOOKALIKES = str.maketrans(
     {char: latin for latin, chars in _LOOKALIKE_LETTERS.items() for char in chars}
 )
-# After folding, every lookalike is in the Greek and Cyrillic blocks: a message without any
-# character there needs no second, Latin reading.
-_GREEK_CYRILLIC = re.compile("[\u0370-\u052f]")
+# After folding, every lookalike is in the Greek and Cyrillic blocks or one of the Latin ones
+# above, case folded ("\ua7b4" Latin Beta folds to "\ua7b5"): a message without any of these
+# needs no second, Latin reading.
+_LOOKALIKE_SCRIPTS = re.compile("[\u0370-\u052f\u0131\u0251\u0261\u0263\u0269\u028b\ua7b5]")
 
 # Digits and symbols standing in for letters inside a word ("su1c1de", "k!ll").
 _LEET = str.maketrans(
@@ -148,9 +156,9 @@ def _is_invisible(char: str) -> bool:
 @dataclass(frozen=True)
 class Folded:
     """The normalised view of a text and, for each of its characters, the index of the
-    original character it came from. `text` reads Greek and Cyrillic lookalikes as the Latin
-    letters they imitate; `plain` is the same view with them as written. A lookalike folds
-    to one letter either way, so both have the same length and `origin`."""
+    original character it came from. `text` reads lookalikes (Greek, Cyrillic, non-ASCII
+    Latin) as the ASCII letters they imitate; `plain` is the same view with them as written.
+    A lookalike folds to one letter either way, so both have the same length and `origin`."""
 
     text: str
     origin: tuple[int, ...]
@@ -160,7 +168,7 @@ class Folded:
 @functools.lru_cache(maxsize=8192)
 def _fold_char(char: str, latin: bool = False) -> str:
     """What one character folds to (often itself, sometimes nothing or several); with
-    `latin`, a Greek or Cyrillic lookalike as the Latin letter it imitates. Cached: every
+    `latin`, a lookalike (`_LOOKALIKE_LETTERS`) as the ASCII letter it imitates. Cached: every
     message runs through `fold`, and a chat's characters repeat."""
     if _is_invisible(char):
         return ""
@@ -179,7 +187,7 @@ def _fold_char(char: str, latin: bool = False) -> str:
 def fold(text: str) -> Folded:
     """NFKC per character, invisibles and combining marks dropped, case folded,
     traditional characters of the phrase lists mapped to simplified; and a Latin reading
-    of Greek and Cyrillic lookalikes, made only when the text has such letters."""
+    of lookalike letters, made only when the text has such letters."""
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -192,7 +200,7 @@ def fold(text: str) -> Folded:
             origin.extend([index] * len(piece))
     plain = "".join(out)
     latin = plain
-    if _GREEK_CYRILLIC.search(plain):
+    if _LOOKALIKE_SCRIPTS.search(plain):
         latin = "".join([_fold_char(char, True) for char in text])
     return Folded(text=latin, origin=tuple(origin), plain=plain)
 
@@ -443,7 +451,10 @@ def scan(text: str) -> ScanResult:
     for match in _CARD_RE.finditer(plain):
         if luhn_valid(_strip(match.group(0))):
             claim("card", *match.span())
-    for view in views:
+    # Handles on the Latin reading first: as written, a handle that ends in a lookalike
+    # ("sunny_d" + Cyrillic "a" + "y") stops before it, and that shorter match would keep the
+    # longer one out (overlap), leaving the tail shown.
+    for view in reversed(views):
         for match in _WECHAT_RE.finditer(view):
             if _wechat_ok(match):
                 claim("wechat", *match.span("value"))

@@ -392,6 +392,8 @@ def test_crisis_language_in_lookalike_letters_is_detected(text):
         (f"w{CYR_HA}: lily_88", f"w{CYR_HA}: *******", ("wechat",)),
         (f"v{CYR_HA} {CYR_A}bc_123", f"v{CYR_HA} *******", ("wechat",)),
         (f"wechat id: {CYR_DZE}unny_d{CYR_A}y", "wechat id: *********", ("wechat",)),
+        # ending in a lookalike: masked whole, not only up to it
+        (f"wechat id: sunny_d{CYR_A}y thanks", "wechat id: ********* thanks", ("wechat",)),
         (f"{CYR_QA}{CYR_QA} 12345678", f"{CYR_QA}{CYR_QA} ********", ("qq",)),
         # a number glued to a Cyrillic letter is masked as before (the Latin "a" would not be)
         (f"{CYR_A}13812345678", f"{CYR_A}***********", ("phone",)),
@@ -426,6 +428,107 @@ def test_mixed_script_handles_and_numbers_are_masked_in_place(text, expected, ki
     ],
 )
 def test_ordinary_cyrillic_and_greek_text_is_not_flagged(text):
+    # when
+    result = scan(text)
+    # then
+    assert result.flags == ()
+    assert result.masked == ()
+    assert result.crisis is False
+    assert result.text == text
+
+
+# --- Latin lookalikes outside ASCII -----------------------------------------------------------
+# Latin letters NFKC leaves as they are but that read as one ASCII letter; escapes as above.
+
+LAT_DOTLESS_I = "\u0131"
+LAT_ALPHA = "\u0251"
+LAT_SCRIPT_G = "\u0261"
+LAT_IOTA = "\u0269"
+LAT_V_HOOK = "\u028b"  # looks like u
+LAT_GAMMA = "\u0263"  # looks like y
+
+
+def test_latin_lookalikes_read_as_ascii_with_offsets_kept():
+    # given: dotless i, Latin iota, alpha and script g, and nothing Greek or Cyrillic
+    text = f"We{LAT_DOTLESS_I}x{LAT_IOTA}n {LAT_ALPHA}dd {LAT_SCRIPT_G}o 自殺"
+    # when
+    folded = fold(text)
+    # then: the ASCII reading for matching, the plain view as written (case folded)
+    assert folded.text == "weixin add go 自杀"
+    assert folded.plain == f"we{LAT_DOTLESS_I}x{LAT_IOTA}n {LAT_ALPHA}dd {LAT_SCRIPT_G}o 自杀"
+    assert folded.origin == tuple(range(len(text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{LAT_ALPHA}dd me on wech{LAT_ALPHA}t",
+        f"message me on tele{LAT_SCRIPT_G}ram",
+        f"let's t{LAT_ALPHA}lk on wh{LAT_ALPHA}tsapp",
+        f"add me on {LAT_DOTLESS_I}nst{LAT_ALPHA}",
+        f"I'll pay yo{LAT_V_HOOK} d{LAT_IOTA}rectl{LAT_GAMMA}",
+        f"sc{LAT_ALPHA}n my code",
+    ],
+)
+def test_off_platform_requests_in_latin_lookalikes_are_flagged(text):
+    # when
+    result = scan(text)
+    ascii_result = scan(text.translate(_LOOKALIKES))
+    # then: flagged as the same text in ASCII is, and the text kept exactly as written
+    assert result.flags == ascii_result.flags == (OFF_PLATFORM,)
+    assert result.text == text
+    assert result.crisis is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"we{LAT_DOTLESS_I}x{LAT_DOTLESS_I}n: lily_88",
+            f"we{LAT_DOTLESS_I}x{LAT_DOTLESS_I}n: *******",
+        ),
+        (f"wx: l{LAT_DOTLESS_I}ly_88", "wx: *******"),
+        (f"wx: {LAT_SCRIPT_G}ood_d{LAT_ALPHA}y", "wx: ********"),
+        (
+            f"{LAT_ALPHA}dd my wechat, id: sunny_d{LAT_ALPHA}y th{LAT_ALPHA}nks",
+            f"{LAT_ALPHA}dd my wechat, id: ********* th{LAT_ALPHA}nks",
+        ),
+        (f"WX {LAT_SCRIPT_G}uo_1988", "WX ********"),
+    ],
+)
+def test_handles_in_latin_lookalikes_are_masked_where_ascii_ones_are(text, expected):
+    # when
+    result = scan(text)
+    ascii_result = scan(text.translate(_LOOKALIKES))
+    # then: the same span masked as in ASCII; what is not masked is kept as written
+    assert result.text == expected
+    assert ascii_result.text == expected.translate(_LOOKALIKES)
+    assert result.masked == ascii_result.masked == ("wechat",)
+    assert result.flags == ascii_result.flags == (OFF_PLATFORM,)
+
+
+def test_numbers_next_to_latin_lookalikes_are_matched_as_written():
+    # given: a phone number glued to a Latin alpha (as ASCII "a" it would be part of a word)
+    text = f"{LAT_ALPHA}13812345678"
+    # when
+    result = scan(text)
+    # then
+    assert result.text == f"{LAT_ALPHA}***********"
+    assert result.masked == ("phone",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ılık bir su içtim, kapı açıktı",
+        "Kapıyı kapattım, yarın görüşürüz.",
+        "Bugün hava çok güzel; akşam yemeğinde balık var.",
+        "Sınıfta ıslak şemsiyeler vardı, kimse dışarı çıkmadı.",
+        "Salam, necəsən? Mən yaxşıyam, sağ ol.",  # Azerbaijani
+        "IPA: father /ˈfɑːðə/, good /ɡʊd/",
+    ],
+)
+def test_ordinary_text_with_latin_lookalikes_is_not_flagged(text):
     # when
     result = scan(text)
     # then
