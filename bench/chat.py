@@ -250,11 +250,11 @@ def free_port() -> int:
     return _free()
 
 
-def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+def start(command: list[str], env: dict[str, str], port: int, cwd: Path = ROOT) -> subprocess.Popen:
     from marketplace.embedded import wait_for_port
 
     proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     wait_for_port(port, timeout=30)
     return proc
@@ -402,9 +402,11 @@ def best_under(results: list[dict], p99_ms: float) -> dict | None:
     return max(ok, key=lambda r: r["delivered_per_s"]) if ok else None
 
 
-def measure_daphne(name: str, application: str, env: dict[str, str], make_pairs, args) -> list:
-    """Start `args.servers` daphne processes serving `application`, spread the pairs over
-    them (make_pairs(count, bases)), measure."""
+def measure_daphne(
+    name: str, application: str, env: dict[str, str], make_pairs, args, root: Path = ROOT
+) -> list:
+    """Start `args.servers` daphne processes serving `application` from the checkout
+    `root`, spread the pairs over them (make_pairs(count, bases)), measure."""
     servers, profilers = [], []
     try:
         for n in range(args.servers):
@@ -412,7 +414,7 @@ def measure_daphne(name: str, application: str, env: dict[str, str], make_pairs,
             # daphne as the product runs it (on uvloop: marketplace/webnode.py)
             command = [sys.executable, "-m", "marketplace.webnode", "-b", "127.0.0.1"]
             command += ["-p", str(port)]
-            daphne = start([*command, application], env, port)
+            daphne = start([*command, application], env, port, cwd=root)
             servers.append((daphne, f"ws://127.0.0.1:{port}"))
             profilers.append(profile_start(args.profile, f"{name}-{n}", daphne.pid))
         bases = [base for _, base in servers]
