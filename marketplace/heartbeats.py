@@ -1,8 +1,12 @@
 """Heartbeats of the background processes, kept in Redis so every web node sees them."""
 
+import logging
 import time
 
 from django.core.cache import cache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "heartbeat:"
 # What /healthz checks: beat (every scheduler tick), a worker consuming the main queue (a
@@ -13,6 +17,15 @@ CHECKED = ("beat", "worker", "watcher")
 
 def beat_record(name: str, *, now: float | None = None) -> None:
     cache.set(KEY_PREFIX + name, now if now is not None else time.time(), timeout=None)
+
+
+def beat_record_or_log(name: str) -> None:
+    """`beat_record` for a process whose own work must go on with Redis down (beat, the
+    watcher): the failure is logged, and /healthz reports Redis."""
+    try:
+        beat_record(name)
+    except RedisError:
+        logger.warning("could not record the %s heartbeat", name, exc_info=True)
 
 
 def beat_age_seconds(name: str, *, now: float | None = None) -> float | None:

@@ -1,14 +1,9 @@
 """Beat jobs of live sessions. Each fetches ids and calls a service; safe to run twice."""
 
-import logging
-
 from celery import shared_task
-from redis.exceptions import RedisError
 
 from marketplace import heartbeats
 from sessions.services import lifecycle, presence
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -38,10 +33,7 @@ def watch_reply_clocks() -> dict[str, int]:
     from sessions.services import watcher
 
     result = watcher.clocks_watch()
-    try:
-        heartbeats.beat_record("watcher")  # /healthz: deadlines are being watched
-    except RedisError:  # the sweep itself is done; /healthz will report Redis
-        logger.warning("could not record the watcher heartbeat", exc_info=True)
+    heartbeats.beat_record_or_log("watcher")  # /healthz: deadlines are being watched
     return result.as_dict()
 
 

@@ -19,7 +19,7 @@ Rules, each enforced here and nowhere else:
   `breach_refund_cap_percent`; a termination adds a pro-rata refund of the unused time,
   capped at what is left in escrow. Refund sources "breach:<id>" / "termination:<order>"
   make each refund happen at most once; a breach whose compensation never finished is
-  retried by the watcher. The refunds live in `sessions.services.compensation`.
+  retried by the retry pass. The refunds live in `sessions.services.compensation`.
 
 Lock order: everyone else takes the order row, then its clock. The watcher
 (`sessions.services.watcher`) takes due clocks with SKIP LOCKED and then their orders

@@ -5,7 +5,8 @@ Money moves after the breach row commits (`breach_compensate`, outside any trans
 `breach_refund_cap_percent`; a termination adds a pro-rata refund of the unused time,
 capped at what is left in escrow. Refund sources "breach:<id>" / "termination:<order>"
 make each refund happen at most once; a breach whose compensation never finished is
-retried by the watcher (`breaches_compensation_retry`).
+retried by the retry pass (`breaches_compensation_retry`, beat job
+`sessions.retry_breach_compensation`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sessions.models import Breach, Escalation, Order
 logger = logging.getLogger(__name__)
 
 # A breach whose refunds were not issued this long after it was recorded is retried by
-# the watcher (its own compensation normally follows the commit within milliseconds).
+# the retry pass (its own compensation normally follows the commit within milliseconds).
 COMPENSATION_RETRY_SECONDS = 10
 
 
