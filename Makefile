@@ -33,7 +33,7 @@ format: $(BIN)/.installed
 
 ## messages: refresh every Chinese catalogue (needs gettext), then compile them.
 ## Each app has its own catalogue; the project one (locale/) covers templates/ and marketplace/.
-APPS := listeners sessions payments reviews
+APPS := listeners sessions payments reviews care
 messages: $(BIN)/.installed
 	for app in $(APPS); do \
 	  mkdir -p $$app/locale && (cd $$app && DJANGO_SETTINGS_MODULE=marketplace.settings.dev \
