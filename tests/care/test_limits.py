@@ -68,12 +68,12 @@ def test_asking_twice_restarts_the_wait_instead_of_skipping_it():
     set_limit(client, Kind.SESSION_MINUTES, 120, t0)
     # when: a second raise 23 hours later
     set_limit(client, Kind.SESSION_MINUTES, 180, t0 + timedelta(hours=23))
+
     # then
-    at = lambda hours: (
-        limits_for_client(client_id=client.pk, now=t0 + timedelta(hours=hours))[  # noqa: E731
-            Kind.SESSION_MINUTES
-        ].minutes
-    )
+    def at(hours):
+        limits = limits_for_client(client_id=client.pk, now=t0 + timedelta(hours=hours))
+        return limits[Kind.SESSION_MINUTES].minutes
+
     assert at(25) == 60
     assert at(47) == 180
 
@@ -105,9 +105,7 @@ def test_removing_waits_and_lowering_cancels_a_pending_raise():
     )
 
 
-@pytest.mark.parametrize(
-    "bad", [-1, 10**9, 1.5, float("nan"), float("inf"), "60", True, None.__class__]
-)
+@pytest.mark.parametrize("bad", [-1, 10**9, 1.5, float("nan"), float("inf"), "60", True])
 def test_bad_values_are_refused_and_change_nothing(bad):
     # given
     client = UserFactory()
