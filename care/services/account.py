@@ -96,6 +96,7 @@ def account_export(*, user) -> dict:
         "payments": [
             {
                 "order": payment.order_id,
+                "amount_fen": payment.amount_fen,
                 "status": payment.status,
                 "created_at": _iso(payment.created_at),
             }
