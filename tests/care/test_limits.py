@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from payments.exceptions import InvalidAmount, LimitExceeded
 from payments.models import ClientLimit
@@ -227,3 +227,15 @@ def test_booking_page_past_a_limit_shows_the_message(client):
     assert response.status_code == 200
     assert "limit for one session is 30 minutes" in response.content.decode()
     assert Order.objects.count() == 0
+
+
+def test_the_refusal_reads_in_chinese():
+    # given
+    client = UserFactory()
+    tier = PricingTierFactory()
+    set_limit(client, Kind.SESSION_MINUTES, 30, timezone.now())
+    # when
+    with translation.override("zh-hans"), pytest.raises(LimitExceeded) as refused:
+        appointment(client, tier, next_monday_10(), minutes=60)
+    # then
+    assert refused.value.message.startswith("你为自己设定的单次会话上限是 30 分钟")
