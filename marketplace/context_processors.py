@@ -24,6 +24,7 @@ NAVIGATION = {
         ("listeners:catalogue", _("Listeners")),
         ("payments:dispute_desk", _("Dispute desk")),
         ("sessions:escalations", _("Safety escalations")),
+        ("care:staff", _("Client care")),
         ("admin:index", _("Admin")),
     ],
 }
