@@ -11,12 +11,16 @@ from payments.models import ClientLimit
 from payments.services.limits import MAX_MINUTES
 
 
+LARGEST = Decimal(10**9)
+
+
 def _decimal(raw: str, message) -> Decimal:
     try:
         value = Decimal(raw.strip().replace(",", ""))
     except InvalidOperation as exc:
         raise forms.ValidationError(message) from exc
-    if not value.is_finite() or value < 0:
+    # Absurd sizes are refused before any arithmetic (1e400 would overflow a quantize).
+    if not value.is_finite() or value < 0 or value > LARGEST:
         raise forms.ValidationError(message)
     return value
 
