@@ -10,7 +10,6 @@ from marketplace.exclusion import PAUSE_DAYS
 from payments.models import ClientLimit
 from payments.services.limits import MAX_MINUTES
 
-
 LARGEST = Decimal(10**9)
 
 
