@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -119,9 +120,16 @@ def limit_set(
     *, client_id: int, kind: str, minutes: int | None, now: datetime | None = None
 ) -> LimitView:
     """Set (or with None remove) one limit. Lower: now. Higher or removed: in 24 h.
-    Call inside a transaction; the row is locked so two requests cannot interleave."""
+    The row is locked, so two requests cannot interleave."""
     now = now or timezone.now()
     limit_minutes_valid(kind, minutes)
+    with transaction.atomic():
+        return _limit_set_locked(client_id=client_id, kind=kind, minutes=minutes, now=now)
+
+
+def _limit_set_locked(
+    *, client_id: int, kind: str, minutes: int | None, now: datetime
+) -> LimitView:
     row, _created = ClientLimit.objects.select_for_update().get_or_create(
         client_id=client_id, kind=kind
     )

@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from care.models import Nudge
 from care.selectors import usage_for_client
-from sessions.models import Order
 from tests.care.helpers import session_held
-from tests.factories import ListenerUserFactory, UserFactory
+from tests.factories import UserFactory
 from tests.payments.helpers import order_paid
 from tests.sessions.factories import OrderFactory
 
@@ -65,17 +65,26 @@ def test_the_api_answers_only_the_signed_in_client(client):
     assert client.get("/api/me/usage/").status_code in (401, 403)
 
 
-def test_a_listener_sees_no_clients_usage(client):
-    # given: a client's session with a listener
+def test_a_listener_sees_no_clients_usage_or_nudges(client, settings):
+    # given: a client's ended session, with a nudge rule that fires for that client
     user = UserFactory()
     order = session_held(user, start=timezone.now() - timedelta(days=1), minutes=60)
-    listener_user = order.listener.user
-    client.force_login(listener_user)
+    for night in (1, 2, 3):
+        session_held(
+            user,
+            start=timezone.localtime().replace(hour=23, minute=30) - timedelta(days=night),
+            minutes=30,
+        )
+    client.force_login(order.listener.user)
+    client.cookies["django_language"] = "en"
     # when
     own = client.get("/api/me/usage/").json()
-    # then: the listener's own usage as a client is empty; no page names the client's figures
+    pages = [client.get(f"/chat/orders/{order.pk}/"), client.get(f"/chat/{order.pk}/")]
+    # then: the listener's own figures are their own (none as a client), no card, no summary
     assert own["minutes"] == 0
+    for page in pages:
+        assert page.status_code == 200
+        assert 'id="care-nudge"' not in page.content.decode()
     assert client.get(f"/care/staff/clients/{user.pk}/").status_code == 404
     assert client.get("/care/staff/").status_code == 404
-    assert Order.objects.get(pk=order.pk).client_id == user.pk
-    assert ListenerUserFactory  # the listener role is the factory's
+    assert not Nudge.objects.exists()
