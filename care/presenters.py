@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from care.charts import Bar, bar_chart_svg
 from care.selectors import Usage
+from listeners.pricing import night_window_for
 from payments.models import ClientLimit
 from payments.money import yuan
 from payments.services.limits import LimitView, week_start
@@ -44,12 +45,19 @@ def _charts(buckets, *, label_format: str, current: datetime, what: str) -> dict
     }
 
 
+def night_window_text() -> str:
+    """The platform's night window as shown, e.g. "23:00-07:00"."""
+    start, end = night_window_for(None)
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
 def usage_context(usage: Usage, *, now: datetime) -> dict:
     local_now = timezone.localtime(now)
     this_month = local_now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     budget = usage.budget
     return {
         "usage": usage,
+        "night_window": night_window_text(),
         "months": [
             {
                 "start": b.start,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from care import selectors
 from care.forms import CloseForm, IncomeForm, LimitForm, PauseForm
 from care.models import CareProfile, Nudge
-from care.presenters import limit_rows, usage_context
+from care.presenters import limit_rows, night_window_text, usage_context
 from care.services import account as account_services
 from care.services import nudges as nudge_services
 from care.services.profile import income_set
@@ -86,6 +86,7 @@ def limits(request: HttpRequest) -> HttpResponse:
             "rows": limit_rows(limits_for_client(client_id=request.user.pk)),
             "limit_form": limit_form,
             "income_form": income_form,
+            "night_window": night_window_text(),
         },
         status=status,
     )
