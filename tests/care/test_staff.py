@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from care.models import Nudge
+from payments.models import Dispute
 from sessions.models import Escalation, Message
 from tests.care.helpers import session_held
 from tests.factories import StaffUserFactory, UserFactory
@@ -56,3 +57,19 @@ def test_clients_never_see_the_staff_views(client):
     client.force_login(UserFactory())
     assert client.get("/care/staff/").status_code == 404
     assert client.get("/care/staff/clients/1/").status_code == 404
+
+
+def test_a_client_summary_is_open_to_staff_while_a_dispute_is_open(client):
+    # given
+    user = UserFactory()
+    order = session_held(user, start=timezone.now() - timedelta(days=1), minutes=60)
+    dispute = Dispute.objects.create(
+        order=order, client=user, reason="other", statement="The listener left."
+    )
+    client.force_login(StaffUserFactory())
+    # then
+    assert client.get(f"/care/staff/clients/{user.pk}/").status_code == 200
+    # when: decided
+    Dispute.objects.filter(pk=dispute.pk).update(state="resolved", outcome="reject", amount_fen=0)
+    # then
+    assert client.get(f"/care/staff/clients/{user.pk}/").status_code == 404
