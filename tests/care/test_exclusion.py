@@ -17,9 +17,11 @@ from marketplace.exclusion import (
 )
 from marketplace.models import SelfExclusion
 from sessions.models import Order
-from sessions.services import orders
+from sessions.services import lifecycle, orders
+from sessions.services.chat import message_send
 from tests.factories import UserFactory
 from tests.listeners.factories import PricingTierFactory
+from tests.sessions.chat_factories import ChatOrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +121,17 @@ def test_the_step_back_page_pauses_and_asks_to_end_early(client):
     pause = SelfExclusion.objects.get(user=user)
     assert pause.end_requested_at is not None
     assert pause.ends_at - pause.starts_at == timedelta(days=30)
+
+
+def test_a_running_session_finishes_normally_during_a_pause():
+    # given: a live session, then the client pauses
+    order = ChatOrderFactory()
+    exclusion_start(user_id=order.client_id, days=7)
+    # when: both sides keep chatting, and the session runs to its end
+    sent = message_send(user=order.client, order_id=order.pk, client_id="c1", text="still here")
+    reply = message_send(user=order.listener.user, order_id=order.pk, client_id="l1", text="me too")
+    ended = lifecycle.session_complete(order_id=order.pk, now=order.ends_at)
+    # then
+    assert (sent.duplicate, reply.duplicate) == (False, False)
+    assert ended.state == Order.State.COMPLETED
+    assert not client_may_spend(order.client_id)
