@@ -33,7 +33,7 @@ format: $(BIN)/.installed
 
 ## messages: refresh every Chinese catalogue (needs gettext), then compile them.
 ## Each app has its own catalogue; the project one (locale/) covers templates/ and marketplace/.
-APPS := listeners sessions payments reviews
+APPS := listeners sessions payments reviews care
 messages: $(BIN)/.installed
 	for app in $(APPS); do \
 	  mkdir -p $$app/locale && (cd $$app && DJANGO_SETTINGS_MODULE=marketplace.settings.dev \
@@ -68,3 +68,9 @@ bench-chat: $(BIN)/.installed
 .PHONY: bench-watcher
 bench-watcher: $(BIN)/.installed
 	$(BIN)/python bench/watcher.py $(ARGS)
+
+## bench-usage: a client with two years of history (1,000 sessions, 100,000 messages; on
+## DATABASE_URL) and the usage page's p95 and query count beside the catalogue page's
+.PHONY: bench-usage
+bench-usage: $(BIN)/.installed
+	$(BIN)/python bench/usage.py $(ARGS)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("chat/", include("sessions.urls")),
     path("payments/", include("payments.urls")),
     path("reviews/", include("reviews.urls")),
+    path("care/", include("care.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/auth/", include("marketplace.api_urls")),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/", include("sessions.api_urls")),
     path("api/", include("payments.api_urls")),
     path("api/", include("reviews.api_urls")),
+    path("api/", include("care.api_urls")),
 ]
 
 if settings.DEBUG:

@@ -24,3 +24,10 @@ class InvalidAmount(DomainError):
 class PaymentUnavailable(DomainError):
     code = "payment_unavailable"
     status = 503
+
+
+class LimitExceeded(DomainError):
+    """A booking past one of the client's own time limits (`code` names the limit)."""
+
+    code = "limit_exceeded"
+    status = 409

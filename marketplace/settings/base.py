@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "sessions.apps.LiveSessionsConfig",
     "payments",
     "reviews",
+    "care",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.context_processors.navigation",
+                "care.context_processors.nudge_card",
             ],
         },
     },
@@ -280,3 +282,23 @@ SAFETY_ONCALL_PHONE = os.environ.get("SAFETY_ONCALL_PHONE", "")
 # How approved payouts are sent: "manual" (recorded, paid by hand; the embedded default has
 # no Stripe Connect) or "stripe_connect" (a transfer to the listener's connected account).
 PAYOUTS_GATEWAY = os.environ.get("PAYOUTS_GATEWAY") or "manual"
+
+# Client care nudges (docs/care.md): each rule shows a calm card at most once per period
+# per client, on the next booking page or at a session's end; never a block. `enabled`
+# switches a rule off; the figures tune it.
+CARE_NUDGES = {
+    # Spending this month above this share of the monthly income the client stated.
+    "income_share": {"enabled": env_bool("CARE_NUDGE_INCOME_SHARE", True), "percent": 20},
+    # Chats on this many nights in a row (night: NIGHT_WINDOW_START-NIGHT_WINDOW_END).
+    "nights_in_row": {"enabled": env_bool("CARE_NUDGE_NIGHTS_IN_ROW", True), "nights": 3},
+    # Hours this week at least `percent` % of the client's own weekly average over the
+    # previous `weeks` weeks (and at least `min_hours`), once they have that much history.
+    "hours_above_usual": {
+        "enabled": env_bool("CARE_NUDGE_HOURS_ABOVE_USUAL", True),
+        "percent": 200,
+        "weeks": 8,
+        "min_hours": 3,
+    },
+    # The monthly budget cap this much used.
+    "budget_used": {"enabled": env_bool("CARE_NUDGE_BUDGET_USED", True), "percent": 80},
+}
