@@ -135,7 +135,7 @@ def start_postgres(supervisor: Supervisor, env: dict[str, str]) -> str:
     data_dir = embedded.run_postgres_dir()
     try:
         embedded.postgres_prepare(data_dir, log=lambda line: supervisor.say("db", line))
-    except embedded.PostgresInUse as error:
+    except RuntimeError as error:  # in use by another run, unreachable, initdb failed
         raise SystemExit(str(error)) from None
     proc = supervisor.start("db", embedded.postgres_command(data_dir), env)
     try:

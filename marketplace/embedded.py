@@ -294,10 +294,14 @@ def _recover_from_a_crash(data_dir: Path, log: Callable[[str], None]) -> None:
         except psutil.TimeoutExpired:
             server.kill()
     if pid_file.exists():
-        pid_file.unlink()
+        # The socket's lock file names the same pid and would stop the start the same way.
+        socket_lock = postgres_socket_dir(data_dir) / f"{SOCKET_FILE}.lock"
+        for stale in (pid_file, socket_lock):
+            stale.unlink(missing_ok=True)
         log(
-            f"a previous run ended without stopping PostgreSQL (pid {pid or '?'} is gone): "
-            f"removed its stale {pid_file}; PostgreSQL replays its write-ahead log on start"
+            f"a previous run ended without stopping PostgreSQL (its pid {pid or '?'} is no "
+            f"server now): removed the stale {pid_file}; PostgreSQL replays its write-ahead "
+            "log on start"
         )
 
 
