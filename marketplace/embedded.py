@@ -355,6 +355,11 @@ def wait_for_postgres(
     while True:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"PostgreSQL exited with code {proc.returncode}")
+        if not _says_ready(data_dir):  # connecting earlier logs "the system is starting up"
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL is not ready after {timeout:.0f} s")
+            time.sleep(0.05)
+            continue
         try:
             with psycopg.connect(url, connect_timeout=2) as conn:
                 return conn.execute("SHOW server_version").fetchone()[0]
@@ -364,6 +369,16 @@ def wait_for_postgres(
                     f"PostgreSQL does not answer after {timeout:.0f} s: {error}"
                 ) from None
             time.sleep(0.1)
+
+
+def _says_ready(data_dir: Path) -> bool:
+    """Whether the server's `postmaster.pid` says it accepts connections (its eighth line,
+    the status, reads "ready"; `postgres_prepare` removed any stale file before)."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+    except FileNotFoundError:
+        return False
+    return len(lines) >= 8 and lines[7].strip() == "ready"
 
 
 def postgres_create_database(data_dir: Path, name: str = DATABASE_NAME) -> bool:
