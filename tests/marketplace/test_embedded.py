@@ -3,11 +3,14 @@ a new data directory is initialised and served on a Unix socket only, data is ke
 a restart, and what a crashed run leaves behind (a stale `postmaster.pid`, a server still
 running) is recovered and said so, instead of PostgreSQL refusing to start."""
 
+import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import dj_database_url
 import psycopg
 import pytest
 
@@ -139,3 +142,53 @@ def test_a_server_left_running_by_a_crashed_run_is_stopped_before_a_new_one_star
         "stopping that server first"
     ]
     assert _query(data_dir, "SELECT note FROM kept") == [("order 1",)]
+
+
+def test_a_server_under_another_make_run_is_left_alone_and_the_new_run_refused(data_dir):
+    # given: a server whose parent is a live supervisor (a process named like `make run`'s)
+    embedded.postgres_prepare(data_dir, log=[].append)
+    supervisor = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys; subprocess.run(sys.argv[2:])",
+            "marketplace.devserver",
+            *embedded.postgres_command(data_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        embedded.wait_for_postgres(data_dir)
+        server_pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+        # when
+        with pytest.raises(embedded.PostgresInUse) as refused:
+            embedded.postgres_prepare(data_dir, log=[].append)
+        # then
+        assert str(refused.value) == (
+            f"PostgreSQL (pid {server_pid}) of another `make run` (pid {supervisor.pid}) is "
+            f"using {data_dir}. Stop that one first, or set EMBEDDED_POSTGRES_DIR to another "
+            "folder."
+        )
+        assert _query(data_dir, "SELECT 1", "postgres") == [(1,)]  # still serving
+    finally:
+        os.killpg(supervisor.pid, signal.SIGKILL)
+        supervisor.wait()
+
+
+def test_a_data_directory_too_deep_for_a_socket_puts_it_in_the_temporary_folder():
+    # given: a path whose socket would pass the 100-byte limit of socket paths
+    deep = Path("/srv") / ("checkouts-" * 10) / ".run" / "postgres"
+    # when
+    socket_dir = embedded.postgres_socket_dir(deep)
+    # then: short, the same for the same folder, and the URL's host
+    assert socket_dir.parent == Path(tempfile.gettempdir())
+    assert socket_dir.name.startswith("mp-pg-")
+    assert len(str(socket_dir / embedded.SOCKET_FILE)) <= embedded.SOCKET_PATH_MAX
+    assert embedded.postgres_socket_dir(deep) == socket_dir
+    assert embedded.postgres_socket_dir(Path("/srv/mp/.run/postgres")) == Path(
+        "/srv/mp/.run/postgres"
+    )
+    database = dj_database_url.parse(embedded.postgres_url(deep))
+    assert (database["HOST"], database["NAME"]) == (str(socket_dir), "marketplace")
