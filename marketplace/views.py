@@ -131,12 +131,14 @@ def logout_everywhere_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, Redis and background-process heartbeats; 503 when any is down or stale."""
+    """Database (named: engine and server version), Redis and background-process
+    heartbeats; 503 when any is down or stale."""
     checks: dict[str, dict] = {}
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = {"ok": True}
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+        checks["database"] = {"ok": True, "engine": connection.display_name, "version": version}
     except DatabaseError as error:  # Django wraps every driver error in DatabaseError
         checks["database"] = {"ok": False, "error": type(error).__name__}
 

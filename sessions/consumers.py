@@ -120,7 +120,7 @@ def _statements_prepared(conn) -> None:
     binding caps a statement at 65,535 parameters, which bulk work elsewhere (the admin,
     management commands) may need; those keep Django's client-side binding."""
     threshold = settings.CHAT_DB_PREPARE_THRESHOLD
-    if conn.vendor != "postgresql" or threshold <= 0:
+    if threshold <= 0:
         return
     conn.ensure_connection()
     raw = conn.connection
@@ -162,14 +162,11 @@ def _keep_connection(function):
 # a time per socket anyway); sockets are spread over the lanes, so one session's round
 # trips to PostgreSQL overlap with another's instead of queueing behind them on asgiref's
 # one thread-sensitive thread. The order row lock still serialises writers of the same
-# session. SQLite (the embedded default) keeps the single thread-sensitive thread: its
-# in-memory shared-cache database refuses concurrent writers instead of waiting.
+# session.
 _lanes: list[ThreadPoolExecutor] = []
 
 
 def _lane_count() -> int:
-    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
-        return 0
     return max(0, int(getattr(settings, "CHAT_DB_THREADS", 4)))
 
 

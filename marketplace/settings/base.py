@@ -1,7 +1,8 @@
 """Settings shared by every environment.
 
 Everything that differs between machines comes from environment variables; the defaults
-are the embedded development setup (SQLite, the embedded Redis, the local Stripe server).
+are the embedded development setup (the embedded PostgreSQL and Redis, the local Stripe
+server).
 `.env.example` documents each variable.
 """
 
@@ -9,6 +10,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+
+from marketplace import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -103,11 +106,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Database ---------------------------------------------------------------------------
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# PostgreSQL only. Unset: the embedded server that `make run` starts (marketplace/embedded.py),
+# on its Unix socket in .run/postgres; the tests start a throwaway one of their own.
+DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url(embedded.run_postgres_dir())
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A busy timeout keeps the worker, beat and web processes from tripping over each other.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 # --- Redis: channel layer, Celery broker, cache -----------------------------------------
 

@@ -269,7 +269,7 @@ def _message_insert(
     One round trip instead of three (dedupe lookup, max(seq), insert): the seq is a
     subquery of the INSERT and the dedupe is the unique constraint's ON CONFLICT DO
     NOTHING. The caller holds the order's row lock, so the seq is gap-free; the
-    (order, seq) unique constraint stays the backstop. Works on PostgreSQL and SQLite.
+    (order, seq) unique constraint stays the backstop.
     """
     connection = connections[Message.objects.db]
     fields = Message._meta

@@ -381,7 +381,6 @@ def test_concurrent_requests_from_one_ip_respect_its_limit(settings):
     assert SmsCode.objects.filter(requested_ip=IP).count() == 3
 
 
-@pytest.mark.postgres  # real row locks; SQLite's in-memory test database refuses parallel writers
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_right_codes_sign_in_once():
     # given

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.conf import settings as django_settings
 
+from marketplace import embedded
+
 ROOT = Path(django_settings.BASE_DIR)
 SHOW = """
 import json, os, sys
@@ -75,8 +77,13 @@ def test_embedded_defaults_when_the_environment_is_empty():
     # then
     redis = "redis://127.0.0.1:6390/0"
     assert found["DEBUG"] is True
-    assert found["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    assert found["DATABASES"]["default"]["NAME"] == str(ROOT / "db.sqlite3")
+    database = found["DATABASES"]["default"]
+    # make run's embedded PostgreSQL, on the Unix socket in its data directory
+    assert (database["ENGINE"], database["HOST"], database["NAME"]) == (
+        "django.db.backends.postgresql",
+        str(embedded.postgres_socket_dir(ROOT / ".run" / "postgres")),
+        "marketplace",
+    )
     assert found["REDIS_URL"] == redis
     assert found["CACHES"]["default"]["LOCATION"] == redis
     assert _channel_hosts(found) == [redis]
@@ -199,7 +206,11 @@ def test_env_example_documents_every_variable_the_code_reads():
     pattern = re.compile(
         r"""(?:os\.environ(?:\.get)?[(\[]|env_\w+\()\s*["']([A-Z][A-Z0-9_]+)["']"""
     )
-    sources = [*(ROOT / "marketplace" / "settings").glob("*.py"), ROOT / "marketplace/devserver.py"]
+    sources = [
+        *(ROOT / "marketplace" / "settings").glob("*.py"),
+        ROOT / "marketplace/devserver.py",
+        ROOT / "marketplace/embedded.py",
+    ]
     for source in sources:
         read |= set(pattern.findall(source.read_text()))
     read -= {"DJANGO_SETTINGS_MODULE", "PYTHONUNBUFFERED"}

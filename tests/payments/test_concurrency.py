@@ -15,7 +15,7 @@ from tests.concurrency import run_together
 from tests.payments.helpers import escrow_balance, order_paid
 from tests.sessions.factories import OrderFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def completed_paid_order() -> Order:

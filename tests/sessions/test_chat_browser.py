@@ -22,7 +22,6 @@ from tests.sessions.factories import InstantOrderFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.timeout(90),
     pytest.mark.django_db(transaction=True),

@@ -2,8 +2,7 @@
 PostgreSQL, driven by the `websockets` client library.
 
 Each daphne is a subprocess pointed at this run's test database (data is committed:
-transaction=True) and at a Redis, so these tests need PostgreSQL (SQLite's test database
-lives in this process's memory).
+transaction=True) and at a Redis.
 """
 
 import asyncio
@@ -17,7 +16,6 @@ from tests.sessions.chat_daphne import ChatClient, Daphne, PrivateRedis
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 
 pytestmark = [
-    pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.timeout(60),
     pytest.mark.django_db(transaction=True),
