@@ -16,7 +16,7 @@ from tests.concurrency import run_together
 from tests.factories import UserFactory
 from tests.listeners.factories import PricingTierFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_two_bookings_at_once_cannot_both_fit_under_the_weekly_limit():
