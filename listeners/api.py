@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from listeners import selectors, services
 from listeners.models import ListenerProfile, PricingTier
 from listeners.pricing import LINE_LABELS, quote_build
 from listeners.validation import LANGUAGE_CHOICES
+from marketplace.api_parsers import BoundedJSONParser
 from marketplace.exceptions import NotFound
 
 # --- Output -----------------------------------------------------------------------------
@@ -287,7 +288,7 @@ def _own_profile(request: Request) -> ListenerProfile:
 @extend_schema(request=ApplyIn, responses={201: None})
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
-@parser_classes([MultiPartParser, FormParser, JSONParser])
+@parser_classes([MultiPartParser, FormParser, BoundedJSONParser])
 def apply(request: Request) -> Response:
     data = ApplyIn(data=request.data)
     data.is_valid(raise_exception=True)

@@ -10,8 +10,8 @@ from typing import Any
 MAX_JSON_DEPTH = 32
 
 
-class JsonRefused(ValueError):
-    """Not JSON, or nested too deeply."""
+class JsonTooDeep(ValueError):
+    """Nested deeper than the limit."""
 
 
 def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -42,14 +42,14 @@ def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
 
 
 def _refuse_constant(name: str) -> Any:
-    raise JsonRefused(f"{name} is not valid JSON")
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def json_loads_bounded(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """`json.loads` that refuses (JsonRefused) deep nesting and NaN/Infinity."""
+    """`json.loads` that refuses deep nesting (JsonTooDeep) and NaN/Infinity (ValueError)."""
     if json_too_deep(text, max_depth):
-        raise JsonRefused(f"nested deeper than {max_depth} levels")
+        raise JsonTooDeep(f"nested deeper than {max_depth} levels")
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except RecursionError as exc:  # cannot happen after the check; never a 500 if it did
-        raise JsonRefused("nested too deeply") from exc
+        raise JsonTooDeep("nested too deeply") from exc

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "marketplace.middleware.LanguageMiddleware",
+    "marketplace.api_errors.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -233,7 +234,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "marketplace.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.api_parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Request bodies: form fields and JSON up to Django's 2.5 MB; on /api/ a whole body (a
+# listener's application with its 5 MB avatar) up to this, else 413 in the API's shape.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 6 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Instant-reply listener marketplace API",
     "VERSION": "1.0.0",

@@ -139,7 +139,8 @@ def test_api_malformed_code(api):
     response = _verify(api, "12345")
     # then
     assert response.status_code == 400
-    assert set(response.json()) == {"code"}
+    body = response.json()
+    assert (body["code"], set(body["fields"])) == ("invalid", {"code"})
 
 
 @pytest.mark.django_db
