@@ -50,7 +50,10 @@ def test_nan_and_infinity_in_json_are_refused_with_400(api, literal):
     response = _post(api, "/api/quotes/", b'{"tier": 1, "minutes": ' + literal + b"}")
     # then
     assert response.status_code == 400
-    assert response.json() == {"code": "parse_error", "detail": "The request body is not valid JSON."}
+    assert response.json() == {
+        "code": "parse_error",
+        "detail": "The request body is not valid JSON.",
+    }
 
 
 def test_json_nested_within_the_limit_reaches_validation(api):
@@ -91,4 +94,7 @@ def test_a_wrong_method_is_answered_in_the_error_shape(api):
     response = api.delete("/api/auth/me/")
     # then
     assert response.status_code == 405
-    assert response.json() == {"code": "method_not_allowed", "detail": 'Method "DELETE" not allowed.'}
+    assert response.json() == {
+        "code": "method_not_allowed",
+        "detail": 'Method "DELETE" not allowed.',
+    }
