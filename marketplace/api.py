@@ -64,7 +64,7 @@ def sms_verify(request: Request) -> Response:
     """Check the code; sign up (as a client) or log in, and return an API token."""
     data = SmsVerifyIn(data=request.data)
     data.is_valid(raise_exception=True)
-    user, created = services.sms_code_verify(**data.validated_data)
+    user, created = services.sms_code_verify(**data.validated_data, ip=client_ip(request))
     return Response(
         {"token": services.api_token_issue(user=user), "created": created, "user": MeOut(user).data}
     )

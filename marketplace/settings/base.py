@@ -196,6 +196,9 @@ SMS_CODE_MAX_ATTEMPTS = 5
 SMS_CODES_PER_PHONE_PER_HOUR = 5
 SMS_CODES_PER_IP_PER_HOUR = 20
 SMS_CODE_RESEND_SECONDS = 60
+# Wrong or stale codes tried from one IP in an hour before its checks are refused (two
+# codes' worth of attempts, so an outsider cannot burn a victim's codes all hour long).
+SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR = env_int("SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR", 10)
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries we trust.
 # 0 means REMOTE_ADDR is the client (no proxy); never trust the header blindly.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
