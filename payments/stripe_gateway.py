@@ -107,10 +107,6 @@ def _intent_view(pi) -> IntentView:
     )
 
 
-def intent_view_from_event(obj: dict) -> IntentView:
-    return _intent_view(obj)
-
-
 def _refund_view(refund) -> RefundView:
     refund = _plain(refund)
     metadata = refund.get("metadata") or {}

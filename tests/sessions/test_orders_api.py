@@ -122,8 +122,8 @@ def test_pay_endpoint_refuses_a_second_payment(client):
         content_type="application/json",
     )
     # then
-    assert response.status_code == 400
-    assert response.json()["code"] == "not_payable"
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_paid"
     assert LedgerTransaction.objects.count() == 1
 
 
