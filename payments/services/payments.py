@@ -11,12 +11,11 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from payments import stripe_gateway as gateway
 from marketplace.exceptions import DomainError
+from payments import stripe_gateway as gateway
 from payments.exceptions import PaymentConflict, PaymentError, PaymentUnavailable
 from payments.models import LedgerTransaction, Payment, Refund
 from payments.services import ledger
