@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace import services
+from marketplace.api_schema import api_errors
 from marketplace.selectors import client_ip
 
 
@@ -40,7 +41,7 @@ class SmsVerifyOut(serializers.Serializer):
     user = MeOut()
 
 
-@extend_schema(request=SmsRequestIn, responses={202: SmsRequestOut})
+@extend_schema(request=SmsRequestIn, responses={202: SmsRequestOut, **api_errors(429)})
 @api_view(["POST"])
 @permission_classes([AllowAny])
 @throttle_classes([])  # limited per phone and per IP by the service itself
@@ -57,7 +58,7 @@ def sms_request(request: Request) -> Response:
     return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(request=SmsVerifyIn, responses={200: SmsVerifyOut})
+@extend_schema(request=SmsVerifyIn, responses={200: SmsVerifyOut, **api_errors(429)})
 @api_view(["POST"])
 @permission_classes([AllowAny])
 def sms_verify(request: Request) -> Response:

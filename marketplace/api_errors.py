@@ -76,3 +76,13 @@ class ApiBodyLimitMiddleware:
             if length > settings.API_MAX_BODY_BYTES:
                 return JsonResponse(too_large_body(), status=413)
         return self.get_response(request)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None):
+    """handler404: on /api/ a JSON 404 in the API's shape (e.g. `/api/orders/abc/`, which no
+    route matches); elsewhere Django's page."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
