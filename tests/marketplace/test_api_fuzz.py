@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from tests.factories import UserFactory
+from tests.listeners.factories import ApprovedListenerFactory, PackageFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 
@@ -63,4 +63,8 @@ def test_signed_in_requests_get_documented_answers(case, signed_in_token):
 
 @pytest.fixture
 def signed_in_token():
-    return Token.objects.create(user=UserFactory()).key
+    """A listener's token: the `me` operations of listeners then reach their services
+    (tiers, settings) instead of stopping at "you have not applied"."""
+    listener = ApprovedListenerFactory()
+    PackageFactory(tier=listener.tiers.get())
+    return Token.objects.create(user=listener.user).key
