@@ -75,7 +75,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if form.is_valid():
                 try:
                     user, created = services.sms_code_verify(
-                        phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+                        phone=form.cleaned_data["phone"],
+                        code=form.cleaned_data["code"],
+                        ip=client_ip(request),
                     )
                 except DomainError as error:
                     status = error.status

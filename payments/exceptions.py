@@ -7,6 +7,12 @@ class PaymentError(DomainError):
     code = "payment_refused"
 
 
+class PaymentConflict(PaymentError):
+    """The order's state refuses this payment (already paid, no longer payable)."""
+
+    status = 409
+
+
 class RefundRefused(DomainError):
     code = "refund_refused"
     status = 409

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, not a CDN
     "channels",
     "marketplace",
     "listeners",
@@ -66,9 +67,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "marketplace.middleware.LanguageMiddleware",
+    "marketplace.api_errors.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -199,6 +202,9 @@ SMS_CODE_MAX_ATTEMPTS = 5
 SMS_CODES_PER_PHONE_PER_HOUR = 5
 SMS_CODES_PER_IP_PER_HOUR = 20
 SMS_CODE_RESEND_SECONDS = 60
+# Wrong or stale codes tried from one IP in an hour before its checks are refused (two
+# codes' worth of attempts, so an outsider cannot burn a victim's codes all hour long).
+SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR = env_int("SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR", 10)
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries we trust.
 # 0 means REMOTE_ADDR is the client (no proxy); never trust the header blindly.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -206,6 +212,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # --- Internationalisation -----------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
+# Every cookie the product sets says SameSite (Django's language cookie has none by default).
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 # Each language is named in itself, so a reader finds theirs whatever is active.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -233,15 +244,29 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api_schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "marketplace.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.api_parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Request bodies: form fields and JSON up to Django's 2.5 MB; on /api/ a whole body (a
+# listener's application with its 5 MB avatar) up to this, else 413 in the API's shape.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 6 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Instant-reply listener marketplace API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from our static files (drf-spectacular-sidecar): the
+    # product's users (and a machine without internet) may not reach a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Two different choice sets are both called "kind" (order kind, message kind).
     "ENUM_NAME_OVERRIDES": {
         "OrderKindEnum": "sessions.models.orders.Order.Kind",

@@ -473,4 +473,7 @@ def quick_reply_add(*, user: User, text: str) -> QuickReply:
 
 
 def quick_reply_delete(*, user: User, reply_id: int) -> None:
-    QuickReply.objects.filter(user=user, pk=reply_id).delete()
+    """Delete one of the user's quick replies; someone else's, or none, is NotFound."""
+    deleted, _by_model = QuickReply.objects.filter(user=user, pk=reply_id).delete()
+    if not deleted:
+        raise NotFound(_("No such quick reply."))

@@ -122,3 +122,34 @@ async def test_redis_restart_mid_chat_loses_nothing_and_delivers_once(chat):
             node.stop()
             print(node.output()[-3000:])  # shown when the test fails
         redis.stop()
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ('{"type": "ping", "pad": "' + "x" * 2**20 + '"}', 1009),  # over daphne's 1 MiB
+        ('{"type": "message.send", "text": "\xff"}'.encode("latin-1"), 1007),  # not UTF-8
+    ],
+    ids=["over-1-MiB", "invalid-utf8"],
+)
+async def test_an_oversized_or_invalid_frame_is_closed_with_its_code(chat, message, code):
+    # given: the product on a real web node
+    order, client_cookie, _listener_cookie = chat
+    (node,) = await asyncio.to_thread(start_nodes, settings.REDIS_URL, 1)
+    client = ChatClient(node.url, client_cookie)
+    try:
+        await client.open()
+        # when
+        await client.ws.send(message, text=True)
+        closed = await client.wait_for(lambda f: f["type"] == "closed")
+        # then: closed with the code, nothing stored, the node still serves others
+        assert closed == {"type": "closed"}
+        assert client.ws.close_code == code
+        assert await database_sync_to_async(stored)(order) == []
+        again = ChatClient(node.url, client_cookie)
+        await again.open()
+        await again.close()
+    finally:
+        await client.close()
+        node.stop()
+        print(node.output()[-3000:])
