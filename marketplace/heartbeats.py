@@ -19,13 +19,15 @@ def beat_record(name: str, *, now: float | None = None) -> None:
     cache.set(KEY_PREFIX + name, now if now is not None else time.time(), timeout=None)
 
 
-def beat_record_or_log(name: str) -> None:
+def beat_record_or_log(name: str) -> bool:
     """`beat_record` for a process whose own work must go on with Redis down (beat, the
-    watcher): the failure is logged, and /healthz reports Redis."""
+    watcher): the failure is logged, and /healthz reports Redis. False if it failed."""
     try:
         beat_record(name)
     except RedisError:
         logger.warning("could not record the %s heartbeat", name, exc_info=True)
+        return False
+    return True
 
 
 def beat_age_seconds(name: str, *, now: float | None = None) -> float | None:
