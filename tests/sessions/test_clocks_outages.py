@@ -60,7 +60,7 @@ def test_a_deadline_during_a_database_outage_is_excused_and_costs_nothing(local_
 
 
 def test_a_deadline_in_the_grace_after_an_outage_is_excused_and_a_later_one_is_not(settings):
-    # given: the database was down 2–9 s; deadlines at 11 s (grace: 9 + 5) and 21 s
+    # given: the database was down 2 to 9 s; deadlines at 11 s (grace: 9 + 5) and 21 s
     settings.OUTAGE_GRACE_SECONDS = 5
     order = active_order(window=10)
     send(order, "client", 1)
