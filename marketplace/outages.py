@@ -15,6 +15,7 @@ another process needs lives in it.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -44,21 +45,32 @@ def database_probe() -> bool:
 
 
 class OutageObserver:
-    """One process's view of its dependencies, turned into `Outage` rows."""
+    """One process's view of its dependencies, turned into `Outage` rows.
 
-    def __init__(self, observed_by: str) -> None:
+    A prober that runs every second (beat, the watcher) dates an outage from its last
+    good probe (`since_last_ok`); a process that only finds out when it is used (the chat
+    socket's database lanes) dates it from the first failure."""
+
+    def __init__(self, observed_by: str, *, since_last_ok: bool = True) -> None:
         self.observed_by = observed_by
+        self.since_last_ok = since_last_ok
         self.last_ok: dict[str, datetime] = {}
         self.down: dict[str, tuple[datetime, int | None]] = {}  # cause -> (since, row id)
+        self._lock = threading.Lock()  # the chat's lanes are threads
 
     def observe(self, cause: str, ok: bool, *, now: datetime | None = None) -> None:
         now = now or timezone.now()
         if ok:
             self.last_ok[cause] = now
             if cause in self.down:
-                self._close(cause, now)
-        elif cause not in self.down:
-            since = self.last_ok.get(cause, now)
+                with self._lock:
+                    if cause in self.down:
+                        self._close(cause, now)
+            return
+        with self._lock:
+            if cause in self.down:
+                return
+            since = self.last_ok.get(cause, now) if self.since_last_ok else now
             self.down[cause] = (since, None)
             logger.warning("%s: %s unavailable since %s", self.observed_by, cause, since)
             if cause != Outage.Cause.DATABASE:

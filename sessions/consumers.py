@@ -14,6 +14,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import os
 import random
 import time
 import uuid
@@ -36,6 +37,8 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from marketplace.exceptions import DomainError
+from marketplace.models import Outage
+from marketplace.outages import OutageObserver
 from sessions import events
 from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
@@ -137,6 +140,12 @@ def _statements_prepared(conn) -> None:
         raw.prepare_threshold = threshold
 
 
+# This process's chat sockets as a witness of database outages: a frame refused because the
+# database did not answer dates one; the first frame that works again records it, before
+# its own step runs (so a late reply it carries is judged with the outage on record).
+_outages = OutageObserver(f"web:{os.getpid()}", since_last_ok=False)
+
+
 def _keep_connection(function):
     """Run `function` on the lane's database connection, kept open between frames.
 
@@ -156,6 +165,8 @@ def _keep_connection(function):
         for attempt in (1, 2):
             try:
                 _statements_prepared(conn)
+                if _outages.down:  # the database answers again: on record before the step
+                    _outages.observe(Outage.Cause.DATABASE, True)
                 return function()
             except (OperationalError, InterfaceError):
                 # A connection the server dropped (a restart: AdminShutdown, a broken
@@ -164,6 +175,9 @@ def _keep_connection(function):
                 # markers never move back), so one retry on a fresh connection is safe.
                 conn.close()
                 if attempt == 2:
+                    # Refused for want of a database: measured, so that deadlines falling
+                    # in it are excused once it is recorded (marketplace.outages).
+                    _outages.observe(Outage.Cause.DATABASE, False)
                     raise
                 logger.info("chat database connection lost; retrying once on a new one")
             except DatabaseError:

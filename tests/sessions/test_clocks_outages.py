@@ -171,9 +171,7 @@ def test_a_refused_client_message_opens_no_clock_and_its_retry_opens_it_when_sto
 
     order = active_order(window=10)
     # when
-    chat.message_send(
-        user=order.client, order_id=order.pk, client_id="again", text="hi", now=at(9)
-    )
+    chat.message_send(user=order.client, order_id=order.pk, client_id="again", text="hi", now=at(9))
     chat.message_send(
         user=order.client, order_id=order.pk, client_id="again", text="hi", now=at(10)
     )
