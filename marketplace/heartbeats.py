@@ -80,7 +80,11 @@ def beat_check(name: str, *, max_age: float, now: float | None = None) -> dict:
     age = max(0.0, now - float(last["at"]))
     current = run_id()
     this_run = last["run"] == current if current else float(last["at"]) >= PROCESS_STARTED
-    check = {"ok": age <= max_age and this_run, "age_seconds": round(age, 1)}
+    check = {
+        "ok": age <= max_age and this_run,
+        "age_seconds": round(age, 1),
+        "started": last.get("started"),  # the writing process's start: a restart shows
+    }
     if not this_run:
         check["stale_run"] = True
     return check
