@@ -347,3 +347,19 @@ class HealingTab(ChatClient):
         for task in list(self.tasks):
             task.cancel()
         await super().close()
+
+
+@contextlib.contextmanager
+def private_database():
+    """A private PostgreSQL holding a copy of the test database's schema as `fault`; this
+    process's default database points at it within the block (a test's fixture)."""
+    from django.db import connection
+
+    server = PrivatePostgres().start()
+    try:
+        server.copy_database(connection.settings_dict, "fault")
+        with default_database_at(server.port, "fault"):
+            yield server
+    finally:
+        print(server.log()[-1500:])  # shown when the test fails
+        server.remove()

@@ -8,7 +8,10 @@ import threading
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
+from sessions.models import Message
+from tests.faults import private_database
 from tests.sessions.chat_daphne import ChatClient, Daphne, PrivateRedis
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 
@@ -21,8 +24,14 @@ pytestmark = [
 ]
 
 
-def start_node(redis_url: str) -> Daphne:
-    node = Daphne(redis_url=redis_url)
+@pytest.fixture
+def private_pg():
+    with private_database() as server:
+        yield server
+
+
+def start_node(redis_url: str, **env) -> Daphne:
+    node = Daphne(redis_url=redis_url, extra_env=env)
     try:
         return node.wait()
     except RuntimeError:
@@ -160,6 +169,41 @@ def test_a_line_that_goes_silent_turns_the_indicator_to_reconnecting_then_heals(
         client.locator("#connection[data-state='reconnecting']").wait_for(timeout=12_000)
         cut["on"] = False
         client.locator("#connection[data-state='open']").wait_for(timeout=15_000)
+    finally:
+        context.close()
+        node.stop()
+        print(node.output()[-3000:])
+
+
+def test_a_message_refused_while_the_database_is_down_is_marked_retried_and_stored_once(
+    browser, private_pg
+):
+    # given: the client's page on a node whose database is a private server
+    order = ChatOrderFactory()
+    node = start_node(settings.REDIS_URL, DATABASE_URL=private_pg.url("fault"))
+    context, client = phone_page(browser, node, order.client)
+    try:
+        client.goto(f"{node.url}/chat/{order.pk}/")
+        client.locator("#connection[data-state='open']").wait_for()
+        # when: the database stops and the client sends
+        private_pg.stop()
+        client.fill("#text", "数据库停了吗")
+        client.press("#text", "Enter")
+        # then: the message says it is not sent yet and is being retried, with a button
+        retrying = client.locator(".msg.mine[data-status='retrying']", has_text="数据库停了吗")
+        retrying.wait_for()
+        assert retrying.locator("button.retry").inner_text() == "重试"
+        # when: the database is back; then the page's own retry stores it, once
+        private_pg.start()
+        client.locator(".msg.mine[data-status='sent']", has_text="数据库停了吗").wait_for(
+            timeout=20_000
+        )
+        assert client.locator("button.retry").count() == 0
+        assert client.locator(".msg.mine", has_text="数据库停了吗").count() == 1
+        connection.close()  # this process's connection did not survive the stop either
+        assert list(Message.objects.filter(order=order).values_list("text", flat=True)) == [
+            "数据库停了吗"
+        ]
     finally:
         context.close()
         node.stop()

@@ -106,3 +106,42 @@ async def test_a_lane_whose_connection_the_server_dropped_reconnects_and_the_mes
     count = database_sync_to_async(lambda: Message.objects.filter(order=order).count())
     assert await count() == 2
     await client.disconnect()
+
+
+async def test_a_publish_on_a_connection_that_outlived_a_redis_restart_is_retried_and_arrives(
+    caplog,
+):
+    # given: a pub/sub layer on a private Redis with a pooled connection (one publish made),
+    # then Redis restarted on the same port
+    import redis.asyncio as aioredis
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    from sessions import events
+    from tests.sessions.chat_daphne import PrivateRedis
+
+    server = PrivateRedis().start()
+    layer = RedisPubSubChannelLayer(hosts=[server.url], prefix="heal-test")
+    group = "chat.order.1"
+    event = events.layer_event({"type": "clock", "session": 1, "deadline": None})
+    try:
+        await events._send_logged(layer, group, event)
+        server.stop()
+        server.start()
+        channel = layer._get_layer()._get_group_channel_name(group)
+        listener = aioredis.Redis.from_url(server.url)
+        pubsub = listener.pubsub()
+        await pubsub.subscribe(channel)
+        await pubsub.get_message(timeout=1)  # the subscription's confirmation
+        # when
+        with caplog.at_level("WARNING", logger="sessions.events"):
+            await events._send_logged(layer, group, event)
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+        # then: the stale connection failed once, the second attempt published it
+        assert message is not None
+        assert layer.deserialize(message["data"]) == event
+        assert [r.message for r in caplog.records if "failed" in r.message] == []
+        await pubsub.aclose()
+        await listener.aclose()
+    finally:
+        await layer.flush()
+        server.stop()

@@ -20,7 +20,7 @@ from payments.models import Refund
 from sessions.models import Breach, Message, Order
 from sessions.services import compensation, lifecycle
 from sessions.services.transitions import order_transition
-from tests.faults import HealingTab, PrivatePostgres, default_database_at
+from tests.faults import HealingTab, private_database
 from tests.sessions.chat_daphne import Daphne, PrivateRedis
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 from tests.sessions.factories import InstantOrderFactory
@@ -37,16 +37,8 @@ GRACE = 1  # seconds of grace after an outage (OUTAGE_GRACE_SECONDS), short for 
 
 @pytest.fixture
 def private_pg():
-    """A private PostgreSQL holding a copy of the test database's schema as `fault`; the
-    test process's default database points at it for the test's duration."""
-    server = PrivatePostgres().start()
-    try:
-        server.copy_database(connection.settings_dict, "fault")
-        with default_database_at(server.port, "fault"):
-            yield server
-    finally:
-        print(server.log()[-1500:])  # shown when the test fails
-        server.remove()
+    with private_database() as server:
+        yield server
 
 
 def paid_order_active_now(*, window: int) -> Order:
