@@ -208,3 +208,49 @@ def test_a_message_refused_while_the_database_is_down_is_marked_retried_and_stor
         context.close()
         node.stop()
         print(node.output()[-3000:])
+
+
+def test_the_dashboard_fills_the_gaps_of_every_session_it_shows_after_a_redis_restart(browser):
+    # given: a listener with two running sessions on the dashboard (a laptop), both clients
+    # on sockets, the node's channel layer a private Redis
+    first = ChatOrderFactory()
+    second = ChatOrderFactory(listener=first.listener)
+    redis = PrivateRedis().start()
+    node = start_node(redis.url)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    cookie = session_cookie(first.listener.user)
+    context.add_cookies([{"name": "sessionid", "value": cookie, "url": node.url}])
+    dashboard = context.new_page()
+    clients = [TabThread(node.url, session_cookie(order.client)) for order in (first, second)]
+    try:
+        dashboard.goto(f"{node.url}/chat/dashboard/")
+        dashboard.locator("#connection[data-state='open']").wait_for()
+        for tab, order in zip(clients, (first, second), strict=True):
+            tab.say(order.pk, f"{order.pk}-a", f"{order.pk} 重启前")
+        # when: Redis dies while both clients write, then comes back and each writes again
+        redis.stop()
+        for tab, order in zip(clients, (first, second), strict=True):
+            tab.say(order.pk, f"{order.pk}-b", f"{order.pk} 重启中")
+        redis.start()
+        dashboard.wait_for_timeout(2500)  # the node's subscriptions come back
+        for tab, order in zip(clients, (first, second), strict=True):
+            tab.say(order.pk, f"{order.pk}-c", f"{order.pk} 重启后")
+        # then: every session's transcript complete, once each, in order
+        for order in (first, second):
+            log = dashboard.locator(f".chat-log[data-session='{order.pk}']")
+            log.locator(".msg.theirs", has_text=f"{order.pk} 重启后").wait_for(state="attached")
+            log.locator(".msg.theirs", has_text=f"{order.pk} 重启中").wait_for(state="attached")
+        dashboard.wait_for_timeout(500)
+        for order in (first, second):
+            texts = dashboard.locator(
+                f".chat-log[data-session='{order.pk}'] .msg.theirs .bubble"
+            ).all_text_contents()
+            assert texts == [f"{order.pk} 重启前", f"{order.pk} 重启中", f"{order.pk} 重启后"]
+    finally:
+        for tab in clients:
+            tab.close()
+        context.close()
+        node.stop()
+        print(node.output()[-3000:])
+        redis.stop()
