@@ -14,7 +14,6 @@ class HeartbeatScheduler(PersistentScheduler):
     def tick(self, *args, **kwargs):
         if self._observer is None:
             self._observer = outages.OutageObserver("beat")
-            self._observer.close_abandoned()  # a previous beat died during an outage
         redis_ok = heartbeats.beat_record_or_log("beat")  # Redis down: beat keeps scheduling
         # Before anything is scheduled: an outage that just ended is on record before the
         # watcher's next run can look at the deadlines that fell in it.

@@ -114,11 +114,12 @@ class Outage(models.Model):
 
     cause = models.CharField(max_length=16, choices=Cause.choices, verbose_name=_("cause"))
     # From the last probe that succeeded before the first that failed (conservative: the
-    # outage may have begun any time after it) to the first that succeeded again.
+    # outage may have begun any time after it) to the first that succeeded again. While an
+    # outage of Redis lasts (the database can record it), `ended_at` is the last probe that
+    # saw it down, moved on by each probe; an observer that dies mid-outage thus leaves
+    # the outage as far as it was seen, never open-ended.
     started_at = models.DateTimeField(verbose_name=_("started at"))
-    # Empty while it lasts; only an outage of Redis can be written while it lasts (the
-    # database's own is written when it answers again).
-    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    ended_at = models.DateTimeField(verbose_name=_("ended at"))
     observed_by = models.CharField(max_length=32, verbose_name=_("observed by"))
 
     class Meta:
@@ -128,8 +129,7 @@ class Outage(models.Model):
         indexes = [models.Index(fields=["started_at"], name="outage_started_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ended_at__isnull=True)
-                | models.Q(ended_at__gte=models.F("started_at")),
+                condition=models.Q(ended_at__gte=models.F("started_at")),
                 name="outage_ends_after_start",
             )
         ]

@@ -3,8 +3,9 @@
 A process that probes the database and Redis regularly (beat on every tick, the reply
 clock's watcher on each run) keeps an `OutageObserver` and tells it each probe's result.
 The observer writes an `Outage` row for every stretch in which a dependency did not
-answer: an outage of Redis while it lasts (the database can record it) and closes it when
-Redis answers again; an outage of the database once it answers again. Reply deadlines
+answer: an outage of Redis while it lasts (the database can record it; each failing probe
+moves its end on, the first good one closes it); an outage of the database once it
+answers again. Reply deadlines
 falling in an outage (or up to `OUTAGE_GRACE_SECONDS` after it, while pages retry and
 reconnect) are excused (`sessions.services.clocks`, docs/reply-clock.md).
 
@@ -69,22 +70,28 @@ class OutageObserver:
             return
         with self._lock:
             if cause in self.down:
-                return
-            since = self.last_ok.get(cause, now) if self.since_last_ok else now
-            self.down[cause] = (since, None)
-            logger.warning("%s: %s unavailable since %s", self.observed_by, cause, since)
+                since, row_id = self.down[cause]
+            else:
+                since = self.last_ok.get(cause, now) if self.since_last_ok else now
+                row_id = None
+                self.down[cause] = (since, None)
+                logger.warning("%s: %s unavailable since %s", self.observed_by, cause, since)
             if cause != Outage.Cause.DATABASE:
-                self._open(cause, since)
+                self._record_so_far(cause, since, row_id, now)
 
-    def _open(self, cause: str, since: datetime) -> None:
+    def _record_so_far(self, cause: str, since: datetime, row_id: int | None, now: datetime):
+        """While it lasts (only possible while the database answers): the outage as far
+        as it has been seen."""
         try:
-            row = Outage.objects.create(
-                cause=cause, started_at=since, ended_at=None, observed_by=self.observed_by
-            )
+            if row_id is None:
+                row = Outage.objects.create(
+                    cause=cause, started_at=since, ended_at=now, observed_by=self.observed_by
+                )
+                self.down[cause] = (since, row.pk)
+            else:
+                Outage.objects.filter(pk=row_id).update(ended_at=now)
         except DatabaseError:
             logger.warning("could not record the %s outage yet", cause)
-            return
-        self.down[cause] = (since, row.pk)
 
     def _close(self, cause: str, now: datetime) -> None:
         since, row_id = self.down[cause]
@@ -106,16 +113,6 @@ class OutageObserver:
             (now - since).total_seconds(),
         )
 
-    def close_abandoned(self, *, now: datetime | None = None) -> int:
-        """At the process's start: outages a previous run of this observer left open
-        (it died during one) end now, the first moment anyone can vouch for."""
-        try:
-            return Outage.objects.filter(
-                observed_by=self.observed_by, ended_at__isnull=True
-            ).update(ended_at=now or timezone.now())
-        except DatabaseError:
-            return 0
-
 
 def outages_around(*, start: datetime, end: datetime) -> list[Outage]:
     """Outages that excuse a deadline between `start` and `end` (one indexed query)."""
@@ -130,8 +127,6 @@ def outage_covering(deadline: datetime, outages: list[Outage]) -> Outage | None:
     """The outage (from `outages_around`) during which, or within the grace after which,
     `deadline` fell; None if it fell while the platform was available."""
     for outage in outages:
-        if outage.started_at <= deadline and (
-            outage.ended_at is None or deadline <= outage.ended_at + grace()
-        ):
+        if outage.started_at <= deadline <= outage.ended_at + grace():
             return outage
     return None
