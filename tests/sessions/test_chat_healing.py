@@ -142,6 +142,21 @@ async def test_a_publish_on_a_connection_that_outlived_a_redis_restart_is_retrie
         assert [r.message for r in caplog.records if "failed" in r.message] == []
         await pubsub.aclose()
         await listener.aclose()
+        # and the watcher's batched publish (one script call) after another restart
+        server.stop()
+        server.start()
+        listener = aioredis.Redis.from_url(server.url)
+        pubsub = listener.pubsub()
+        await pubsub.subscribe(channel)
+        await pubsub.get_message(timeout=1)
+        with caplog.at_level("WARNING", logger="sessions.events"):
+            await events._send_many_logged(layer, [(group, event)])
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+        assert message is not None
+        assert layer.deserialize(message["data"]) == event
+        assert [r.message for r in caplog.records if "failed" in r.message] == []
+        await pubsub.aclose()
+        await listener.aclose()
     finally:
         await layer.flush()
         server.stop()
