@@ -54,9 +54,16 @@ class Supervisor:
             print(f"\033[{color}m{name:<7}|\033[0m {line}", flush=True)
 
     def start(
-        self, name: str, command: list[str], env: dict[str, str], *, lasting: bool = True
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str],
+        *,
+        lasting: bool = True,
+        after_restart=None,
     ) -> subprocess.Popen:
-        """Start a child; when a `lasting` one exits it is started again (`_restart`)."""
+        """Start a child; when a `lasting` one exits it is started again (`_restart`), and
+        `after_restart()` then runs (e.g. telling a fresh localstripe about our webhook)."""
         proc = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -69,13 +76,11 @@ class Supervisor:
         )
         with self.children_lock:
             self.children.append((name, proc))
-        restart = (command, env) if lasting else None
+        restart = (command, env, after_restart) if lasting else None
         threading.Thread(target=self._pump, args=(name, proc, restart), daemon=True).start()
         return proc
 
-    def _pump(
-        self, name: str, proc: subprocess.Popen, restart: tuple[list[str], dict] | None
-    ) -> None:
+    def _pump(self, name: str, proc: subprocess.Popen, restart: tuple | None) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             self.say(name, line.rstrip())
@@ -84,7 +89,13 @@ class Supervisor:
             self._restart(name, proc, code, *restart)
 
     def _restart(
-        self, name: str, proc: subprocess.Popen, code: int, command: list[str], env: dict
+        self,
+        name: str,
+        proc: subprocess.Popen,
+        code: int,
+        command: list[str],
+        env: dict,
+        after_restart,
     ) -> None:
         """A lasting child died: start it again after a backoff, or stop everything if it
         keeps dying."""
@@ -107,7 +118,12 @@ class Supervisor:
         self.say("run", f"{name} exited with code {code}; restarting it in {delay:.0f} s")
         if self.stopping.wait(delay):
             return
-        self.start(name, command, env)
+        self.start(name, command, env, after_restart=after_restart)
+        if after_restart is not None:
+            try:
+                after_restart()
+            except (OSError, RuntimeError) as exc:
+                self.say("run", f"{name} restarted, but setting it up failed: {exc!r}")
 
     def run_once(self, name: str, command: list[str], env: dict[str, str]) -> None:
         proc = self.start(name, command, env, lasting=False)
@@ -194,16 +210,22 @@ def main() -> None:
         if not env.get("STRIPE_API_BASE"):
             port = int(env.get("EMBEDDED_STRIPE_PORT") or "8420")
             ensure_free(port, "embedded Stripe", "EMBEDDED_STRIPE_PORT")
+            api_base = f"http://127.0.0.1:{port}"
+            secret = env.get("STRIPE_WEBHOOK_SECRET", "whsec_embedded")
+
+            def stripe_ready(port=port, api_base=api_base, secret=secret) -> None:
+                # localstripe keeps its objects in the state file but webhooks in memory
+                embedded.wait_for_port(port)
+                register_stripe_webhook(api_base, secret)
+
             supervisor.start(
                 "stripe",
                 embedded.stripe_command(port, state_file=str(RUN_DIR / "localstripe.pickle")),
                 env,
+                after_restart=stripe_ready,
             )
-            embedded.wait_for_port(port)
-            env["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
-            register_stripe_webhook(
-                env["STRIPE_API_BASE"], env.get("STRIPE_WEBHOOK_SECRET", "whsec_embedded")
-            )
+            stripe_ready()
+            env["STRIPE_API_BASE"] = api_base
         supervisor.run_once("migrate", [python, "manage.py", "migrate", "--noinput"], env)
         supervisor.run_once("demo", [python, "manage.py", "demo_data"], env)
         # daphne, on uvloop (marketplace/webnode.py)

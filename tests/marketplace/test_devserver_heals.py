@@ -15,7 +15,7 @@ import psutil
 import pytest
 from django.conf import settings
 
-from marketplace import devserver
+from marketplace import devserver, embedded
 from marketplace.embedded import free_port
 from tests.faults import PrivatePostgres
 
@@ -34,7 +34,9 @@ def test_a_child_that_keeps_dying_stops_everything(monkeypatch, capsys):
     assert stopped
     assert "flaky exited with code 3; restarting it in 1 s" in out
     assert "flaky exited with code 3, 2 times within 60 s; stopping everything" in out
-    supervisor.stop_all()
+    previous = signal.getsignal(signal.SIGINT)
+    supervisor.stop_all()  # ignores Ctrl-C from then on, as the supervisor's process must
+    signal.signal(signal.SIGINT, previous)  # (children of this one inherit that)
 
 
 def _get(url: str) -> tuple[int, dict | None]:
@@ -72,11 +74,11 @@ def _child(supervisor: subprocess.Popen, marker: str) -> psutil.Process | None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(150)
-def test_make_run_restarts_a_killed_worker_and_beat_and_health_turns_green_again():
+def test_make_run_restarts_killed_worker_beat_and_stripe_and_health_turns_green_again():
     # given: `make run` on free ports and a private PostgreSQL
     database = PrivatePostgres().start()
     database.psql("postgres", "CREATE DATABASE devrun")
-    web_port = free_port()
+    web_port, stripe_port = free_port(), free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -86,7 +88,7 @@ def test_make_run_restarts_a_killed_worker_and_beat_and_health_turns_green_again
         DATABASE_URL=database.url("devrun"),
         WEB_PORT=str(web_port),
         EMBEDDED_REDIS_PORT=str(free_port()),
-        EMBEDDED_STRIPE_PORT=str(free_port()),
+        EMBEDDED_STRIPE_PORT=str(stripe_port),
     )
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "marketplace.devserver"],
@@ -106,10 +108,12 @@ def test_make_run_restarts_a_killed_worker_and_beat_and_health_turns_green_again
         before = _get(health)[1]["checks"]
         worker = _child(supervisor, "-n worker@")
         beat = _child(supervisor, " beat ")
-        # when: the worker and beat are killed
+        stripe = _child(supervisor, "localstripe")
+        # when: the worker, beat and the Stripe stand-in are killed
         killed_at = time.monotonic()
         worker.kill()
         beat.kill()
+        stripe.kill()
 
         # then: both are started again, and their new processes report
         def healed():
@@ -129,6 +133,11 @@ def test_make_run_restarts_a_killed_worker_and_beat_and_health_turns_green_again
         )
         assert "worker exited with code -9; restarting it in 1 s" in output
         assert "beat exited with code -9; restarting it in 1 s" in output
+        # the Stripe stand-in too, and it was told about our webhook again
+        assert _wait_for(lambda: "stripe exited with code" in "".join(lines), timeout=10)
+        embedded.wait_for_port(stripe_port, timeout=20)
+        time.sleep(0.5)
+        assert "setting it up failed" not in "".join(lines)
         assert supervisor.poll() is None  # nothing else stopped
         assert _child(supervisor, "-n worker@").pid != worker.pid
     finally:
