@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import User
+from marketplace.admin_mixins import ReadOnlyAdmin
+from marketplace.models import Outage, User
 
 
 @admin.register(User)
@@ -16,3 +17,11 @@ class UserAdmin(BaseUserAdmin):
         (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["phone", "role"]})]
+
+
+@admin.register(Outage)
+class OutageAdmin(ReadOnlyAdmin):
+    """Measured outages (written by beat and the watcher); deadlines in them are excused."""
+
+    list_display = ("cause", "started_at", "ended_at", "observed_by")
+    list_filter = ("cause",)

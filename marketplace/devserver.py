@@ -4,7 +4,10 @@ Starts the embedded PostgreSQL, Redis and Stripe servers (unless DATABASE_URL / 
 STRIPE_API_BASE name real ones), migrates, loads the demo data, then runs daphne, a Celery
 worker, a Celery worker for the `clock` queue only (reply-deadline watcher, session sweep)
 and Celery beat.
-Every child's output is prefixed with its name; Ctrl-C (or any child dying) stops them all.
+Every child's output is prefixed with its name. A child that dies is started again (after
+a backoff, with a log line); Ctrl-C stops them all, and so does a child that keeps dying
+(RESTART_LIMIT deaths within RESTART_WINDOW seconds). Every child gets the same RUN_ID,
+which their heartbeats carry, so /healthz is green only once this run's processes report.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import uuid
 
 from marketplace import embedded
 
@@ -27,6 +31,12 @@ RUN_DIR = embedded.RUN_DIR
 HOST = os.environ.get("WEB_HOST") or "127.0.0.1"
 PORT = int(os.environ.get("WEB_PORT") or "8000")
 COLORS = ["36", "33", "35", "32", "34", "31"]
+# A child that dies is restarted after 1 s, 2 s, 4 s … (at most RESTART_MAX_DELAY) — unless
+# it died RESTART_LIMIT times within RESTART_WINDOW seconds: then it keeps dying for a
+# reason a restart will not mend, and everything stops so that someone looks.
+RESTART_LIMIT = int(os.environ.get("RUN_RESTART_LIMIT") or "5")
+RESTART_WINDOW = 60.0
+RESTART_MAX_DELAY = 10.0
 
 
 class Supervisor:
@@ -35,6 +45,8 @@ class Supervisor:
         self.print_lock = threading.Lock()
         self.stopping = threading.Event()
         self.colors: dict[str, str] = {}
+        self.deaths: dict[str, list[float]] = {}
+        self.children_lock = threading.Lock()
 
     def say(self, name: str, line: str) -> None:
         color = self.colors.setdefault(name, COLORS[len(self.colors) % len(COLORS)])
@@ -42,9 +54,16 @@ class Supervisor:
             print(f"\033[{color}m{name:<7}|\033[0m {line}", flush=True)
 
     def start(
-        self, name: str, command: list[str], env: dict[str, str], *, lasting: bool = True
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str],
+        *,
+        lasting: bool = True,
+        after_restart=None,
     ) -> subprocess.Popen:
-        """Start a child; when a `lasting` one exits, everything stops."""
+        """Start a child; when a `lasting` one exits it is started again (`_restart`), and
+        `after_restart()` then runs (e.g. telling a fresh localstripe about our webhook)."""
         proc = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -55,33 +74,74 @@ class Supervisor:
             bufsize=1,
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
         )
-        self.children.append((name, proc))
-        threading.Thread(target=self._pump, args=(name, proc, lasting), daemon=True).start()
+        with self.children_lock:
+            self.children.append((name, proc))
+        restart = (command, env, after_restart) if lasting else None
+        threading.Thread(target=self._pump, args=(name, proc, restart), daemon=True).start()
         return proc
 
-    def _pump(self, name: str, proc: subprocess.Popen, lasting: bool) -> None:
+    def _pump(self, name: str, proc: subprocess.Popen, restart: tuple | None) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             self.say(name, line.rstrip())
         code = proc.wait()
-        if lasting and not self.stopping.is_set():
-            self.say("run", f"{name} exited with code {code}; stopping everything")
+        if restart is not None and not self.stopping.is_set():
+            self._restart(name, proc, code, *restart)
+
+    def _restart(
+        self,
+        name: str,
+        proc: subprocess.Popen,
+        code: int,
+        command: list[str],
+        env: dict,
+        after_restart,
+    ) -> None:
+        """A lasting child died: start it again after a backoff, or stop everything if it
+        keeps dying."""
+        now = time.monotonic()
+        recent = [t for t in self.deaths.get(name, []) if now - t < RESTART_WINDOW] + [now]
+        self.deaths[name] = recent
+        with contextlib.suppress(ProcessLookupError):  # its own children (Celery's pool)
+            os.killpg(proc.pid, signal.SIGKILL)
+        with self.children_lock:
+            self.children = [(n, p) for n, p in self.children if p is not proc]
+        if len(recent) >= RESTART_LIMIT:
+            self.say(
+                "run",
+                f"{name} exited with code {code}, {len(recent)} times within "
+                f"{RESTART_WINDOW:.0f} s; stopping everything",
+            )
             self.stopping.set()
+            return
+        delay = min(RESTART_MAX_DELAY, 2 ** (len(recent) - 1))
+        self.say("run", f"{name} exited with code {code}; restarting it in {delay:.0f} s")
+        if self.stopping.wait(delay):
+            return
+        self.start(name, command, env, after_restart=after_restart)
+        if after_restart is not None:
+            try:
+                after_restart()
+            except (OSError, RuntimeError) as exc:
+                self.say("run", f"{name} restarted, but setting it up failed: {exc!r}")
 
     def run_once(self, name: str, command: list[str], env: dict[str, str]) -> None:
         proc = self.start(name, command, env, lasting=False)
         if proc.wait() != 0:
             raise SystemExit(f"{name} failed")
-        self.children.remove((name, proc))
+        with self.children_lock:
+            self.children.remove((name, proc))
 
     def stop_all(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
         self.stopping.set()
-        for _name, proc in reversed(self.children):
+        with self.children_lock:
+            children = list(self.children)
+        for _name, proc in reversed(children):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        for _name, proc in reversed(self.children):
+        for _name, proc in reversed(children):
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -154,6 +214,7 @@ def main() -> None:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.dev")
     env["PYTHONUNBUFFERED"] = "1"
+    env["RUN_ID"] = uuid.uuid4().hex  # heartbeats carry it: /healthz counts only this run's
     supervisor = Supervisor()
     signal.signal(signal.SIGTERM, lambda *_: supervisor.stopping.set())
     python = sys.executable
@@ -170,16 +231,22 @@ def main() -> None:
         if not env.get("STRIPE_API_BASE"):
             port = int(env.get("EMBEDDED_STRIPE_PORT") or "8420")
             ensure_free(port, "embedded Stripe", "EMBEDDED_STRIPE_PORT")
+            api_base = f"http://127.0.0.1:{port}"
+            secret = env.get("STRIPE_WEBHOOK_SECRET", "whsec_embedded")
+
+            def stripe_ready(port=port, api_base=api_base, secret=secret) -> None:
+                # localstripe keeps its objects in the state file but webhooks in memory
+                embedded.wait_for_port(port)
+                register_stripe_webhook(api_base, secret)
+
             supervisor.start(
                 "stripe",
                 embedded.stripe_command(port, state_file=str(RUN_DIR / "localstripe.pickle")),
                 env,
+                after_restart=stripe_ready,
             )
-            embedded.wait_for_port(port)
-            env["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
-            register_stripe_webhook(
-                env["STRIPE_API_BASE"], env.get("STRIPE_WEBHOOK_SECRET", "whsec_embedded")
-            )
+            stripe_ready()
+            env["STRIPE_API_BASE"] = api_base
         supervisor.run_once("migrate", [python, "manage.py", "migrate", "--noinput"], env)
         supervisor.run_once("demo", [python, "manage.py", "demo_data"], env)
         # daphne, on uvloop (marketplace/webnode.py)

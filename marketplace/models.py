@@ -130,3 +130,39 @@ class SelfExclusion(models.Model):
 
     def __str__(self) -> str:
         return f"pause of {self.user_id} until {self.ends_at:%Y-%m-%d}"
+
+
+class Outage(models.Model):
+    """A time the platform could not store or deliver chat messages because its database
+    or Redis was unreachable, as measured by the platform's own probes (beat every second,
+    the reply-clock watcher on each run; `marketplace.outages`). Reply deadlines that fall
+    in one are excused, never charged to a listener (docs/reply-clock.md)."""
+
+    class Cause(models.TextChoices):
+        DATABASE = "database", _("The database was unavailable")
+        REDIS = "redis", _("Redis (message delivery) was unavailable")
+
+    cause = models.CharField(max_length=16, choices=Cause.choices, verbose_name=_("cause"))
+    # From the last probe that succeeded before the first that failed (conservative: the
+    # outage may have begun any time after it) to the first that succeeded again. While an
+    # outage of Redis lasts (the database can record it), `ended_at` is the last probe that
+    # saw it down, moved on by each probe; an observer that dies mid-outage thus leaves
+    # the outage as far as it was seen, never open-ended.
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    ended_at = models.DateTimeField(verbose_name=_("ended at"))
+    observed_by = models.CharField(max_length=32, verbose_name=_("observed by"))
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+        indexes = [models.Index(fields=["started_at"], name="outage_started_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__gte=models.F("started_at")),
+                name="outage_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cause} outage from {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -39,6 +39,7 @@ def chat_strings() -> dict:
             "connecting": _("Connecting…"),
             "open": _("Connected"),
             "reconnecting": _("Connection lost, reconnecting…"),
+            "offline": _("Offline. Waiting for the network…"),
             "signed_out": _("Signed out. Please sign in again."),
         },
         "status": {
@@ -46,6 +47,7 @@ def chat_strings() -> dict:
             "sent": _("Delivered"),
             "read": _("Read"),
             "failed": _("Not sent"),
+            "retrying": _("Not sent yet, retrying…"),
         },
         "states": {
             "accepted": _("Starting soon"),
@@ -68,6 +70,11 @@ def chat_strings() -> dict:
         "startsIn": _("Starts in"),
         "overdue": _("Overdue"),
         "breach": _("A reply was late. The refund in the order's terms has been applied."),
+        "breachExcused": _(
+            "A reply window passed while the platform was unavailable. It does not count "
+            "against the listener."
+        ),
+        "retry": _("Retry"),
         "masked": _("Personal data (phone, ID or card numbers) was hidden for your safety."),
         "typing": _("typing…"),
         "replyDue": _("Reply due"),

@@ -11,7 +11,12 @@ from marketplace.exceptions import NotFound
 from marketplace.web import form_action
 from sessions.selectors.clocks import access_order_timeline, order_timeline
 from sessions.services import pauses
-from sessions.services.clocks import BREACH_CODE, BREACH_TEXT
+from sessions.services.clocks import (
+    BREACH_CODE,
+    BREACH_EXCUSED_CODE,
+    BREACH_EXCUSED_TEXT,
+    BREACH_TEXT,
+)
 
 
 @login_required
@@ -61,5 +66,9 @@ def pause_answer(request: HttpRequest, order_id: int, pause_id: int) -> HttpResp
 
 def clock_system_texts() -> dict[str, str]:
     """Translated texts of the clock's system messages, by code (for the chat scripts)."""
-    texts = {BREACH_CODE: BREACH_TEXT, **pauses.PAUSE_TEXTS}
+    texts = {
+        BREACH_CODE: BREACH_TEXT,
+        BREACH_EXCUSED_CODE: BREACH_EXCUSED_TEXT,
+        **pauses.PAUSE_TEXTS,
+    }
     return {code: _(text) for code, text in texts.items()}

@@ -14,6 +14,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import os
 import random
 import time
 import uuid
@@ -24,13 +25,21 @@ from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 from django.utils import translation
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from marketplace.exceptions import DomainError
 from marketplace.jsonlimits import json_too_deep
+from marketplace.models import Outage
+from marketplace.outages import OutageObserver
 from sessions import events
 from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
@@ -118,6 +127,12 @@ def _statements_prepared(conn) -> None:
         raw.prepare_threshold = threshold
 
 
+# This process's chat sockets as a witness of database outages: a frame refused because the
+# database did not answer dates one; the first frame that works again records it, before
+# its own step runs (so a late reply it carries is judged with the outage on record).
+_outages = OutageObserver(f"web:{os.getpid()}", since_last_ok=False)
+
+
 def _keep_connection(function):
     """Run `function` on the lane's database connection, kept open between frames.
 
@@ -134,12 +149,28 @@ def _keep_connection(function):
                 conn.errors_occurred = False
             else:
                 conn.close()
-        try:
-            _statements_prepared(conn)
-            return function()
-        except DatabaseError:
-            conn.close()
-            raise
+        for attempt in (1, 2):
+            try:
+                _statements_prepared(conn)
+                if _outages.down:  # the database answers again: on record before the step
+                    _outages.observe(Outage.Cause.DATABASE, True)
+                return function()
+            except (OperationalError, InterfaceError):
+                # A connection the server dropped (a restart: AdminShutdown, a broken
+                # socket) fails its next statement. Every chat step is idempotent (a
+                # message is one transaction deduplicated by client_id; reads; read
+                # markers never move back), so one retry on a fresh connection is safe.
+                conn.close()
+                if attempt == 2:
+                    # Refused for want of a database: measured, so that deadlines falling
+                    # in it are excused once it is recorded (marketplace.outages).
+                    _outages.observe(Outage.Cause.DATABASE, False)
+                    raise
+                logger.info("chat database connection lost; retrying once on a new one")
+            except DatabaseError:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
 
     return call
 
@@ -385,9 +416,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self._send(self._error(exc, frame=frame))
         except DatabaseError:
             logger.exception("chat frame failed on the database")
-            await self._send(events.error_frame(code="unavailable", detail=_("Please try again.")))
+            unavailable = DomainError(_("Please try again."), code="unavailable")
+            await self._send(self._error(unavailable, frame=frame))
 
     def _error(self, exc: DomainError, *, frame: dict[str, Any] | None) -> events.Frame:
+        """The error frame, naming the frame it refuses (`session`, `client_id`, `for`), so
+        the page can mark that very message failed and retry it with the same client_id."""
         extra: dict[str, Any] = {}
         if isinstance(frame, dict):
             for name in ("session", "client_id"):
@@ -494,10 +528,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._db(chat_services.messages_mark_read, user=self.user, order_id=order_id, seq=seq)
 
     async def on_sync(self, frame: dict[str, Any]) -> None:
+        """Resend messages after `after_seq` (up to `until_seq` when given: a gap the page
+        found), then the session's current state."""
         order_id = _int_field(frame, "session", minimum=1)
         after_seq = _int_field(frame, "after_seq")
+        until_seq = _int_field(frame, "until_seq") if "until_seq" in frame else None
         frames = await self._db(
-            chat_selectors.sync_frames, user=self.user, order_id=order_id, after_seq=after_seq
+            chat_selectors.sync_frames,
+            user=self.user,
+            order_id=order_id,
+            after_seq=after_seq,
+            until_seq=until_seq,
         )
         await self._follow(order_id)
         delivered = self._delivered_for(order_id)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 if TYPE_CHECKING:
     from sessions.models import Breach, Message, Order, Pause
@@ -114,9 +115,14 @@ def breach_frame(*, order_id: int, **details: Any) -> Frame:
     return {"type": "breach", "session": order_id, **details}
 
 
-def breach_event_frame(breach: Breach, *, limit: int, deadline: datetime | None) -> Frame:
-    """`breach`: one missed deadline, what it refunds, and the deadline now running."""
+def breach_event_frame(
+    breach: Breach, *, limit: int, deadline: datetime | None, excused: str | None = None
+) -> Frame:
+    """`breach`: one missed deadline, what it refunds, and the deadline now running;
+    `excused` names the outage's cause ("database", "redis") when the deadline fell in
+    one (no refund, not counted), else null."""
     return breach_frame(
+        excused=excused,
         order_id=breach.order_id,
         breach=breach.pk,
         missed_deadline=ts(breach.deadline),
@@ -233,11 +239,22 @@ def register_loop(loop: asyncio.AbstractEventLoop) -> None:
     _loop = loop
 
 
+# A pooled Redis connection that outlived a Redis restart fails its next command (and is
+# then replaced): each publish is tried once more on a connection error.
+PUBLISH_ATTEMPTS = 2
+
+
 async def _send_logged(layer, group: str, event: dict[str, Any]) -> None:
-    try:
-        await layer.group_send(group, event)
-    except Exception as exc:  # noqa: BLE001 - redis errors must never surface here
-        logger.warning("channel layer send to %s failed: %r", group, exc)
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
+            await layer.group_send(group, event)
+            return
+        except (OSError, RedisConnectionError) as exc:
+            if attempt == PUBLISH_ATTEMPTS:
+                logger.warning("channel layer send to %s failed: %r", group, exc)
+        except Exception as exc:  # noqa: BLE001 - redis errors must never surface here
+            logger.warning("channel layer send to %s failed: %r", group, exc)
+            return
 
 
 def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
@@ -296,10 +313,8 @@ def send_now(group: str, frame: Frame, *, exclude_channel: str | None = None) ->
     if _hand_to_web_loop(_send_logged, layer, group, event):
         return
     try:
-        async_to_sync(layer.group_send)(group, event)
-    except (OSError, ConnectionError, TimeoutError) as exc:
-        logger.warning("channel layer send to %s failed: %s", group, exc)
-    except Exception as exc:  # noqa: BLE001 - redis errors must never undo a commit
+        async_to_sync(_send_logged)(layer, group, event)
+    except Exception as exc:  # noqa: BLE001 - e.g. called on a loop's thread: never undo a commit
         logger.warning("channel layer send to %s failed: %r", group, exc)
 
 
@@ -349,12 +364,18 @@ async def _publish_batched(layer, sends: list[tuple[str, dict[str, Any]]]) -> bo
 
 
 async def _send_many_logged(layer, sends: list[tuple[str, dict[str, Any]]]) -> None:
-    try:
-        if await _publish_batched(layer, sends):
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
+            if await _publish_batched(layer, sends):
+                return
+            break
+        except (OSError, RedisConnectionError) as exc:  # a stale connection: once more
+            if attempt == PUBLISH_ATTEMPTS:
+                logger.warning("channel layer batch of %d sends failed: %r", len(sends), exc)
+                return
+        except Exception as exc:  # noqa: BLE001 - redis errors must never surface here
+            logger.warning("channel layer batch of %d sends failed: %r", len(sends), exc)
             return
-    except Exception as exc:  # noqa: BLE001 - redis errors must never surface here
-        logger.warning("channel layer batch of %d sends failed: %r", len(sends), exc)
-        return
     # Other layers: one event-loop pass, groups concurrently (one event per group).
     limit = asyncio.Semaphore(16)
 

@@ -1,8 +1,11 @@
 """Beat jobs of live sessions. Each fetches ids and calls a service; safe to run twice."""
 
+import os
+
 from celery import shared_task
 
-from marketplace import heartbeats
+from marketplace import heartbeats, outages
+from marketplace.models import Outage
 from sessions.services import lifecycle, presence
 
 
@@ -32,9 +35,26 @@ def watch_reply_clocks() -> dict[str, int]:
     the same outcome (one breach per missed deadline)."""
     from sessions.services import watcher
 
+    # The watcher measures the database itself too: an outage it saw is recorded before
+    # it sweeps, so deadlines that fell in it are excused rather than charged.
+    available = outages.database_probe()
+    _watcher_observer().observe(Outage.Cause.DATABASE, available)
+    if not available:
+        return {}
     result = watcher.clocks_watch()
     heartbeats.beat_record_or_log("watcher")  # /healthz: deadlines are being watched
     return result.as_dict()
+
+
+_observer: outages.OutageObserver | None = None
+
+
+def _watcher_observer() -> outages.OutageObserver:
+    """This worker process's observer (its own observations until they are written)."""
+    global _observer
+    if _observer is None:
+        _observer = outages.OutageObserver(f"watcher:{os.getpid()}")
+    return _observer
 
 
 @shared_task(

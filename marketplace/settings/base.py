@@ -279,6 +279,9 @@ SPECTACULAR_SETTINGS = {
 PLATFORM_CURRENCY = "cny"
 # Beat writes a heartbeat each tick; /healthz reports its age and fails past this.
 BEAT_HEARTBEAT_MAX_AGE_SECONDS = env_int("BEAT_HEARTBEAT_MAX_AGE_SECONDS", 30)
+# Reply deadlines up to this long after a measured outage of the database or Redis ends
+# are excused too: pages retry refused messages and reconnect with backoff meanwhile.
+OUTAGE_GRACE_SECONDS = env_int("OUTAGE_GRACE_SECONDS", 5)
 
 LOGGING = {
     "version": 1,

@@ -144,6 +144,18 @@ class Breach(models.Model):
     refund_fen = models.BigIntegerField(verbose_name=_("refund (fen)"))
     # This miss reached the order's consecutive-miss limit and ended the session.
     terminated = models.BooleanField(default=False, verbose_name=_("ended the session"))
+    # Set when the deadline fell in a measured outage of the platform (or its grace):
+    # the listener could not have replied. An excused miss grants no refund, does not
+    # count towards the consecutive-miss limit (its `streak` repeats the one before) and
+    # never ends the session.
+    excused_by = models.ForeignKey(
+        "marketplace.Outage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("excused by outage"),
+    )
     # Set once the refunds for this breach were issued (or found not to apply); the
     # watcher retries breaches left without it (e.g. a worker killed after the commit).
     compensated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("compensated at"))
@@ -165,7 +177,14 @@ class Breach(models.Model):
             models.CheckConstraint(
                 condition=Q(refund_fen__gte=0), name="breach_refund_not_negative"
             ),
-            models.CheckConstraint(condition=Q(streak__gte=1), name="breach_streak_positive"),
+            models.CheckConstraint(
+                condition=Q(streak__gte=1) | Q(excused_by__isnull=False),
+                name="breach_streak_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(excused_by__isnull=True) | Q(refund_fen=0, terminated=False),
+                name="breach_excused_costs_nothing",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,10 +71,13 @@ def subscribed_order_ids(*, user: User) -> set[int]:
     )
 
 
-def messages_after(*, order: Order, after_seq: int, limit: int = TRANSCRIPT_PAGE) -> list[Message]:
-    return list(
-        Message.objects.filter(order=order, seq__gt=after_seq).order_by("seq")[: max(1, limit)]
-    )
+def messages_after(
+    *, order: Order, after_seq: int, limit: int = TRANSCRIPT_PAGE, until_seq: int | None = None
+) -> list[Message]:
+    messages = Message.objects.filter(order=order, seq__gt=after_seq)
+    if until_seq is not None:
+        messages = messages.filter(seq__lte=until_seq)
+    return list(messages.order_by("seq")[: max(1, limit)])
 
 
 def last_seq(*, order_id: int) -> int:
@@ -165,14 +168,20 @@ SYNC_FRAMES: list[Callable[[Order], list[dict[str, Any]]]] = []
 SYNC_RECIPIENT_FRAMES: list[Callable[[Order, User], list[dict[str, Any]]]] = []
 
 
-def sync_frames(*, user: User, order_id: int, after_seq: int) -> list[dict[str, Any]]:
-    """What a socket needs after a reconnect: every message past `after_seq` (one page),
-    both read markers, the session's state, sub-domain extras (per-recipient ones on the
-    last page only), then `sync.done`."""
+def sync_frames(
+    *, user: User, order_id: int, after_seq: int, until_seq: int | None = None
+) -> list[dict[str, Any]]:
+    """What a socket needs after a reconnect or a gap: every message past `after_seq` (up
+    to `until_seq` when given; one page), both read markers, the session's state,
+    sub-domain extras such as the running clock (per-recipient ones on the last page
+    only), then `sync.done`. State frames say the current state, so a resync also mends a
+    lost `clock` or `session.state` push."""
     from sessions import events  # events imports nothing from here; kept local for clarity
 
     order = access_order_for_user(user=user, order_id=order_id)
-    messages = messages_after(order=order, after_seq=after_seq, limit=TRANSCRIPT_PAGE + 1)
+    messages = messages_after(
+        order=order, after_seq=after_seq, limit=TRANSCRIPT_PAGE + 1, until_seq=until_seq
+    )
     more = len(messages) > TRANSCRIPT_PAGE
     messages = messages[:TRANSCRIPT_PAGE]
     frames: list[dict[str, Any]] = []

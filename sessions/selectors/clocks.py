@@ -44,7 +44,7 @@ def order_timeline(*, order: Order, now: datetime | None = None) -> dict[str, An
         .order_by("pk")
     )
     by_clock: dict[int, list[Breach]] = {}
-    for breach in Breach.objects.filter(order=order).order_by("pk"):
+    for breach in Breach.objects.filter(order=order).select_related("excused_by").order_by("pk"):
         by_clock.setdefault(breach.clock_id, []).append(breach)
     entries = []
     for clock in rows:
@@ -77,6 +77,12 @@ def order_timeline(*, order: Order, now: datetime | None = None) -> dict[str, An
                         "streak": b.streak,
                         "refund_fen": b.refund_fen,
                         "terminated": b.terminated,
+                        # A deadline in a measured outage: excused, with its reason.
+                        "excused": b.excused_by.cause if b.excused_by_id else None,
+                        "excused_reason": _("Excused: %(cause)s")
+                        % {"cause": b.excused_by.get_cause_display()}
+                        if b.excused_by_id
+                        else None,
                     }
                     for b in missed
                 ],
@@ -101,7 +107,8 @@ def order_timeline(*, order: Order, now: datetime | None = None) -> dict[str, An
         "breach_termination_count": order.breach_termination_count,
         "entries": entries,
         "pauses": pauses,
-        "breach_count": sum(len(e["breaches"]) for e in entries),
+        "breach_count": sum(1 for e in entries for b in e["breaches"] if not b["excused"]),
+        "excused_count": sum(1 for e in entries for b in e["breaches"] if b["excused"]),
         "breach_refund_fen": sum(b["refund_fen"] for e in entries for b in e["breaches"]),
     }
 
@@ -160,7 +167,7 @@ def listener_reply_stats(
         1 for status, _l, missed in rows if status == ReplyClock.Status.ANSWERED and not missed
     )
     breach_count = Breach.objects.filter(
-        listener_id=listener_id, recorded_at__gt=since, recorded_at__lte=now
+        listener_id=listener_id, recorded_at__gt=since, recorded_at__lte=now, excused_by=None
     ).count()
     return ReplyStats(
         reply_count=len(latencies),

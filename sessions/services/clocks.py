@@ -36,6 +36,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from marketplace.outages import outage_covering, outages_around
 from sessions import events
 from sessions.models import Breach, Message, Order, Pause, ReplyClock
 from sessions.selectors.chat import SYNC_FRAMES
@@ -45,6 +46,11 @@ from sessions.services.compensation import breach_refund_fen, compensation_enque
 
 BREACH_CODE = "breach"
 BREACH_TEXT = gettext_noop("The listener missed the reply window.")
+BREACH_EXCUSED_CODE = "breach_excused"
+BREACH_EXCUSED_TEXT = gettext_noop(
+    "A reply window passed while the platform was unavailable. It does not count against "
+    "the listener and costs nothing."
+)
 END_REASON_MISSED_REPLIES = "missed_replies"
 
 
@@ -123,8 +129,12 @@ def deadlines_record(
     outcome = Outcome()
     limit = order.breach_termination_count
     window = timedelta(seconds=clock.window_seconds)
+    outages: list | None = None
     while clock.deadline < now and clock.deadline < order.ends_at:
-        streak = _streak_before(order=order) + 1
+        if outages is None:  # one query, and only when a deadline has passed
+            outages = outages_around(start=clock.deadline, end=now)
+        excused_by = outage_covering(clock.deadline, outages)
+        streak = _streak_before(order=order) + (0 if excused_by else 1)
         if streak > limit:
             break  # the limit was reached: the session ends there, nothing more is owed
         breach = Breach.objects.create(
@@ -134,17 +144,27 @@ def deadlines_record(
             deadline=clock.deadline,
             recorded_at=now,
             streak=streak,
-            refund_fen=breach_refund_fen(order=order),
-            terminated=may_terminate and streak >= limit,
+            refund_fen=0 if excused_by else breach_refund_fen(order=order),
+            terminated=not excused_by and may_terminate and streak >= limit,
+            excused_by=excused_by,
         )
-        clock.missed += 1
+        if excused_by is None:
+            clock.missed += 1
         clock.deadline += window
         outcome.breaches.append(breach)
-        system_message_post(order=order, code=BREACH_CODE, text=BREACH_TEXT, now=now)
+        code, text = (
+            (BREACH_EXCUSED_CODE, BREACH_EXCUSED_TEXT) if excused_by else (BREACH_CODE, BREACH_TEXT)
+        )
+        system_message_post(order=order, code=code, text=text, now=now)
         next_deadline = None if breach.terminated else clock.deadline
         events.send_on_commit(
             events.order_group(order.pk),
-            events.breach_event_frame(breach, limit=limit, deadline=next_deadline),
+            events.breach_event_frame(
+                breach,
+                limit=limit,
+                deadline=next_deadline,
+                excused=excused_by.cause if excused_by else None,
+            ),
         )
         if breach.terminated:
             outcome.terminate = True
@@ -158,7 +178,14 @@ def deadlines_record(
 def outcome_apply(*, order: Order, outcome: Outcome, now: datetime) -> None:
     """Inside the transaction: end the session if the streak reached the limit."""
     if outcome.terminate:
-        lifecycle.session_terminate(order_id=order.pk, reason=END_REASON_MISSED_REPLIES, now=now)
+        # A termination noticed late (a sweep after an outage, a late reply) ends the
+        # session at the deadline of the miss that ended it, not when it was noticed.
+        lifecycle.session_terminate(
+            order_id=order.pk,
+            reason=END_REASON_MISSED_REPLIES,
+            now=now,
+            ended_at=outcome.breaches[-1].deadline,
+        )
 
 
 def _compensate_on_commit(outcome: Outcome) -> None:

@@ -76,12 +76,24 @@ def session_activate(*, order_id: int, now: datetime | None = None) -> Order:
     return order
 
 
-def _end(*, order_id: int, to: str, code: str, reason: str, now: datetime, check=None) -> Order:
+def _end(
+    *,
+    order_id: int,
+    to: str,
+    code: str,
+    reason: str,
+    now: datetime,
+    check=None,
+    ended_at: datetime | None = None,
+) -> Order:
+    """End the session at `ended_at` (default `now`); the system message is posted `now`."""
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if check is not None:
             check(order)
-        order = order_transition(order_id=order_id, to=to, now=now, end_reason=reason[:200])
+        order = order_transition(
+            order_id=order_id, to=to, now=ended_at or now, end_reason=reason[:200]
+        )
         order = Order.objects.select_related("listener").get(pk=order.pk)
         system_message_post(order=order, code=code, text=SYSTEM_TEXTS[code], now=now)
         for step in SESSION_END_STEPS:
@@ -126,17 +138,27 @@ def session_end_early(*, user: User, order_id: int, now: datetime | None = None)
     )
 
 
-def session_terminate(*, order_id: int, reason: str, now: datetime | None = None) -> Order:
+def session_terminate(
+    *,
+    order_id: int,
+    reason: str,
+    now: datetime | None = None,
+    ended_at: datetime | None = None,
+) -> Order:
     """ACTIVE -> TERMINATED by the platform (e.g. too many missed replies); `reason` is
     stored as the order's end_reason, and a reason with its own system text (see
-    SYSTEM_TEXTS) tells both sides why."""
+    SYSTEM_TEXTS) tells both sides why. `ended_at` is when the session really ended
+    when that was before it was noticed (the deadline of the miss that ended it: time
+    after it was not served, and the pro-rata refund counts from there)."""
     specific = f"terminated_{reason}"
+    now = now or timezone.now()
     return _end(
         order_id=order_id,
         to=Order.State.TERMINATED,
         code=specific if specific in SYSTEM_TEXTS else "terminated",
         reason=reason,
-        now=now or timezone.now(),
+        now=now,
+        ended_at=min(ended_at, now) if ended_at is not None else None,
     )
 
 

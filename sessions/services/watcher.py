@@ -21,12 +21,16 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from marketplace.exceptions import DomainError
+from marketplace.models import Outage
+from marketplace.outages import outage_covering, outages_around
 from marketplace.sql import ids_relation, rows_relation
 from sessions import events
 from sessions.models import Breach, Order, ReplyClock
 from sessions.services import chat
 from sessions.services.clocks import (
     BREACH_CODE,
+    BREACH_EXCUSED_CODE,
+    BREACH_EXCUSED_TEXT,
     BREACH_TEXT,
     Outcome,
     deadlines_record,
@@ -245,24 +249,35 @@ class PlannedBreach:
     streak: int
     refund_fen: int
     terminated: bool
+    excused_by_id: int | None = None  # the outage the deadline fell in (no refund, no count)
+    excused_cause: str | None = None
     pk: int | None = None
 
 
 def _breaches_plan(
-    *, clock: DueClock, order: DueOrder, now: datetime, streak: int, granted: int
+    *,
+    clock: DueClock,
+    order: DueOrder,
+    now: datetime,
+    streak: int,
+    granted: int,
+    outages: list[Outage],
 ) -> list[PlannedBreach]:
     """The breaches `deadlines_record` would write for `clock`, computed in memory from
     the order's history (same rules: one per deadline before `now` and the session's end,
-    one window apart, up to the consecutive-miss limit)."""
+    one window apart, up to the consecutive-miss limit; a deadline in an outage excused:
+    no refund, the streak unchanged)."""
     planned = []
     limit = order.breach_termination_count
     deadline = clock.deadline
     window = timedelta(seconds=clock.window_seconds)
     while deadline < now and deadline < order.ends_at:
-        streak += 1
+        outage = outage_covering(deadline, outages)
+        if outage is None:
+            streak += 1
         if streak > limit:
             break
-        refund = breach_refund_next_fen(order=order, granted=granted)
+        refund = 0 if outage else breach_refund_next_fen(order=order, granted=granted)
         granted += refund
         planned.append(
             PlannedBreach(
@@ -273,10 +288,12 @@ def _breaches_plan(
                 recorded_at=now,
                 streak=streak,
                 refund_fen=refund,
-                terminated=streak >= limit,
+                terminated=outage is None and streak >= limit,
+                excused_by_id=outage.pk if outage else None,
+                excused_cause=outage.cause if outage else None,
             )
         )
-        if streak >= limit:
+        if outage is None and streak >= limit:
             break
         deadline += window
     return planned
@@ -290,6 +307,7 @@ _BREACH_COLUMNS = (
     ("streak", int),
     ("refund_fen", int),
     ("terminated", bool),
+    ("excused_by_id", int),
 )
 
 
@@ -308,32 +326,34 @@ def _breaches_insert(breaches: list[PlannedBreach], *, now: datetime) -> list[Pl
     names = [name for name, _kind in _BREACH_COLUMNS]
     columns = ", ".join(qn(meta.get_field(name).column) for name in [*names, "recorded_at"])
     picked = ", ".join(f"batch.{qn(name)}" for name in names)
-    clock, streak = qn(meta.get_field("clock").column), qn(meta.get_field("streak").column)
+    clock, deadline = qn(meta.get_field("clock").column), qn(meta.get_field("deadline").column)
     # Identifiers come from the model's meta; every value is a query parameter.
     sql = (
         f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608
         f"SELECT {picked}, %s FROM ({source}) AS batch "
-        f"ON CONFLICT ({clock}, {qn(meta.get_field('deadline').column)}) DO NOTHING "
-        f"RETURNING {qn(meta.pk.column)}, {clock}, {streak}"
+        f"ON CONFLICT ({clock}, {deadline}) DO NOTHING "
+        f"RETURNING {qn(meta.pk.column)}, {clock}, {deadline}"
     )
-    # (clock, streak) is unique within a batch: one open clock per order, streak + 1 each.
-    by_key = {(breach.clock_id, breach.streak): breach for breach in breaches}
+    # (clock, deadline) is unique (the constraint the conflict clause names).
+    by_key = {(breach.clock_id, breach.deadline): breach for breach in breaches}
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, *params])
-        for pk, clock_id, streak_value in cursor.fetchall():
-            by_key[(clock_id, streak_value)].pk = pk
+        for pk, clock_id, deadline_value in cursor.fetchall():
+            by_key[(clock_id, deadline_value)].pk = pk
     return [breach for breach in breaches if breach.pk is not None]
 
 
 def _clocks_rearm(plans: list[tuple[DueClock, list[PlannedBreach]]]) -> None:
-    """Move each clock on by one window per recorded deadline: one UPDATE per distinct
-    (misses, window) pair — a handful at most (windows come from the tiers)."""
-    groups: dict[tuple[int, int], list[int]] = {}
+    """Move each clock on by one window per recorded deadline (counting as missed only
+    the deadlines not excused): one UPDATE per distinct (deadlines, misses, window) —
+    a handful at most (windows come from the tiers)."""
+    groups: dict[tuple[int, int, int], list[int]] = {}
     for clock, planned in plans:
-        groups.setdefault((len(planned), clock.window_seconds), []).append(clock.pk)
-    for (count, window), ids in groups.items():
+        missed = sum(1 for breach in planned if breach.excused_by_id is None)
+        groups.setdefault((len(planned), missed, clock.window_seconds), []).append(clock.pk)
+    for (count, missed, window), ids in groups.items():
         ReplyClock.objects.filter(pk__in=ids_relation(connection, ids)).update(
-            missed=F("missed") + count,
+            missed=F("missed") + missed,
             deadline=F("deadline") + timedelta(seconds=window * count),
         )
 
@@ -347,12 +367,19 @@ def _deadlines_record_many(
     for `deadlines_record` (rare, and the termination runs per order anyway). The caller
     holds every order's and clock's row lock. Returns (new breaches, clocks left)."""
     history = _breach_history(order_ids=[order.pk for _clock, order in pairs])
+    outages = (
+        outages_around(start=min(clock.deadline for clock, _order in pairs), end=now)
+        if pairs
+        else []
+    )
     plans: list[tuple[DueClock, list[PlannedBreach]]] = []
     left: list[tuple[DueClock, DueOrder]] = []
     limits: dict[int, int] = {}
     for clock, order in pairs:
         streak, granted = history.get(order.pk, (0, 0))
-        planned = _breaches_plan(clock=clock, order=order, now=now, streak=streak, granted=granted)
+        planned = _breaches_plan(
+            clock=clock, order=order, now=now, streak=streak, granted=granted, outages=outages
+        )
         if any(breach.terminated for breach in planned):
             left.append((clock, order))
         elif planned:
@@ -364,18 +391,38 @@ def _deadlines_record_many(
     planned_all = [breach for _clock, planned in plans for breach in planned]
     recorded = _breaches_insert(planned_all, now=now)
     _clocks_rearm(plans)
-    messages = chat.system_messages_post_many(
-        [breach.order_id for breach in recorded], code=BREACH_CODE, text=BREACH_TEXT, now=now
+    charged = [breach for breach in recorded if breach.excused_by_id is None]
+    excused = [breach for breach in recorded if breach.excused_by_id is not None]
+    message_of = dict(
+        zip(
+            map(id, charged + excused),
+            chat.system_messages_post_many(
+                [breach.order_id for breach in charged], code=BREACH_CODE, text=BREACH_TEXT, now=now
+            )
+            + chat.system_messages_post_many(
+                [breach.order_id for breach in excused],
+                code=BREACH_EXCUSED_CODE,
+                text=BREACH_EXCUSED_TEXT,
+                now=now,
+            ),
+            strict=True,
+        )
     )
     frames: list[tuple[str, events.Frame]] = []
-    for breach, message in zip(recorded, messages, strict=True):
+    for breach in recorded:
+        message = message_of[id(breach)]
         group = events.order_group(breach.order_id)
         rearmed = breach.deadline + windows[breach.clock_id]
         frames.append((group, events.message_frame(message, role="system")))
         frames.append(
             (
                 group,
-                events.breach_event_frame(breach, limit=limits[breach.order_id], deadline=rearmed),
+                events.breach_event_frame(
+                    breach,
+                    limit=limits[breach.order_id],
+                    deadline=rearmed,
+                    excused=breach.excused_cause,
+                ),
             )
         )
         frames.append((group, events.clock_frame(order_id=breach.order_id, deadline=rearmed)))

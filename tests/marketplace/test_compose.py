@@ -78,3 +78,13 @@ def test_the_dockerfile_installs_pinned_dependencies_and_runs_daphne():
     assert "-c requirements.lock" in dockerfile
     assert "collectstatic" in dockerfile
     assert 'CMD ["python", "-m", "marketplace.webnode"' in dockerfile
+
+
+def test_every_long_running_app_service_has_a_healthcheck():
+    # given
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    # then: a hung process is noticed (and, with depends_on or an orchestrator, replaced)
+    for name in ("web", "worker", "clock-worker", "beat"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert services["beat"]["healthcheck"]["test"][-2:] == ["marketplace.heartbeats", "beat"]

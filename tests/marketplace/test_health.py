@@ -149,6 +149,7 @@ def test_the_worker_heartbeat_task_records_a_beat():
     assert heartbeats.beat_age_seconds("worker") < 5
 
 
+@pytest.mark.django_db
 def test_the_beat_scheduler_records_a_heartbeat_each_tick_and_ticks_at_least_every_second():
     # given
     from celery.beat import PersistentScheduler
@@ -162,3 +163,53 @@ def test_the_beat_scheduler_records_a_heartbeat_each_tick_and_ticks_at_least_eve
     # then
     assert interval == 1.0
     assert heartbeats.beat_age_seconds("beat") < 5
+
+
+@pytest.mark.django_db
+def test_healthz_is_red_on_the_previous_runs_heartbeats(client, monkeypatch):
+    # given: fresh heartbeats, but written by the previous run (another RUN_ID)
+    monkeypatch.setenv("RUN_ID", "previous-run")
+    _fresh_heartbeats()
+    monkeypatch.setenv("RUN_ID", "this-run")
+    # when
+    before = client.get("/healthz")
+    heartbeats.beat_record("beat")  # this run's beat reports; worker and watcher not yet
+    partly = client.get("/healthz")
+    _fresh_heartbeats()
+    after = client.get("/healthz")
+    # then
+    assert before.status_code == 503
+    assert before.json()["checks"]["beat"]["ok"] is False
+    assert before.json()["checks"]["beat"]["stale_run"] is True
+    assert partly.status_code == 503
+    assert [partly.json()["checks"][n]["ok"] for n in ("beat", "worker", "watcher")] == [
+        True,
+        False,
+        False,
+    ]
+    assert after.status_code == 200
+
+
+@pytest.mark.django_db
+def test_without_a_run_id_heartbeats_from_before_this_process_started_do_not_count(client):
+    # given: a heartbeat written (1 s ago) before this process started, and fresh ones
+    _fresh_heartbeats()
+    heartbeats.beat_record("beat", now=heartbeats.PROCESS_STARTED - 1)
+    # when
+    response = client.get("/healthz")
+    # then
+    assert response.status_code == 503
+    assert response.json()["checks"]["beat"]["ok"] is False
+    assert response.json()["checks"]["worker"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_command_checks_freshness_for_compose_healthchecks(capsys):
+    # given
+    heartbeats.beat_record("beat")
+    heartbeats.beat_record("worker", now=time.time() - 3600)
+    # when
+    fresh = heartbeats.main(["beat"])
+    stale = heartbeats.main(["beat", "worker"])
+    # then
+    assert (fresh, stale) == (0, 1)

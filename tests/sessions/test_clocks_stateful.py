@@ -128,17 +128,24 @@ class ClockMachine(RuleBasedStateMachine):
         order = Order.objects.get(pk=self.order.pk)
         window_ms = WINDOW * 1000
         for clock in ReplyClock.objects.filter(order=order):
-            deadlines = list(
+            rows = list(
                 Breach.objects.filter(clock=clock)
                 .order_by("deadline")
-                .values_list("deadline", flat=True)
+                .values_list("deadline", "terminated")
             )
+            deadlines = [deadline for deadline, _terminated in rows]
+            # a termination ends the session (and stops the clock) at its own deadline
+            ended_at_miss = {deadline for deadline, terminated in rows if terminated}
             assert len(deadlines) == clock.missed
             for earlier, later in itertools.pairwise(deadlines):
                 assert later - earlier >= timedelta(seconds=WINDOW)
             for deadline in deadlines:
                 assert deadline < order.ends_at
-                assert clock.closed_at is None or deadline < clock.closed_at
+                assert (
+                    clock.closed_at is None
+                    or deadline < clock.closed_at
+                    or (deadline in ended_at_miss and deadline == clock.closed_at)
+                )
             if clock.status == ReplyClock.Status.ANSWERED:
                 # in time and breached are exclusive, and one of them happened
                 assert (clock.missed == 0) == (clock.latency_ms <= window_ms), (

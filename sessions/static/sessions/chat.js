@@ -8,7 +8,9 @@ const offset = clockOffset(config.serverNow);
 const now = () => Date.now() + offset;
 
 const $ = (id) => document.getElementById(id);
-const transcript = new Transcript({ list: $("messages"), me: config.me, strings });
+const transcript = new Transcript({
+  list: $("messages"), me: config.me, strings, onRetry: (clientId) => socket.resend(clientId),
+});
 let state = session.state;
 let endsAt = new Date(session.ends_at).getTime();
 const startsAt = new Date(session.starts_at).getTime();
@@ -83,7 +85,10 @@ const socket = new ChatSocket({
         else readSent = Math.max(readSent, frame.seq);
         break;
       case "clock": deadline = frame.deadline ? new Date(frame.deadline).getTime() : null; break;
-      case "breach": notice(strings.breach); moneyHeldMayChange(); break;
+      case "breach":
+        if (frame.excused) notice(strings.breachExcused);
+        else { notice(strings.breach); moneyHeldMayChange(); }
+        break;
       case "safety": if (!frame.kind || frame.kind === "masked") notice(strings.masked); break; // other kinds: safety.js
       case "session.state":
         setState(frame.state);
@@ -92,8 +97,10 @@ const socket = new ChatSocket({
         break;
       case "sync.done": markRead(); break;
       case "error":
-        if (frame.client_id) transcript.failPending(frame.client_id);
-        if (frame.code !== "rate_limited") notice(frame.detail);
+        // A refused message is marked on itself; a transient refusal is retried by the
+        // socket, so it needs no notice of its own.
+        if (frame.client_id) transcript.failPending(frame.client_id, frame.code === "unavailable");
+        if (frame.code !== "rate_limited" && !(frame.client_id && frame.code === "unavailable")) notice(frame.detail);
         break;
     }
   },

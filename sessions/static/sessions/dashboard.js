@@ -33,7 +33,7 @@ function chatFor(id, info = {}) {
   }
   const chat = {
     id, row, list,
-    transcript: new Transcript({ list, me: config.me, strings }),
+    transcript: new Transcript({ list, me: config.me, strings, onRetry: (clientId) => socket.resend(clientId) }),
     state: info.state || "active",
     endsAt: info.ends_at ? new Date(info.ends_at).getTime() : null,
     startsAt: info.starts_at ? new Date(info.starts_at).getTime() : null,
@@ -147,7 +147,7 @@ const socket = new ChatSocket({
         if (chat.id === current) select(chat.id);
         break;
       case "sync.done": markRead(chat); break;
-      case "error": if (frame.client_id) chat.transcript.failPending(frame.client_id); break;
+      case "error": if (frame.client_id) chat.transcript.failPending(frame.client_id, frame.code === "unavailable"); break;
     }
     renderRow(chat);
   },
