@@ -1,0 +1,105 @@
+"""The trained classifier: logistic regression on character n-grams (1-4) of the
+normalised text, two heads — "concern or above" and "high or above" (docs/safety.md,
+"The model"). Weights live in `model.json` next to this file, written by
+`python -m sessions.risk.train` (`make train-safety`) and loaded once, lazily.
+
+Pure Python at run time: a dictionary look-up per n-gram, a sigmoid per head.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from sessions.risk.levels import Assessment, Level
+from sessions.risk.normalise import Reading, read
+from sessions.safety import words
+
+MODEL_PATH = Path(__file__).with_name("model.json")
+NGRAMS = (1, 2, 3, 4)
+HEADS = ("concern", "high")
+
+
+def features(folded: str) -> list[str]:
+    """The n-grams of a normalised text: characters of its word view (spaces kept, so
+    English word edges count), plus the emoji and symbols the word view drops."""
+    text = words(folded)
+    grams = [
+        text[i : i + n] for n in NGRAMS for i in range(len(text) - n + 1) if text[i : i + n] != " "
+    ]
+    grams.extend(f"#{c}" for c in folded if ord(c) > 0x2000 and not c.isalnum())
+    return grams
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: dict[str, tuple[float, float]]
+    bias: tuple[float, float]
+    thresholds: dict[str, float]
+
+    def probabilities(self, folded: str) -> tuple[float, float]:
+        grams = set(features(folded))
+        if not grams:
+            return (0.0, 0.0)
+        scale = 1.0 / math.sqrt(len(grams))
+        concern, high = self.bias
+        get = self.weights.get
+        for gram in grams:
+            pair = get(gram)
+            if pair is not None:
+                concern += pair[0] * scale
+                high += pair[1] * scale
+        return (_sigmoid(concern), _sigmoid(high))
+
+
+def _sigmoid(x: float) -> float:
+    if x < -30:
+        return 0.0
+    if x > 30:
+        return 1.0
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def model_from_dict(data: dict) -> Model:
+    return Model(
+        weights={gram: (pair[0], pair[1]) for gram, pair in data["weights"].items()},
+        bias=(data["bias"][0], data["bias"][1]),
+        thresholds=dict(data["thresholds"]),
+    )
+
+
+@functools.cache
+def loaded() -> Model | None:
+    """The shipped model, or None if the file is missing (the rules then decide alone)."""
+    if not MODEL_PATH.exists():
+        return None
+    return model_from_dict(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
+
+
+def combine(
+    level: Level, signals: frozenset[str], reading: Reading, model: Model | None = None
+) -> Assessment:
+    """The rules' level, raised by the model where it is confident: to HIGH when P(high)
+    passes its threshold, to CONCERN when P(concern) passes its one. The model never
+    lowers what the rules found, and never makes IMMINENT on its own (that needs
+    signals a person can read)."""
+    model = model or loaded()
+    if model is None:
+        return Assessment(level=level, signals=signals)
+    concern, high = model.probabilities(reading.model_text)
+    if level < Level.HIGH and high >= model.thresholds["high"]:
+        level = Level.HIGH
+    elif level < Level.CONCERN and concern >= model.thresholds["concern"]:
+        level = Level.CONCERN
+    return Assessment(level=level, signals=signals, score=high)
+
+
+def score(text: str, model: Model | None = None) -> tuple[float, float]:
+    """P(concern or above), P(high or above) of one message."""
+    model = model or loaded()
+    if model is None:
+        return (0.0, 0.0)
+    return model.probabilities(read(text).model_text)

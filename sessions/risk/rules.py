@@ -1,0 +1,100 @@
+"""The rules: what the lexicons find in a message, and the level that follows
+(docs/safety.md, "The level rule").
+
+`find(text) -> Findings` maps each family found to its strength (STRONG or WEAK);
+`level_of(findings) -> Level` is the combination rule, the same for one message and for the
+union of a conversation's recent findings (sessions/risk/conversation.py).
+"""
+
+from __future__ import annotations
+
+from sessions.risk.levels import Level
+from sessions.risk.lexicons import COMPILED, STRONG, WEAK
+from sessions.risk.normalise import Reading, read
+from sessions.safety import _CRISIS_EN, _CRISIS_ZH
+
+Findings = dict[str, int]  # family -> strongest strength found
+
+_IDEATION = ("intent", "burden", "farewell")
+_CONTEXT = ("means", "place", "plan")
+_NOW = ("act", "danger", "medical")
+
+
+def find_in(reading: Reading) -> Findings:
+    found: Findings = {}
+    for family, strength, zh, en in COMPILED:
+        if found.get(family, 0) >= strength:
+            continue
+        if (zh is not None and any(zh.search(view) for view in reading.zh)) or (
+            en is not None and any(en.search(view) for view in reading.en)
+        ):
+            found[family] = strength
+    # The scan's crisis phrase list (sessions.safety) stays a floor: what it flags is at
+    # least direct intent here, so `scan().crisis` implies HIGH or above.
+    floor_needed = found.get("intent", 0) < STRONG and all(found.get(f) != STRONG for f in _NOW)
+    zh_listed = any(_CRISIS_ZH.search(view) for view in reading.zh)
+    if floor_needed and (zh_listed or any(_CRISIS_EN.search(view) for view in reading.en)):
+        found["intent"] = STRONG
+    return found
+
+
+def find(text: str) -> Findings:
+    return find_in(read(text))
+
+
+def merge(into: Findings, other: Findings) -> None:
+    for family, strength in other.items():
+        if strength > into.get(family, 0):
+            into[family] = strength
+
+
+def level_of(found: Findings) -> Level:
+    """The combination rule (docs/safety.md):
+
+    - IMMINENT: an act in progress, danger from others or a medical emergency (strong); or
+      ideation (strong) with any means, place, plan or act; or despair (weak intent) with a
+      strong means or place; or two strong context signals (means, place, plan).
+    - HIGH: strong ideation alone; a strong means or place alone; despair with a strong plan
+      or any means; weak ideation (despair or a farewell) with three or more points of
+      context (each weak family found is one point: means, place, plan, act, isolation,
+      intent, farewell).
+    - CONCERN: despair alone; a strong plan alone; weak danger, medical or act; four or more
+      points of context without any ideation.
+    - NONE otherwise (a lone "bridge", "tonight", "pills" or a farewell formula).
+    """
+    strong = {family for family, strength in found.items() if strength == STRONG}
+    weak = {family for family, strength in found.items() if strength == WEAK}
+    ideation_strong = bool(strong & set(_IDEATION))
+    despair = "intent" in weak
+    ideation_weak = despair or "farewell" in weak or "burden" in weak
+    context_any = set(found) & {*_CONTEXT, "act"}
+    context_strong = strong & set(_CONTEXT)
+    points = len(weak)
+
+    if strong & set(_NOW):
+        return Level.IMMINENT
+    if ideation_strong and context_any:
+        return Level.IMMINENT
+    if despair and ({"means", "place"} & strong):
+        return Level.IMMINENT
+    if len(context_strong) >= 2:
+        return Level.IMMINENT
+    if ideation_strong or {"means", "place"} & strong:
+        return Level.HIGH
+    if despair and ("plan" in strong or "means" in found):
+        return Level.HIGH
+    if ideation_weak and points >= 3:
+        return Level.HIGH
+    if despair or "plan" in strong or weak & set(_NOW):
+        return Level.CONCERN
+    if points >= 4:
+        return Level.CONCERN
+    return Level.NONE
+
+
+def reported(found: Findings) -> frozenset[str]:
+    """The signal families named in an assessment (the isolation cue is not one)."""
+    return frozenset(family for family in found if family != "isolation")
+
+
+__all__ = ["STRONG", "WEAK", "Findings", "find", "find_in", "level_of", "merge", "reported"]
