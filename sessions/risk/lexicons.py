@@ -45,12 +45,14 @@ _MEDS_EN = (
 _POISON_EN = r"(?:bleach|poison|pesticide|weed killer|antifreeze|rat poison|drain cleaner)"
 _MANY_ZH = (
     r"(?:一整?瓶|整瓶|一整盒|一盒|一把|一堆|很多|好多|大量|全部|所有的?|剩下的|几十|上百|一百|几百|两瓶|"
-    r"[二三四五六七八九]十|\d{2,})"
+    r"[二三四五六七八九]十|\d{2,}|[一二两三四五六七八九十几]+板)多?"
 )
 _MANY_EN = (
     r"(?:all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
     r"a bunch of|lots of|loads of|a lot of|too many|the rest of|every|\d{2,}|twenty|thirty|"
-    r"forty|fifty|a hundred|[2-9]0 )"
+    r"forty|fifty|a hundred|[2-9]0 |enough|plenty of|a stash of|my stash of|my entire|my whole|"
+    r"the entire|(?:about|around|like|over|maybe|nearly|almost) (?:\d+|twenty|thirty|forty|fifty)"
+    r"(?: of)?)"
 )
 
 # (family, strength) -> (Chinese patterns, English patterns)
@@ -64,8 +66,14 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"没有活下去的(?:理由|意义|勇气|动力)|活够了|不想再撑|没必要活",
             r"自杀(?!预防|干预|热线|新闻)|轻生|寻死|一了百了|自我了断|了断自己|了结自己|了结这一切|结束这一切|"
             r"结束(?:我的|自己的?|这条)?(?:生命|性命)|结束自己|离开这个世界|告别这个世界|从这个世界消失",
-            r"割腕|割脉|割手腕|自残|自伤|伤害自己|弄伤自己|划伤自己|割自己|拿刀划|用刀划|划自己",
-            r"跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|烧炭(?!火|烤)|投河|投江|溺死自己|淹死自己|吊死自己",
+            r"想(?:要)?(?:割腕|割脉|自残)|自残|自伤|伤害自己|弄伤自己|划伤自己|割自己|拿刀划|用刀划|划自己",
+            r"(?:想|要|准备|打算|干脆|不如|想去|我去|好想|真想|又想|忍不住想|计划|决定|该)(?:去)?(?:跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|烧炭|投河|投江|割腕|割脉|吞药|吞安眠药|喝农药)",
+            r"(?:跳楼|跳河|跳江|跳海|跳桥|割腕|割脉|上吊|烧炭|卧轨|吃安眠药|安眠药吃多少)(?:会不会|疼不疼|痛不痛|难受吗|会痛吗|要多久|需要多少|吃多少)|"
+            r"溺死自己|淹死自己|吊死自己|(?:想|好想|忍不住想)(?:割|划)下去|(?:割|划)下去(?:就|算了)",
+            r"(?:哪种|什么|怎么|哪些|怎样)(?:药|方法|方式|死法).{0,8}(?:不会痛|不痛|死得快|最快|没有痛苦|不难受)|怎么死(?:比较|最|才)|怎么自杀",
+            r"(?:安静地|悄悄地|就这样|默默地)死(?:掉|去)|死了(?:比较|更|会更?)好|睡过去(?:就好|算了|再也)|(?:吃|吞)(?:药|安眠药).{0,4}睡过去",
+            r"活着(?:到底|还|又)?有什么(?:意思|意义|用)|不用(?:再)?醒(?:过来|来)|我消失了.{0,10}没(?:有)?人(?:会)?(?:发现|在乎|注意|知道)",
+            r"想(?:吞|喝)(?:药|安眠药|农药|一瓶|整瓶|百草枯)",
             r"不想再醒(?:来|过来)?|不要再醒|永远(?:睡下去|不醒|不要醒)|一睡不醒|长眠|睡过去就(?:好|不用)|(?:冲|撞)(?:向|到|进)(?:车流|马路中间|火车|大货车|卡车)|往(?:车|马路|火车)上撞|开车(?:撞|冲)(?:向|下)?(?:墙|树|桥|河|江|悬崖)",
             r"不想存在|不想再存在|想永远消失|永远消失|消失在这个世界|死了(?:也)?没(?:有)?人(?:会)?(?:知道|在乎|难过|发现)",
             r"我(?:的)?死(?:了|掉)(?:以后|之后)|等我死了|我死后|为什么我还活着|我不该活着|我不配活",
@@ -74,7 +82,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|hanging|drown|"
             r"drowning|off|offing|unalive|unaliving) (?:my ?self|meself) ",
-            r" (?:kms|ctb|unalive|sewerslide|sewer slide|s ?[i1]c[i1]de|su ?[i1]c[i1]de) ",
+            r" (?:kms|ctb|unalive|sewerslide|sewer slide|s icide|su icide|sui cide) ",
             r" suicid(?:e|al|ality)(?! prevention| hotline| awareness| rates?| squad) ",
             r" (?:end|ending|take|taking) (?:my|my own) li(?:fe|ves) ",
             r" end (?:it|this) all | end it (?:tonight|for good|now) ",
@@ -98,6 +106,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"traffic|bridge)",
             r" (?:not|wont|will not) be alive (?:tomorrow|much longer|by morning|next week|anymore)",
             r" why am i (?:still )?alive ",
+            r" (?:going to|gonna|about to|ready to|want to|wanna) jump(?! rope| in| on| into the pool| up| for)",
+            r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to) end it ",
+            r" use (?:it|them|the \w+) on myself ",
+            r" no reason to (?:keep )?(?:living|live|go on|stay|be here)",
             r" (?:i )?(?:shouldnt|should not|dont deserve to) (?:be alive|exist|live) ",
         ],
     ),
@@ -108,13 +120,13 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"什么都不想要了|没有人在乎我|没人在乎我|没有人需要我|没人需要我|我是多余的|多余的人|"
             r"我(?:好|真|太)?没用|我是个?废物|废物一个|活着就是浪费",
             r"想消失|想逃离这一切|一切都没(?:有)?意义|没有意义了|没有未来|不想面对明天|不想看到明天|"
-            r"想(?:要)?解脱|彻底解脱|不想醒来|我该死|人间不值得|不想努力了|没有留恋|无所谓了|死了也好|生不如死|行尸走肉|心死了",
+            r"想(?:要)?解脱|彻底解脱|不想醒来|我该死|别劝我|不要劝我|别拦我|不要拦我|(?:我)?(?:真的|快)忍不住了|(?:一切|就|都|该)结束(?:吧|了吧)|没(?:有)?人会(?:发现|在乎|难过|想我)|人间不值得|不想努力了|没有留恋|无所谓了|死了也好|生不如死|行尸走肉|心死了",
         ],
         [
             r" (?:cant|can not) (?:do this|take (?:it|this)|go on|keep going|cope|handle this)"
             r"(?: anymore)?",
             r" (?:so |completely |totally )?(?:hopeless|worthless) ",
-            r" (?:no hope|whats the point|theres no point|no point anymore|no way out)",
+            r" (?:no hope|theres no point|no point anymore|no way out)| whats the point (?:of (?:anything|living|life|trying|it all|going on|being alive)|anymore)?$",
             r" (?:nobody|no one|noone) (?:cares|would care|would notice|loves me|needs me)",
             r" (?:im|i am|i feel) (?:nothing|useless|a waste|empty|numb|so empty) ",
             r" (?:i give up|giving up|gave up) (?:on everything|on life|on myself)?",
@@ -134,7 +146,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:累赘|拖累|负担|包袱)",
             r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
             r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
-            r"少了我(?:大家|你们|他们|世界)?(?:会|就)?(?:更好|轻松)",
+            r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
             r"我消失了?(?:大家|你们|他们)?(?:会|就)?(?:更好|轻松|开心)",
             r"不想再拖累|不想再连累|不想再给.{0,4}添麻烦",
         ],
@@ -151,11 +163,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     # --- Farewell ---------------------------------------------------------------------------
     ("farewell", STRONG): (
         [
-            r"这是(?:我的)?最后一(?:条|次|个|句)(?:消息|信息|留言|了|话)?|最后一次(?:跟|和)(?:你|大家)(?:说话|聊)",
-            r"永别了?|诀别|再见了?(?:这个世界|世界|大家|所有人|各位|人间)|来世再见|下辈子(?:再见|见|再做|再)",
+            r"这是(?:我的?)?最后一(?:条|次|个|句)(?:消息|信息|留言|话|跟你说话|联系你|打扰你)|最后一次(?:跟|和)(?:你|大家)(?:说话|聊)",
+            r"永别了?(?!了?(?:我的|青春|钱包|头发|假期))|诀别|再见了?(?:这个世界|世界|大家|所有人|各位|人间)|来世再见|下辈子(?:再见|见|再做|再)",
             r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)",
-            r"以后(?:不会|再也不会)再?(?:打扰|麻烦|烦)(?:你|你们|大家)了|不会再(?:打扰|麻烦)(?:你|你们|大家)了",
-            r"遗书|遗言|后事|遗嘱(?:写好|已经)|我的(?:东西|存款|钱|密码|猫|狗)(?:都)?(?:留给|给你|送给|交给)",
+            r"遗书|遗言|后事|遗嘱(?:写好|已经)",
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
@@ -180,6 +191,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ),
     ("farewell", WEAK): (
         [
+            r"以后(?:不会|再也不会)再?(?:打扰|麻烦|烦)(?:你|你们|大家)了|不会再(?:打扰|麻烦)(?:你|你们|大家)了|这是最后一次了|"
+            r"我的.{0,4}(?:存款|钱|密码|遗产|东西|猫|狗).{0,4}(?:都)?(?:留给|交给|送给)|"
             r"就这样吧|就到这里吧|到此为止|我走了|先走一步|别了|再见了|谢谢你一直(?:以来)?(?:的)?陪(?:伴|我)|"
             r"对不起大家|对不起爸妈|对不起妈妈|对不起爸爸|不会再回复|以后别等我",
         ],
@@ -194,7 +207,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     # --- Means ------------------------------------------------------------------------------
     ("means", STRONG): (
         [
-            rf"(?:攒|囤|藏)(?:了|好了|下了)?{_MANY_ZH}?(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}",
+            rf"(?:攒|囤|藏)(?:了|好了|下了)?{_MANY_ZH}?(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}|{_MEDS_ZH}.{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)",
+            r"(?:手里|手上)(?:拿着|握着|捏着|攥着)(?:刀片|刀|美工刀|药|安眠药|绳子|剃须刀)|(?:刀片|刀|美工刀|药|安眠药|绳子)(?:就)?(?:在|放在)(?:手边|手里|身边|旁边|桌上|枕边|面前)",
             rf"(?:存|买|准备|备|找)(?:了|好了|下了|到了)?{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}",
             rf"{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?(?:安眠药|{_MEDS_ZH}(?:都|全)?(?:在|放在|就在)?(?:手边|桌上|面前|这))",
             rf"(?:买|准备|拿|找)(?:了|好了|到了|来了)?(?:一瓶|一桶|一袋|一包)?{_POISON_ZH}",
@@ -209,7 +223,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" (?:bought|got|have|found|ordered) (?:up )?{_MANY_EN} ?(?:my )?{_MEDS_EN}",
             rf" {_MANY_EN} ?(?:my |these |the )?{_MEDS_EN} (?:in front of me|on the table|in my "
             rf"hand|ready|lined up|next to me)",
-            r" (?:bought|got|have) (?:some |a bag of )?charcoal (?:and|for|in)",
+            r" charcoal (?:and tape|in (?:the|my) (?:car|room|bedroom|bathroom))",
             r" (?:charcoal|coal) (?:and|with) (?:tape|duct tape|a lighter)| (?:sealed|taped) "
             r"(?:the )?(?:windows|doors|car|gaps)",
             r" (?:tied|made|bought|have|got) (?:a|the) (?:noose|rope) (?:ready|up|to)?| noose ",
@@ -222,7 +236,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ("means", WEAK): (
         [
             rf"{_MEDS_ZH}|{_POISON_ZH}|\d{3, 5}(?:mg|毫克)",
-            r"木炭|炭盆|烧炭|煤气|绳子|麻绳|刀片|美工刀|剃须刀|剃刀|刀|枪",
+            r"木炭|炭盆|烧炭|煤气|绳子|麻绳|刀片|美工刀|剃须刀|剃刀|刀|枪|跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|投河|割腕|割脉",
         ],
         [
             rf" {_MEDS_EN} | {_POISON_EN} | \d{3, 5} ?(?:mg|milligrams) ",
@@ -238,7 +252,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"翻(?:过|出)(?:了)?(?:栏杆|护栏|围栏|窗户|阳台)|(?:天台|楼顶|桥|窗台|悬崖)(?:的)?边(?:缘|上)",
             r"脚下(?:就是|是)(?:河|江|海|车|马路|楼下)|往下看(?:好高|很高)?|从这里跳下去|跳下去",
             r"(?:在|到了)(?:\d+|二十|三十|十几|几十)(?:楼|层)(?:的)?(?:天台|窗边|阳台|楼顶)",
-            r"(?:躺在|走到|站在)铁轨|(?:走进|走到)(?:海|河|江|湖)(?:里|中间)",
+            r"(?:躺在|走到|站在)铁轨|(?:走进|走到)(?:海|河|江|湖)(?:里|中间)|(?:海|河|江|湖|水)(?:边|里).{0,8}(?:走进去|走下去|跳进去)|准备走进(?:海|河|江|湖|水)",
         ],
         [
             r" (?:standing|sitting|stood|sat|climbed|up|out|balancing) (?:up )?(?:on|onto|over|at) "
@@ -270,7 +284,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             r"(?:一切|东西|都|全部|该准备的)(?:都)?(?:已经)?准备好了|(?:都|已经)(?:买|安排|计划|处理|交代)好了",
             r"想好了(?:怎么|方式|时间|地方|在哪|用什么)|计划好了|决定好了|选好了(?:日子|地方|时间)|"
-            r"就(?:在)?今晚|今晚就|今天就是最后|最后一晚|最后一天|等(?:他们|家人|大家)睡着(?:了)?(?:就|以后)",
+            r"就(?:在)?今晚|今晚就|今天就是最后|最后一晚|最后一天|等(?:他们|家人|大家|爸妈|父母|家里人|室友|所有人)(?:都)?睡着(?:了)?(?:就|以后|之后)",
             r"(?:明天|今晚|周末)(?:就)?(?:动手|行动|结束|解决)",
         ],
         [
@@ -278,7 +292,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:i have|ive got|i got|i made|ive made) (?:a|the|my) plan ",
             r" (?:know|decided|figured out) (?:exactly )?(?:how|when|where) (?:ill|i will|im going "
             r"to|im gonna|to) do it",
-            r" (?:tonight|today|tomorrow) (?:is|s) the (?:night|day) ",
+            r" (?:tonight|today|tomorrow) (?:is|s) the (?:night|day) | (?:tonights|todays) the (?:night|day) ",
             r" (?:set|picked|chose|chosen) (?:a|the) (?:date|day|time|spot|place) ",
             r" (?:its|it is) (?:all )?(?:planned|decided) ",
             r" (?:by (?:tomorrow|morning|the weekend)) (?:ill|i will|i ll) be (?:gone|dead)",
@@ -297,11 +311,13 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ("act", STRONG): (
         [
             rf"(?:已经|刚刚|刚才|刚|我)?(?:吃|吞|喝|服)(?:了|下了|完了|掉了|下)(?:{_MANY_ZH})(?:片|粒|颗|盒|瓶)?(?:的)?(?:{_MEDS_ZH})",
-            rf"(?:已经|刚刚|刚才|刚)(?:吃|吞|喝|服)(?:了|下了|完了|掉了)(?:{_MEDS_ZH}|{_POISON_ZH})",
+            rf"(?:已经|刚刚|刚才|刚)(?:吃|吞|喝|服)(?:了|下了|完了|掉了){_POISON_ZH}",
+            rf"{_MEDS_ZH}.{{0,8}}(?:全|全部|一口气|一下子|一次性|都吞|整盒|整瓶)(?:都)?(?:吃|吞|喝)?(?:了|下去|光|完)|把.{{0,8}}{_MEDS_ZH}(?:全|全部|都)(?:吃|吞)(?:了|下去|光|完)",
+            r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
             r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
             r"(?:血|流血)(?:止不住|一直(?:在)?流|流了好多|停不下来|好多|越来越多|流个不停)|在流血|流了(?:好多|很多)血",
-            r"炭(?:已经)?(?:点|烧)(?:着|上|起来)了|点了炭|煤气(?:已经)?开(?:着|了)|开了煤气",
+            r"(?:炭|炭盆|炭火)(?:已经)?(?:点|烧)(?:着|上|起来)了|点了炭|煤气(?:已经)?开(?:着|了)|开了煤气",
             r"(?:已经)?(?:站|坐)在(?:天台|楼顶|桥|窗台|栏杆)(?:边|上)?了|已经(?:跳|翻过)|绳子已经(?:套|挂)",
             r"药(?:效)?(?:开始)?(?:起作用|发作)了|(?:开始|越来越)(?:头晕|犯困|想睡|意识模糊)了",
         ],
@@ -322,7 +338,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
     ),
     ("act", WEAK): (
-        [r"吃了(?:药|安眠药)|喝了很多酒|头好晕|手在抖|流血|出血"],
+        [
+            r"吃了(?:药|安眠药)|喝了很多酒|头好晕|手在抖|流血|出血|(?:药|安眠药)(?:已经)?(?:吃|吞)下去了"
+        ],
         [r" (?:blood|bleeding|took (?:the|my|some) pills|cut) "],
     ),
     # --- Danger from others -----------------------------------------------------------------
@@ -332,23 +350,23 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"{_PERSON_ZH}(?:打|揍|掐|踢|勒|砍|捅)(?:了)?我(?!电话|手机|的电话|视频|的主意|微信)|"
             r"被(?:他|她|人|我爸|我妈|老公|男朋友)?(?:打|揍|掐|踢|砍|捅|家暴|强奸|性侵|绑)(?:了|住|在|伤|得|起来)"
             r"(?!针|疫苗|电话|分|折|一针|个电话)|被(?:他|她|人)?(?:关|锁)在(?:房间|屋里|家里|里面|地下室)",
-            rf"{_PERSON_ZH}(?:拿着|拿|握着|提着|举着)(?:一把)?(?:刀|菜刀|棍子|枪|斧头|锤子|铁棍|酒瓶)(?:对着|指着|冲着|追|要|威胁|逼|站在|在门口|进来|过来|架在|砍|捅)",
+            rf"{_PERSON_ZH}.{{0,6}}(?:拿着|拿|握着|提着|举着)(?:一把)?(?:刀|菜刀|棍子|枪|斧头|锤子|铁棍|酒瓶)(?:对着|指着|冲着|追|要|威胁|逼|站在|在门口|进来|过来|架在|砍|捅)",
             r"躲在(?:厕所|卫生间|浴室|柜子|衣柜|房间|床底|车里|楼道).{0,8}(?:不敢(?:出去|出声|开门|动)|他在外面|怕他|怕被)|躲着(?:他|她)|把我锁(?:在)?(?:屋里|房间|家里|里面)|"
             r"不让我(?:走|出门|离开|报警)",
-            rf"{_PERSON_ZH}?(?:要|说要|说他要|威胁(?:说)?要?|扬言要?)(?:杀|打死|弄死|砍|捅|杀了)(?:我|我们)",
+            rf"{_PERSON_ZH}?(?:要|说要|说他要|威胁(?:说)?要?|扬言要?)(?:杀|打死|弄死|砍死?|捅死?|杀了|掐死)(?:我|我们)",
+            r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我",
             rf"{_PERSON_ZH}(?:在)?(?:砸|踹|撞)(?:门|我的门)|快(?:来)?救(?:救)?我|帮我报警|替我报警|快报警",
             r"(?:我|我现在)(?:很|有)危险|有人(?:跟踪|尾随)(?:我)?.{0,6}(?:现在|还在|一直)",
         ],
         [
             rf" {_PERSON_EN} (?:is |s |keeps |started |just |has been |was )?(?:hitting|beating|"
             rf"punching|choking|strangling|kicking|hurting|attacking|slapping|threatening) me",
-            rf" {_PERSON_EN} (?:just )?(?:hit|beat|punched|choked|strangled|kicked|raped|assaulted|"
+            rf" {_PERSON_EN} (?:just )?(?:hit me(?! with a (?:pillow|snowball|ball)| up| back)|beat me(?! at| in| to| by| up the)|punched|choked|strangled|kicked|raped|assaulted|"
             rf"stabbed|attacked|slapped) me",
             rf" {_PERSON_EN} (?:has|got|grabbed|is holding|s holding|is waving|pulled) (?:a|the|"
             rf"his|her) (?:knife|gun|bat|hammer|axe) ",
-            r" (?:hiding|locked myself|hid) (?:in|inside) (?:the|my|a) (?:bathroom|closet|wardrobe|"
-            r"room|car|cupboard|toilet)",
-            r" hiding from (?:him|her|them|my) ",
+            r" (?:is |s )?(?:following|stalking) me (?:home|right now|again)",
+            r" (?:coming|come) (?:over |here |back )?to (?:kill|hurt|beat|get) me| (?:says|said) (?:he|she)(?:ll| will| is going to| s going to| would) (?:kill|hurt|stab|shoot) me",
             r" (?:locked|locks|keeps) me in| wont let me (?:leave|go|out|call)",
             rf" {_PERSON_EN} (?:is |s )?(?:going to|gonna|trying to|about to|threatened to|"
             rf"threatening to|says (?:he|she)ll|said (?:he|she)d|will) (?:kill|hurt|beat|stab|"
@@ -362,21 +380,21 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ("danger", WEAK): (
         [
             rf"{_PERSON_ZH}(?:喝醉|喝多)了?(?:又)?(?:在)?(?:发酒疯|砸东西|骂人|发火)|(?:很|好)怕{_PERSON_ZH}|"
-            r"被跟踪|有人跟踪|动手打|打我(?!电话|手机|的电话|视频|的主意|微信)|家暴|救命|救救我|躲在(?:厕所|卫生间|衣柜|床底)",
+            r"被跟踪|有人跟踪|动手打|打我(?!电话|手机|的电话|视频|的主意|微信)|被家暴|他家暴|躲在(?:厕所|卫生间|衣柜|床底)",
         ],
         [
             rf" (?:scared|afraid|terrified) of {_PERSON_EN} | {_PERSON_EN} (?:is|s) drunk (?:and|"
-            rf"again)| (?:hits|hurts|beats) me | help me please | please help me | call the police ",
+            rf"again)| (?:hits|hurts|beats) me | (?:hiding|locked myself|hid) (?:in|inside) (?:the|my|a) (?:bathroom|closet|wardrobe|room|car|cupboard|toilet)| hiding from (?:him|her|them) ",
         ],
     ),
     # --- Acute medical emergency -------------------------------------------------------------
     ("medical", STRONG): (
         [
             r"喘不上气|呼吸不了|无法呼吸|不能呼吸|没法呼吸|呼吸困难|憋得喘不过气",
-            r"胸口(?:好|很|特别|剧烈|突然|一阵阵)?(?:痛|疼|压着|像压了)|心脏(?:好|很|特别|突然)?(?:痛|疼|绞痛)|"
+            r"胸口.{0,3}(?:痛|疼|压着|像压了)|心脏(?:好|很|特别|突然)?(?:痛|疼|绞痛)|"
             r"心口(?:好|很)?疼",
-            r"嘴唇(?:发)?(?:紫|青|白)|脸(?:色)?发紫|(?:晕|昏)(?:倒|过去|厥)|休克|抽搐|口吐白沫|吐血|咳血|大出血",
-            r"(?:药物|吃药)过量|吃多了药|吃错(?:了)?药|中毒了|过敏(?:了)?.{0,6}(?:肿|喘|呼吸)|喉咙(?:肿|堵)",
+            r"嘴唇(?:发)?(?:紫|青|白)|脸(?:色)?发紫|(?:晕|昏)(?:倒|过去|厥)|休克|抽搐|口吐白沫|吐血|咳血|吐了.{0,3}血|咳出血|大出血",
+            r"(?:药物|吃药)过量|吃多了药|药吃多了|吃太多药|吃错(?:了)?药|(?<!电脑)(?<!手机)(?<!游戏)中毒了|过敏(?:了)?.{0,6}(?:肿|喘|呼吸)|喉咙(?:肿|堵)",
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
         ],
@@ -390,7 +408,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:throat|tongue) (?:is )?(?:swelling|closing)| anaphyla",
             r" (?:overdose|overdosed|overdosing|poisoned|poisoning) ",
             r" (?:vomiting|throwing up|coughing up|coughing) blood ",
-            r" (?:cant|can not) (?:feel|move) (?:my )?(?:arm|face|legs|left side|right side)",
+            r" (?:cant|can not) (?:feel|move) (?:my |the )?(?:arm|face|legs|left side|right side)",
             r" (?:call|get|need) (?:an )?ambulance ",
         ],
     ),

@@ -32,6 +32,11 @@ _HOMOPHONES = (
     ("字杀", "自杀"),
     ("籽杀", "自杀"),
     ("自sa", "自杀"),
+    ("zi杀", "自杀"),
+    ("自sha", "自杀"),
+    ("tiao楼", "跳楼"),
+    ("割wan", "割腕"),
+    ("安mian药", "安眠药"),
     ("安眠要", "安眠药"),
     ("安民药", "安眠药"),
     ("割碗", "割腕"),
@@ -134,6 +139,8 @@ _IDIOMS_EN = re.compile(
             r" (?:cutting|cut) (?:board|the (?:cake|onions|vegetables|carrots|bread|grass|"
             r"line)|onions|costs|class|corners|hair|my hair)",
             r" jump (?:rope|ropes)",
+            r" (?:hurts|hurt|aching|aches|sore) from (?:laughing|the gym|working out|coughing|lifting)",
+            r" overdosed on (?:coffee|caffeine|sugar|chocolate|netflix|tiktok|memes|anime)",
             r" bridge (?:loan|the gap|card|game)",
         ]
     )

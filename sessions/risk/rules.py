@@ -11,7 +11,6 @@ from __future__ import annotations
 from sessions.risk.levels import Level
 from sessions.risk.lexicons import COMPILED, STRONG, WEAK
 from sessions.risk.normalise import Reading, read
-from sessions.safety import _CRISIS_EN, _CRISIS_ZH
 
 Findings = dict[str, int]  # family -> strongest strength found
 
@@ -29,12 +28,6 @@ def find_in(reading: Reading) -> Findings:
             en is not None and any(en.search(view) for view in reading.en)
         ):
             found[family] = strength
-    # The scan's crisis phrase list (sessions.safety) stays a floor: what it flags is at
-    # least direct intent here, so `scan().crisis` implies HIGH or above.
-    floor_needed = found.get("intent", 0) < STRONG and all(found.get(f) != STRONG for f in _NOW)
-    zh_listed = any(_CRISIS_ZH.search(view) for view in reading.zh)
-    if floor_needed and (zh_listed or any(_CRISIS_EN.search(view) for view in reading.en)):
-        found["intent"] = STRONG
     return found
 
 
@@ -55,11 +48,10 @@ def level_of(found: Findings) -> Level:
       ideation (strong) with any means, place, plan or act; or despair (weak intent) with a
       strong means or place; or two strong context signals (means, place, plan).
     - HIGH: strong ideation alone; a strong means or place alone; despair with a strong plan
-      or any means; weak ideation (despair or a farewell) with three or more points of
-      context (each weak family found is one point: means, place, plan, act, isolation,
-      intent, farewell).
-    - CONCERN: despair alone; a strong plan alone; weak danger, medical or act; four or more
-      points of context without any ideation.
+      or a weak means or place; weak ideation (despair or a farewell) with three or more
+      points (each weak family found is one point: intent, farewell, means, place, plan,
+      act, medical, isolation).
+    - CONCERN: despair alone; weak danger; four or more points without any ideation.
     - NONE otherwise (a lone "bridge", "tonight", "pills" or a farewell formula).
     """
     strong = {family for family, strength in found.items() if strength == STRONG}
@@ -81,11 +73,11 @@ def level_of(found: Findings) -> Level:
         return Level.IMMINENT
     if ideation_strong or {"means", "place"} & strong:
         return Level.HIGH
-    if despair and ("plan" in strong or "means" in found):
+    if despair and ("plan" in strong or {"means", "place"} & weak):
         return Level.HIGH
     if ideation_weak and points >= 3:
         return Level.HIGH
-    if despair or "plan" in strong or weak & set(_NOW):
+    if despair or "danger" in weak:
         return Level.CONCERN
     if points >= 4:
         return Level.CONCERN

@@ -1,0 +1,136 @@
+"""Trains the model (`model.json`) from the corpus's training part (docs/safety.md).
+
+    python -m sessions.risk.train        # make train-safety
+
+Logistic regression, two heads ("concern or above", "high or above"), on the n-grams of
+`sessions.risk.model.features`, trained by plain stochastic gradient descent with L2 in
+pure Python: a fixed seed, a fixed order, so the same corpus gives the same file.
+
+Thresholds: trained first on folds 2-4 of the training part (by the same hash as the
+split), each head's threshold is the lowest that keeps ordinary messages of fold 1 raised
+by the model alone under 1 %; then the final weights are trained on the whole training
+part and shipped with those thresholds. N-grams seen fewer than twice are not features;
+weights under 0.01 are dropped from the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+from collections import Counter
+from pathlib import Path
+
+from sessions.risk.corpus import Example, load, split
+from sessions.risk.levels import Level
+from sessions.risk.model import HEADS, MODEL_PATH, Model, features, model_from_dict
+from sessions.risk.normalise import read
+
+SEED = 14
+EPOCHS = 14
+RATE = 0.4
+L2 = 1e-5
+MIN_COUNT = 2
+KEEP = 0.01
+FALSE_RAISE = 0.01
+
+
+def _fold(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[4:8], "big") % 4
+
+
+def _targets(example: Example) -> tuple[int, int]:
+    return (int(example.level >= Level.CONCERN), int(example.level >= Level.HIGH))
+
+
+def fit(rows: list[Example]) -> dict:
+    grams = [sorted(set(features(read(row.text).model_text))) for row in rows]
+    counts = Counter(gram for row_grams in grams for gram in row_grams)
+    vocab = sorted(gram for gram, count in counts.items() if count >= MIN_COUNT)
+    index = {gram: i for i, gram in enumerate(vocab)}
+    data = []
+    for row, row_grams in zip(rows, grams, strict=True):
+        ids = [index[g] for g in row_grams if g in index]
+        if ids:
+            data.append((ids, 1.0 / math.sqrt(len(ids)), _targets(row)))
+    weights = [[0.0] * len(vocab), [0.0] * len(vocab)]
+    squares = [[1e-8] * len(vocab), [1e-8] * len(vocab)]
+    bias = [0.0, 0.0]
+    bias_squares = [1e-8, 1e-8]
+    rng = random.Random(SEED)
+    order = list(range(len(data)))
+    for _ in range(EPOCHS):
+        rng.shuffle(order)
+        for position in order:
+            ids, scale, targets = data[position]
+            for head in (0, 1):
+                w, sq = weights[head], squares[head]
+                z = bias[head] + scale * sum(w[i] for i in ids)
+                p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+                error = p - targets[head]
+                bias_squares[head] += error * error
+                bias[head] -= RATE * error / math.sqrt(bias_squares[head])
+                for i in ids:  # AdaGrad: rare n-grams keep a larger step
+                    g = error * scale + L2 * w[i]
+                    sq[i] += g * g
+                    w[i] -= RATE * g / math.sqrt(sq[i])
+    kept = {
+        gram: [round(weights[0][i], 3), round(weights[1][i], 3)]
+        for gram, i in index.items()
+        if abs(weights[0][i]) >= KEEP or abs(weights[1][i]) >= KEEP
+    }
+    return {"weights": kept, "bias": [round(bias[0], 4), round(bias[1], 4)]}
+
+
+def thresholds(model: Model, rows: list[Example]) -> dict[str, float]:
+    """Per head, the lowest threshold (in steps of 0.01, at least 0.5) at which fewer than
+    FALSE_RAISE of the ordinary messages in `rows` score at or above it."""
+    ordinary = [row for row in rows if row.level == Level.NONE]
+    scores = [model.probabilities(read(row.text).model_text) for row in ordinary]
+    chosen = {}
+    for head, name in enumerate(HEADS):
+        value = 0.5
+        while value < 0.99:
+            raised = sum(1 for pair in scores if pair[head] >= value)
+            if raised <= FALSE_RAISE * len(ordinary):
+                break
+            value = round(value + 0.01, 2)
+        chosen[name] = value
+    return chosen
+
+
+def train(rows: list[Example]) -> dict:
+    training, _test = split(rows)
+    tune = [row for row in training if _fold(row.text) == 0]
+    first = fit([row for row in training if _fold(row.text) != 0])
+    provisional = model_from_dict({**first, "thresholds": {"concern": 0.5, "high": 0.5}})
+    chosen = thresholds(provisional, tune)
+    final = fit(training)
+    return {
+        "version": 1,
+        "features": "char n-grams 1-4 of sessions.safety.words(fold(text)) + symbols",
+        "trained_on": len(training),
+        "thresholds": chosen,
+        "bias": final["bias"],
+        "weights": dict(sorted(final["weights"].items())),
+    }
+
+
+def write(artefact: dict, path: Path = MODEL_PATH) -> None:
+    path.write_text(
+        json.dumps(artefact, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
+
+
+def main() -> None:
+    artefact = train(load())
+    write(artefact)
+    print(
+        f"trained on {artefact['trained_on']} examples: {len(artefact['weights'])} n-grams, "
+        f"thresholds {artefact['thresholds']} -> {MODEL_PATH}"
+    )
+
+
+if __name__ == "__main__":
+    main()
