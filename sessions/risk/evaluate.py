@@ -55,11 +55,18 @@ def _rate(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
 
+def _in_part(part: str, row: Example) -> bool:
+    """The rows of a report line: a language, all, or by source (hand-written or not)."""
+    if part in ("hand-written", "generated"):
+        return (part == "generated") == (row.source == "generated")
+    return part in ("all", row.lang)
+
+
 def figures(rows: list[Example], assess: Callable[[str], Level]) -> dict:
     assessed = [(row, assess(row.text)) for row in rows]
     out: dict = {"count": len(rows), "by_language": {}, "by_family": {}, "confusion": {}}
-    for lang in ("zh", "en", "mixed", "all"):
-        part = [(r, a) for r, a in assessed if lang in ("all", r.lang)]
+    for lang in ("zh", "en", "mixed", "all", "hand-written", "generated"):
+        part = [(r, a) for r, a in assessed if _in_part(lang, r)]
         crisis = [(r, a) for r, a in part if r.crisis]
         ordinary = [(r, a) for r, a in part if r.level == Level.NONE]
         concern = [(r, a) for r, a in part if r.level == Level.CONCERN]

@@ -648,6 +648,218 @@ EN_ORDINARY = [
     "{idiom}, {eve} {plan}",
 ]
 
+# Everyday first-person talk in the shapes crisis messages take ("I want to ...",
+# "我不想...", "I can't ..."), so the model learns the shape is not the signal.
+ZH_EVERYDAY_SLOTS = {
+    "me": ["我", "我真的", "其实我", "最近我", "我好像", "我每天都", "我今天", "说真的我"],
+    "want": ["想", "好想", "真想", "特别想", "不想", "不太想", "很想"],
+    "thing": [
+        "吃火锅",
+        "去旅游",
+        "换个工作",
+        "学做饭",
+        "养只猫",
+        "睡个懒觉",
+        "去海边玩",
+        "买新手机",
+        "上班",
+        "做作业",
+        "出门",
+        "减肥",
+        "学英语",
+        "回老家",
+        "见他",
+        "写论文",
+        "跑步",
+        "看电影",
+        "考研",
+        "搬家",
+        "剪头发",
+        "早点下班",
+        "辞职",
+        "谈恋爱",
+        "打游戏",
+        "去健身房",
+    ],
+    "feel": [
+        "好开心",
+        "有点紧张",
+        "特别期待",
+        "有点烦",
+        "好无聊",
+        "挺满足的",
+        "有点焦虑",
+        "好激动",
+        "有点失落",
+        "压力好大",
+        "好困",
+        "有点累",
+        "好饿",
+        "很感动",
+    ],
+    "because": [
+        "因为明天要考试",
+        "因为下雨了",
+        "因为老板又加活了",
+        "因为周末要搬家",
+        "因为室友生日",
+        "因为今天发工资",
+        "因为猫生病了",
+        "因为快过年了",
+        "因为好久没见朋友了",
+        "",
+    ],
+    "q": [
+        "你觉得呢",
+        "你呢",
+        "你平时怎么做",
+        "有什么推荐吗",
+        "怎么办才好",
+        "你会怎么选",
+        "是不是很傻",
+    ],
+    "time": ["今天", "昨天", "这周", "最近", "刚才", "今晚", "明天", "周末"],
+    "event": [
+        "开会开了三个小时",
+        "被客户骂了一顿",
+        "和朋友吃了顿好的",
+        "看了一部好电影",
+        "加班到十点",
+        "去医院复查了",
+        "面试完了",
+        "跑了五公里",
+        "考完试了",
+        "和爸妈视频了",
+        "搬完家了",
+        "收到了offer",
+    ],
+}
+ZH_EVERYDAY = [
+    "{me}{mind}{topic}",
+    "凌晨三点了，{me}{mind}{topic}",
+    "我{where}，{ask}",
+    "{home}{broken}，怎么办",
+    "{me}{want}{thing}",
+    "{me}{want}{thing}，{q}",
+    "{me}{feel}，{because}",
+    "{time}{event}，{feel}",
+    "{time}{event}",
+    "{me}{want}{thing}，{because}",
+    "{me}{feel}",
+]
+EN_EVERYDAY_SLOTS = {
+    "me": ["i ", "i really ", "honestly i ", "lately i ", "i just ", "tbh i ", "i kinda "],
+    "want": [
+        "want to",
+        "don't want to",
+        "wanna",
+        "need to",
+        "can't wait to",
+        "can't",
+        "wish i could",
+        "keep trying to",
+        "am going to",
+        "am ready to",
+    ],
+    "thing": [
+        "live my best life",
+        "go to the beach",
+        "quit my job",
+        "learn to cook",
+        "get a cat",
+        "sleep in",
+        "move to a new city",
+        "buy a new phone",
+        "go to work",
+        "do my homework",
+        "leave the house",
+        "lose weight",
+        "learn spanish",
+        "visit my parents",
+        "see him again",
+        "finish my thesis",
+        "run a marathon",
+        "watch that movie",
+        "end my shift early",
+        "skill up",
+        "take a break",
+        "get through this week",
+        "disappear into a good book",
+        "eat pizza tonight",
+        "talk to my boss",
+        "fix my sleep schedule",
+    ],
+    "feel": [
+        "so happy",
+        "a bit nervous",
+        "super excited",
+        "kinda annoyed",
+        "so bored",
+        "pretty content",
+        "a little anxious",
+        "stressed out",
+        "sleepy",
+        "a bit tired",
+        "starving",
+        "really touched",
+    ],
+    "because": [
+        "because of the exam tomorrow",
+        "because it's raining",
+        "because my boss gave me more work",
+        "because i'm moving this weekend",
+        "because it's payday",
+        "because my cat is sick",
+        "since it's almost the holidays",
+        "since i haven't seen friends in ages",
+        "",
+    ],
+    "q": [
+        "what do you think",
+        "how about you",
+        "any tips",
+        "what should i do",
+        "would you?",
+        "is that dumb",
+    ],
+    "time": [
+        "today",
+        "yesterday",
+        "this week",
+        "lately",
+        "just now",
+        "tonight",
+        "tomorrow",
+        "this weekend",
+    ],
+    "event": [
+        "i had a three hour meeting",
+        "a client yelled at me",
+        "i had a great dinner with friends",
+        "i watched a great movie",
+        "i worked until 10",
+        "i had a checkup",
+        "i finished my interview",
+        "i ran 5k",
+        "i finished my exams",
+        "i called my parents",
+        "i finished moving",
+        "i got a job offer",
+    ],
+}
+EN_EVERYDAY = [
+    "{me}{mind} {topic}",
+    "it's 3am and i {mind} {topic}",
+    "i'm {where}, {ask}",
+    "{me}{want} {thing}",
+    "{me}{want} {thing}, {q}",
+    "i'm {feel} {because}",
+    "{time} {event}, i'm {feel}",
+    "{time} {event}",
+    "{me}{want} {thing} {because}",
+    "i feel {feel}",
+]
+
 # Code-mixed: Chinese with English and the other way round.
 MIXED_CRISIS = [
     ("high", "intent", "我真的 can't do this anymore，想死"),
@@ -701,6 +913,19 @@ def trick(rng: random.Random, text: str) -> str:
     return " ".join(text) if len(text) < 16 else text
 
 
+def background(count: int = 1200) -> list[str]:
+    """Ordinary words in random order (Faker's word lists, seeded): the model must not read
+    vocabulary it never saw in the hand-written and templated ordinary chat as crisis."""
+    from faker import Faker  # a development dependency, used only to write the corpus
+
+    texts = []
+    for locale in ("zh_CN", "en_US"):
+        fake = Faker(locale)
+        fake.seed_instance(SEED)
+        texts.extend(fake.sentence(nb_words=fake.random_int(3, 12)).lower() for _ in range(count))
+    return texts
+
+
 def examples() -> list[dict]:
     rng = random.Random(SEED)
     rows: dict[str, dict] = {}
@@ -730,6 +955,8 @@ def examples() -> list[dict]:
     ordinary = [
         (ZH_ORDINARY, ZH_ORDINARY_SLOTS, ZH_OPEN, ZH_CLOSE, 70),
         (EN_ORDINARY, EN_ORDINARY_SLOTS, EN_OPEN, EN_CLOSE, 70),
+        (ZH_EVERYDAY, ZH_EVERYDAY_SLOTS, ZH_OPEN, ZH_CLOSE, 110),
+        (EN_EVERYDAY, EN_EVERYDAY_SLOTS, EN_OPEN, EN_CLOSE, 110),
     ]
     for templates, slots, openers, closers, per_template in ordinary:
         for template in templates:
@@ -738,6 +965,8 @@ def examples() -> list[dict]:
                 if rng.random() < 0.12:
                     text = trick(rng, text)
                 add(text, "none", "-")
+    for text in background():
+        add(text, "none", "-")
     for level, signals, text in MIXED_CRISIS:
         add(text, level, signals)
         add(pick(rng, ZH_OPEN) + text + pick(rng, EN_CLOSE), level, signals)

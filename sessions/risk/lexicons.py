@@ -44,13 +44,14 @@ _MEDS_EN = (
 )
 _POISON_EN = r"(?:bleach|poison|pesticide|weed killer|antifreeze|rat poison|drain cleaner)"
 _MANY_ZH = (
-    r"(?:一整?瓶|整瓶|一整盒|一盒|一把|一堆|很多|好多|大量|全部|所有的?|剩下的|几十|上百|一百|几百|两瓶|"
+    r"(?:一整?瓶|整瓶|整盒|整板|一整板|一整盒|一盒|一把|一堆|很多|好多|大量|全部|所有的?|剩下的|几十|上百|一百|几百|两瓶|"
     r"[二三四五六七八九]十|\d{2,}|[一二两三四五六七八九十几]+板)多?"
 )
 _MANY_EN = (
     r"(?:all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
     r"a bunch of|lots of|loads of|a lot of|too many|the rest of|every|\d{2,}|twenty|thirty|"
     r"forty|fifty|a hundred|[2-9]0 |enough|plenty of|a stash of|my stash of|my entire|my whole|"
+    r"the entire|every one of|each of|(?:two|three|four|five|several|\d+) (?:bottles|boxes|packs|strips|blister packs) of|"
     r"the entire|(?:about|around|like|over|maybe|nearly|almost) (?:\d+|twenty|thirty|forty|fifty)"
     r"(?: of)?)"
 )
@@ -106,6 +107,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"traffic|bridge)",
             r" (?:not|wont|will not) be alive (?:tomorrow|much longer|by morning|next week|anymore)",
             r" why am i (?:still )?alive ",
+            r" (?:ways|way|how|best way) to (?:die|kill myself|end my life|end it|overdose)| painless (?:way|ways|death)",
             r" (?:going to|gonna|about to|ready to|want to|wanna) jump(?! rope| in| on| into the pool| up| for)",
             r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to) end it ",
             r" use (?:it|them|the \w+) on myself ",
@@ -146,6 +148,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:累赘|拖累|负担|包袱)",
             r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
             r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
+            r"我(?:消失|走|死|不在)了?(?:以后|之后)?.{0,6}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
             r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
             r"我消失了?(?:大家|你们|他们)?(?:会|就)?(?:更好|轻松|开心)",
             r"不想再拖累|不想再连累|不想再给.{0,4}添麻烦",
@@ -207,7 +210,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     # --- Means ------------------------------------------------------------------------------
     ("means", STRONG): (
         [
-            rf"(?:攒|囤|藏)(?:了|好了|下了)?{_MANY_ZH}?(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}|{_MEDS_ZH}.{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)",
+            rf"(?:攒|囤|藏)(?:了|好了|下了)?{_MANY_ZH}?(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}|(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片).{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)|"
+            rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到)了",
             r"(?:手里|手上)(?:拿着|握着|捏着|攥着)(?:刀片|刀|美工刀|药|安眠药|绳子|剃须刀)|(?:刀片|刀|美工刀|药|安眠药|绳子)(?:就)?(?:在|放在)(?:手边|手里|身边|旁边|桌上|枕边|面前)",
             rf"(?:存|买|准备|备|找)(?:了|好了|下了|到了)?{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}",
             rf"{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?(?:安眠药|{_MEDS_ZH}(?:都|全)?(?:在|放在|就在)?(?:手边|桌上|面前|这))",
@@ -223,6 +227,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" (?:bought|got|have|found|ordered) (?:up )?{_MANY_EN} ?(?:my )?{_MEDS_EN}",
             rf" {_MANY_EN} ?(?:my |these |the )?{_MEDS_EN} (?:in front of me|on the table|in my "
             rf"hand|ready|lined up|next to me)",
+            r" (?:the |my )?(?:pills|rope|gun|razor|razors|charcoal|blade|blades|knife|noose|meds) (?:is|are|s) "
+            r"(?:ready|right here|in my bag|on the table|next to me|in my hand|set up|laid out)",
             r" charcoal (?:and tape|in (?:the|my) (?:car|room|bedroom|bathroom))",
             r" (?:charcoal|coal) (?:and|with) (?:tape|duct tape|a lighter)| (?:sealed|taped) "
             r"(?:the )?(?:windows|doors|car|gaps)",
@@ -247,8 +253,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     # --- Place ------------------------------------------------------------------------------
     ("place", STRONG): (
         [
-            r"(?:站|坐|蹲|爬|趴|躺)(?:在|到|上)了?(?:\d+楼的?|顶楼的?|楼顶的?)?(?:天台|楼顶|顶楼|屋顶|窗台|桥上|桥边|"
-            r"大桥|栏杆|护栏|边缘|围栏|阳台外|悬崖|崖边|铁轨|轨道)(?:上|边|外|上面|边上|外面)?",
+            r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
+            r"(?:的)?(?:边缘|边上|外面|外侧|外边|上面坐着|栏杆上|护栏上|栏杆外|护栏外)",
+            r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
             r"翻(?:过|出)(?:了)?(?:栏杆|护栏|围栏|窗户|阳台)|(?:天台|楼顶|桥|窗台|悬崖)(?:的)?边(?:缘|上)",
             r"脚下(?:就是|是)(?:河|江|海|车|马路|楼下)|往下看(?:好高|很高)?|从这里跳下去|跳下去",
             r"(?:在|到了)(?:\d+|二十|三十|十几|几十)(?:楼|层)(?:的)?(?:天台|窗边|阳台|楼顶)",
@@ -261,6 +268,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:on|at) the (?:edge|ledge) of (?:the|a|this) (?:roof|building|bridge|cliff|"
             r"platform|balcony)",
             r" (?:wrong|other) side of the (?:railing|fence|rail|barrier)",
+            r" (?:im|i am|standing|sitting|stood|sat) (?:up )?on (?:the|a) (?:ledge|railing|rail|parapet|window sill|"
+            r"windowsill|edge)",
+            r" (?:on|at|over) the (?:railing|rail|parapet|barrier) of (?:the|a|this) ",
             r" (?:climbed|climbing|over) (?:over )?the (?:railing|fence|barrier) ",
             r" looking down (?:at|into) (?:the )?(?:water|river|street|traffic|tracks|drop)",
             r" (?:lying|standing|sitting) on the (?:tracks|railway|rails|train tracks) ",
@@ -294,7 +304,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"to|im gonna|to) do it",
             r" (?:tonight|today|tomorrow) (?:is|s) the (?:night|day) | (?:tonights|todays) the (?:night|day) ",
             r" (?:set|picked|chose|chosen) (?:a|the) (?:date|day|time|spot|place) ",
-            r" (?:its|it is) (?:all )?(?:planned|decided) ",
+            r" (?:its|it is) (?:all )?(?:planned|decided) | (?:doing|do) it (?:tonight|today|this weekend|tomorrow) ",
             r" (?:by (?:tomorrow|morning|the weekend)) (?:ill|i will|i ll) be (?:gone|dead)",
             r" (?:once|when|after) (?:everyone|they|my parents|my family) (?:is |are )?(?:asleep|"
             r"gone|leave)",
@@ -372,6 +382,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"threatening to|says (?:he|she)ll|said (?:he|she)d|will) (?:kill|hurt|beat|stab|"
             rf"shoot) me",
             r" (?:banging|kicking|pounding) (?:on )?(?:the|my) door ",
+            rf" {_PERSON_EN} (?:is |s )?(?:hitting|beating|punching|choking|hurting|attacking|strangling) "
+            r"(?:my|our) (?:mom|mum|mother|sister|brother|kids|baby|child|son|daughter|dog)",
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
             r"911|999|110|112) for me | (?:im|i am) in (?:immediate )?danger ",
             r" (?:being|been|is) (?:followed|stalked) (?:right now|home|again tonight)",
@@ -403,7 +415,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:chest|heart) (?:pain|hurts|is hurting|feels tight|pressure|is pounding and)|"
             r" crushing (?:pain|chest)| pain in my (?:chest|left arm)",
             r" (?:lips|face|fingers) (?:are |is )?(?:turning|going|gone) (?:blue|purple|grey)",
-            r" (?:passed|passing|pass) out | fainted | (?:unconscious|unresponsive|wont wake up) ",
+            r" (?:passed|passing|pass) out | fainted | collapsed | (?:unconscious|unresponsive|wont wake up) ",
             r" (?:having|had) a (?:seizure|heart attack|stroke|asthma attack|allergic reaction) ",
             r" (?:throat|tongue) (?:is )?(?:swelling|closing)| anaphyla",
             r" (?:overdose|overdosed|overdosing|poisoned|poisoning) ",

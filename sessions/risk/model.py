@@ -83,16 +83,20 @@ def combine(
     level: Level, signals: frozenset[str], reading: Reading, model: Model | None = None
 ) -> Assessment:
     """The rules' level, raised by the model where it is confident: to HIGH when P(high)
-    passes its threshold, to CONCERN when P(concern) passes its one. The model never
+    passes its threshold, to CONCERN when P(concern) passes its one; when the rules found
+    no signal at all, the higher "_silent" thresholds apply. The model never
     lowers what the rules found, and never makes IMMINENT on its own (that needs
     signals a person can read)."""
     model = model or loaded()
     if model is None:
         return Assessment(level=level, signals=signals)
     concern, high = model.probabilities(reading.model_text)
-    if level < Level.HIGH and high >= model.thresholds["high"]:
+    # With no signal of the rules at all the model must be surer: ordinary chat is most of
+    # what it sees, and a false alarm there costs trust in every alarm.
+    suffix = "" if signals else "_silent"
+    if level < Level.HIGH and high >= model.thresholds["high" + suffix]:
         level = Level.HIGH
-    elif level < Level.CONCERN and concern >= model.thresholds["concern"]:
+    elif level < Level.CONCERN and concern >= model.thresholds["concern" + suffix]:
         level = Level.CONCERN
     return Assessment(level=level, signals=signals, score=high)
 

@@ -139,7 +139,8 @@ _IDIOMS_EN = re.compile(
             r" (?:cutting|cut) (?:board|the (?:cake|onions|vegetables|carrots|bread|grass|"
             r"line)|onions|costs|class|corners|hair|my hair)",
             r" jump (?:rope|ropes)",
-            r" (?:hurts|hurt|aching|aches|sore) from (?:laughing|the gym|working out|coughing|lifting)",
+            r" (?:hurts|hurt|aching|aches|sore) from (?:laughing|the gym|working out|coughing|"
+            r"lifting)",
             r" overdosed on (?:coffee|caffeine|sugar|chocolate|netflix|tiktok|memes|anime)",
             r" bridge (?:loan|the gap|card|game)",
         ]
@@ -173,8 +174,13 @@ def _chinese(folded: str) -> str:
     return _IDIOMS_ZH.sub("。", view)
 
 
+# Contractions the word view glues ("he's" -> "hes"), spelt out for the patterns.
+_CONTRACTIONS = re.compile(r" (he|she)s ")
+
+
 def _english(folded: str) -> str:
-    return _IDIOMS_EN.sub("  ", words(folded)).replace("   ", " ")
+    view = _CONTRACTIONS.sub(r" \1 is ", words(folded))
+    return _IDIOMS_EN.sub("  ", view).replace("   ", " ")
 
 
 def read(text: str) -> Reading:

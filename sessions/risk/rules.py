@@ -48,9 +48,9 @@ def level_of(found: Findings) -> Level:
       ideation (strong) with any means, place, plan or act; or despair (weak intent) with a
       strong means or place; or two strong context signals (means, place, plan).
     - HIGH: strong ideation alone; a strong means or place alone; despair with a strong plan
-      or a weak means or place; weak ideation (despair or a farewell) with three or more
-      points (each weak family found is one point: intent, farewell, means, place, plan,
-      act, medical, isolation).
+      or a weak means or place; a strong plan with a weak means or place; weak ideation
+      (despair or a farewell) with three or more points (each weak family found is one
+      point: intent, farewell, means, place, plan, act, medical, isolation).
     - CONCERN: despair alone; weak danger; four or more points without any ideation.
     - NONE otherwise (a lone "bridge", "tonight", "pills" or a farewell formula).
     """
@@ -74,6 +74,8 @@ def level_of(found: Findings) -> Level:
     if ideation_strong or {"means", "place"} & strong:
         return Level.HIGH
     if despair and ("plan" in strong or {"means", "place"} & weak):
+        return Level.HIGH
+    if "plan" in strong and {"means", "place"} & weak:
         return Level.HIGH
     if ideation_weak and points >= 3:
         return Level.HIGH
