@@ -49,7 +49,7 @@ _MANY_ZH = (
 )
 _MANY_EN = (
     r"(?:all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
-    r"a bunch of|lots of|loads of|a lot of|too many|the rest of|every|\d{2,}|twenty|thirty|"
+    r"a bunch of|lots of|loads of|a lot of|too many|the rest of|every last|every pill of|\d{2,}|twenty|thirty|"
     r"forty|fifty|a hundred|[2-9]0 |enough|plenty of|a stash of|my stash of|my entire|my whole|"
     r"the entire|every one of|each of|(?:two|three|four|five|several|\d+) (?:bottles|boxes|packs|strips|blister packs) of|"
     r"the entire|(?:about|around|like|over|maybe|nearly|almost) (?:\d+|twenty|thirty|forty|fifty)"
@@ -75,6 +75,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:安静地|悄悄地|就这样|默默地)死(?:掉|去)|死了(?:比较|更|会更?)好|睡过去(?:就好|算了|再也)|(?:吃|吞)(?:药|安眠药).{0,4}睡过去",
             r"活着(?:到底|还|又)?有什么(?:意思|意义|用)|不用(?:再)?醒(?:过来|来)|我消失了.{0,10}没(?:有)?人(?:会)?(?:发现|在乎|注意|知道)",
             r"想(?:吞|喝)(?:药|安眠药|农药|一瓶|整瓶|百草枯)",
+            r"我.{0,4}(?:该|要|想|得|应该|不如|还是|是不是该)(?:去)?死(?!机|党|定|心|磕|鬼|亡率|角|循环)|我死了.{0,6}(?:好|算了|解脱|轻松|没人|对谁)",
+            r"结束(?:这条命|这一生|这辈子|我的命)|(?:杀|刀|弄死|了结|结果|捅)了?自己|去天堂(?:陪|见|找)",
             r"不想再醒(?:来|过来)?|不要再醒|永远(?:睡下去|不醒|不要醒)|一睡不醒|长眠|睡过去就(?:好|不用)|(?:冲|撞)(?:向|到|进)(?:车流|马路中间|火车|大货车|卡车)|往(?:车|马路|火车)上撞|开车(?:撞|冲)(?:向|下)?(?:墙|树|桥|河|江|悬崖)",
             r"不想存在|不想再存在|想永远消失|永远消失|消失在这个世界|死了(?:也)?没(?:有)?人(?:会)?(?:知道|在乎|难过|发现)",
             r"我(?:的)?死(?:了|掉)(?:以后|之后)|等我死了|我死后|为什么我还活着|我不该活着|我不配活",
@@ -89,11 +91,12 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" end (?:it|this) all | end it (?:tonight|for good|now) ",
             r" (?:want|wanna|wanted|going|gonna|ready|trying|plan|planning|need) (?:to )?die ",
             r" (?:want|wanna|wish i (?:was|were)|rather be|better off|be better) dead ",
-            r" (?:dont|do not|no longer) want to (?:live|be alive|exist|be here|wake up|"
+            r" (?:dont|do not|no longer) want to (?:live|be alive|exist|be here|wake up(?! for| early| at| on| so)|"
             r"go on|be around|keep living)",
+            r" (?:everyone|everybody|they|my family|people) (?:would be|will be|d be) (?:fine|better|happier) if i (?:died|was dead|were dead|was gone|were gone)",
             r" (?:no|nothing|not worth) (?:reason to |point in |worth )?(?:living|live) ",
             r" (?:wish i was|wish i were|i should have been) (?:never born|dead|gone)",
-            r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)",
+            r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)| (?:sleep|go to sleep) and not wake up",
             r" (?:go|went) to sleep (?:and|forever and) (?:never|not) wake",
             r" (?:tired|done|sick) (?:of|with) (?:living|being alive|life|existing) ",
             r" (?:im|i am) done living ",
@@ -107,7 +110,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"traffic|bridge)",
             r" (?:not|wont|will not) be alive (?:tomorrow|much longer|by morning|next week|anymore)",
             r" why am i (?:still )?alive ",
-            r" (?:ways|way|how|best way) to (?:die|kill myself|end my life|end it|overdose)| painless (?:way|ways|death)",
+            r" (?:ways|way|how|best way) to (?:die|kill myself|end my life|end it|end this|end everything|overdose)|"
+            r" painless (?:way|ways|death)| (?:be with|join|see) (?:my )?\w+ in heaven | go to heaven ",
+            r" should i (?:just )?(?:kill myself|die|end it)",
             r" (?:going to|gonna|about to|ready to|want to|wanna) jump(?! rope| in| on| into the pool| up| for)",
             r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to) end it ",
             r" use (?:it|them|the \w+) on myself ",
@@ -121,8 +126,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"活着(?:好|太|真|很)?累|活得(?:好|太|真|很)?累|累了不想(?:再)?(?:撑|坚持|努力)",
             r"什么都不想要了|没有人在乎我|没人在乎我|没有人需要我|没人需要我|我是多余的|多余的人|"
             r"我(?:好|真|太)?没用|我是个?废物|废物一个|活着就是浪费",
-            r"想消失|想逃离这一切|一切都没(?:有)?意义|没有意义了|没有未来|不想面对明天|不想看到明天|"
-            r"想(?:要)?解脱|彻底解脱|不想醒来|我该死|别劝我|不要劝我|别拦我|不要拦我|(?:我)?(?:真的|快)忍不住了|(?:一切|就|都|该)结束(?:吧|了吧)|没(?:有)?人会(?:发现|在乎|难过|想我)|人间不值得|不想努力了|没有留恋|无所谓了|死了也好|生不如死|行尸走肉|心死了",
+            r"想消失(?!一会|几天|一下|一段时间|一周|一天)|想逃离这一切|一切都没(?:有)?意义|没有意义了|没有未来|不想面对明天|不想看到明天|"
+            r"想(?:要)?解脱|不想醒来(?!上班|上学|起床|工作|去)|想离开了|我该死|别劝我|不要劝我|别拦我|不要拦我|(?:我)?(?:真的|快)忍不住了|(?:一切|就|都|该)结束(?:吧|了吧)|没(?:有)?人会(?:发现|在乎|难过|想我)|人间不值得|不想努力了|没有留恋|无所谓了|死了也好|生不如死|行尸走肉|心死了",
         ],
         [
             r" (?:cant|can not) (?:do this|take (?:it|this)|go on|keep going|cope|handle this)"
@@ -132,7 +137,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:nobody|no one|noone) (?:cares|would care|would notice|loves me|needs me)",
             r" (?:im|i am|i feel) (?:nothing|useless|a waste|empty|numb|so empty) ",
             r" (?:i give up|giving up|gave up) (?:on everything|on life|on myself)?",
-            r" (?:want|wanna) (?:to )?(?:disappear|vanish|sleep forever|stop existing)",
+            r" (?:want|wanna) (?:to )?(?:disappear(?! to| for a| for the| into)|vanish|sleep forever|stop existing)",
             r" (?:dont|do not) see (?:a|any) (?:future|way out|point)",
             r" (?:life is|lifes) (?:pointless|meaningless|not worth)",
             r" (?:cant|can not) (?:keep|go on) (?:living|doing) (?:like this|this)",
@@ -149,6 +154,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
             r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
             r"我(?:消失|走|死|不在)了?(?:以后|之后)?.{0,6}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
+            r"如果没有我.{0,12}(?:就不会|会更|就能|就可以)|(?:消失|不在|死)了?最好|添麻烦.{0,6}(?:消失|不在|死)",
             r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
             r"我消失了?(?:大家|你们|他们)?(?:会|就)?(?:更好|轻松|开心)",
             r"不想再拖累|不想再连累|不想再给.{0,4}添麻烦",
@@ -160,7 +166,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:im|i am|feel like) (?:just |such |only )?a burden ",
             r" (?:nobody|no one|noone) (?:would|will) (?:miss|notice|care) (?:me )?(?:if|when) i",
             r" (?:world|everyone|they|my family) (?:would|will|d) be better (?:off )?without me",
-            r" (?:stop|quit) being a (?:burden|problem) (?:to|for) ",
+            r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight ",
+            r" (?:easier|better|happier) (?:for (?:them|everyone|you all|my family) )?if i (?:wasnt|werent|was not|were not) (?:here|around|alive|born)",
         ],
     ),
     # --- Farewell ---------------------------------------------------------------------------
@@ -173,6 +180,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
+            r"(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
         ],
         [
             r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)",
@@ -187,7 +195,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" suicide note | my (?:last|final) (?:note|letter|words) ",
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
             r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)",
-            r" (?:dont|do not) (?:look|wait|come looking) for me ",
+            r" (?:dont|do not) (?:look|wait|come looking) for me | (?:dont|do not) try to find me ",
+            r" (?:wont|will not|im not) (?:be )?coming back | last time (?:well|we will|we ll|ill|i will) (?:talk|speak|chat)",
             r" (?:thank you|thanks) for everything (?:and )?(?:goodbye|bye|forever)",
             r" (?:im|i am) sorry for everything (?:goodbye|bye|forever)",
         ],
@@ -210,8 +219,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     # --- Means ------------------------------------------------------------------------------
     ("means", STRONG): (
         [
-            rf"(?:攒|囤|藏)(?:了|好了|下了)?{_MANY_ZH}?(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}|(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片).{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)|"
-            rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到)了",
+            rf"(?:攒|囤|藏)(?:了|好了|下了)?.{{0,6}}{_MEDS_ZH}|(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片).{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)|"
+            rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:我)?(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到)了",
             r"(?:手里|手上)(?:拿着|握着|捏着|攥着)(?:刀片|刀|美工刀|药|安眠药|绳子|剃须刀)|(?:刀片|刀|美工刀|药|安眠药|绳子)(?:就)?(?:在|放在)(?:手边|手里|身边|旁边|桌上|枕边|面前)",
             rf"(?:存|买|准备|备|找)(?:了|好了|下了|到了)?{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}",
             rf"{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?(?:安眠药|{_MEDS_ZH}(?:都|全)?(?:在|放在|就在)?(?:手边|桌上|面前|这))",
@@ -233,6 +242,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:charcoal|coal) (?:and|with) (?:tape|duct tape|a lighter)| (?:sealed|taped) "
             r"(?:the )?(?:windows|doors|car|gaps)",
             r" (?:tied|made|bought|have|got) (?:a|the) (?:noose|rope) (?:ready|up|to)?| noose ",
+            r" (?:hiding|hid|hoarding|hoarded) (?:my |the |all my )?(?:pills|meds|tablets)| (?:rope|ropes|charcoal|pills|blades?)(?: is| are)? (?:bought|ready|set up|tied) ",
             r" (?:loaded|holding|have) (?:my|a|the|dads) (?:gun|pistol|rifle) (?:ready|to my|in my)",
             r" (?:razor|razors|blade|blades|knife) (?:in my hand|ready|next to me|on my wrist|"
             r"is sharp)",
@@ -256,12 +266,14 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
             r"(?:的)?(?:边缘|边上|外面|外侧|外边|上面坐着|栏杆上|护栏上|栏杆外|护栏外)",
             r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
+            r"黄线外|站台边缘|(?:桥|栏杆|护栏|楼顶|天台).{0,8}翻过去|翻过去就(?:行|好|结束|解脱)",
             r"翻(?:过|出)(?:了)?(?:栏杆|护栏|围栏|窗户|阳台)|(?:天台|楼顶|桥|窗台|悬崖)(?:的)?边(?:缘|上)",
             r"脚下(?:就是|是)(?:河|江|海|车|马路|楼下)|往下看(?:好高|很高)?|从这里跳下去|跳下去",
             r"(?:在|到了)(?:\d+|二十|三十|十几|几十)(?:楼|层)(?:的)?(?:天台|窗边|阳台|楼顶)",
             r"(?:躺在|走到|站在)铁轨|(?:走进|走到)(?:海|河|江|湖)(?:里|中间)|(?:海|河|江|湖|水)(?:边|里).{0,8}(?:走进去|走下去|跳进去)|准备走进(?:海|河|江|湖|水)",
         ],
         [
+            r" (?:past|behind|over|across) the yellow line ",
             r" (?:standing|sitting|stood|sat|climbed|up|out|balancing) (?:up )?(?:on|onto|over|at) "
             r"(?:the|a|this) (?:ledge|edge|railing|rail|parapet|roof edge|bridge railing|window sill"
             r"|windowsill|cliff edge)",
@@ -295,7 +307,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:一切|东西|都|全部|该准备的)(?:都)?(?:已经)?准备好了|(?:都|已经)(?:买|安排|计划|处理|交代)好了",
             r"想好了(?:怎么|方式|时间|地方|在哪|用什么)|计划好了|决定好了|选好了(?:日子|地方|时间)|"
             r"就(?:在)?今晚|今晚就|今天就是最后|最后一晚|最后一天|等(?:他们|家人|大家|爸妈|父母|家里人|室友|所有人)(?:都)?睡着(?:了)?(?:就|以后|之后)",
-            r"(?:明天|今晚|周末)(?:就)?(?:动手|行动|结束|解决)",
+            r"(?:明天|今晚|周末)(?:就)?(?:动手|行动|结束|解决)|(?:我就|就可以|准备|再)动手",
         ],
         [
             r" (?:everything|its all|all) (?:is |s )?(?:ready|set|planned|in place|sorted|prepared) ",
@@ -306,8 +318,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:set|picked|chose|chosen) (?:a|the) (?:date|day|time|spot|place) ",
             r" (?:its|it is) (?:all )?(?:planned|decided) | (?:doing|do) it (?:tonight|today|this weekend|tomorrow) ",
             r" (?:by (?:tomorrow|morning|the weekend)) (?:ill|i will|i ll) be (?:gone|dead)",
-            r" (?:once|when|after) (?:everyone|they|my parents|my family) (?:is |are )?(?:asleep|"
-            r"gone|leave)",
+            r" (?:once|when|after) (?:everyone|they|my parents|my family|my roommates?|my wife|my husband|he|she) "
+            r"(?:is |are )?(?:asleep|gone|leave|leaves|falls asleep|fall asleep)",
+            r" (?:ive|i have) thought it (?:through|out)| (?:nobody|no one)s (?:home|here) tonight",
         ],
     ),
     ("plan", WEAK): (
@@ -323,6 +336,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"(?:已经|刚刚|刚才|刚|我)?(?:吃|吞|喝|服)(?:了|下了|完了|掉了|下)(?:{_MANY_ZH})(?:片|粒|颗|盒|瓶)?(?:的)?(?:{_MEDS_ZH})",
             rf"(?:已经|刚刚|刚才|刚)(?:吃|吞|喝|服)(?:了|下了|完了|掉了){_POISON_ZH}",
             rf"{_MEDS_ZH}.{{0,8}}(?:全|全部|一口气|一下子|一次性|都吞|整盒|整瓶)(?:都)?(?:吃|吞|喝)?(?:了|下去|光|完)|把.{{0,8}}{_MEDS_ZH}(?:全|全部|都)(?:吃|吞)(?:了|下去|光|完)",
+            rf"(?:{_MEDS_ZH}|半盒|一盒|整盒|半瓶|一瓶|整瓶|一板|几板).{{0,4}}下肚|(?:浴缸|盆|水)里的水(?:都)?(?:红|变红)了|血水",
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
             r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
@@ -335,6 +349,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" (?:i |ive |i have |i just |just |already )?(?:took|taken|swallowed|downed|had|"
             rf"overdosed on|od on|odd on) (?:{_MANY_EN}) ?(?:my |the |of my |of the )?{_MEDS_EN}",
             r" (?:i )?(?:took|swallowed|downed) (?:them|it) all ",
+            r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
+            r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
+            r" (?:keeps|keep) bleeding | bleeding through | (?:the )?(?:bath ?water|water) is (?:red|pink) ",
             rf" (?:drank|swallowed|drinking|drunk) (?:some |a bottle of |the )?{_POISON_EN}",
             r" (?:cut|slit|slashed|sliced) (?:my )?(?:wrist|wrists|arm|arms|thigh|thighs|too deep|"
             r"deep|myself)",
@@ -357,6 +374,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ("danger", STRONG): (
         [
             rf"{_PERSON_ZH}?(?:在|又在|一直在|正在|又|还在|刚才|刚)(?:打|揍|掐|踢|勒|砍|捅)我(?!电话|手机|的电话|视频|的主意|微信)",
+            rf"被{_PERSON_ZH}(?:打|揍|掐|踢|砍|捅)(?:得|伤|了)|(?:要|在|想)(?:砸|砍|捅|杀|打死|弄死)我|不让我活|"
+            r"(?:有人|他)?(?:在)?(?:撬|砸)(?:我家)?(?:的)?门|闯进(?:来|我家)|踹门|"
             rf"{_PERSON_ZH}(?:打|揍|掐|踢|勒|砍|捅)(?:了)?我(?!电话|手机|的电话|视频|的主意|微信)|"
             r"被(?:他|她|人|我爸|我妈|老公|男朋友)?(?:打|揍|掐|踢|砍|捅|家暴|强奸|性侵|绑)(?:了|住|在|伤|得|起来)"
             r"(?!针|疫苗|电话|分|折|一针|个电话)|被(?:他|她|人)?(?:关|锁)在(?:房间|屋里|家里|里面|地下室)",
@@ -364,7 +383,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"躲在(?:厕所|卫生间|浴室|柜子|衣柜|房间|床底|车里|楼道).{0,8}(?:不敢(?:出去|出声|开门|动)|他在外面|怕他|怕被)|躲着(?:他|她)|把我锁(?:在)?(?:屋里|房间|家里|里面)|"
             r"不让我(?:走|出门|离开|报警)",
             rf"{_PERSON_ZH}?(?:要|说要|说他要|威胁(?:说)?要?|扬言要?)(?:杀|打死|弄死|砍死?|捅死?|杀了|掐死)(?:我|我们)",
-            r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我",
+            r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我.{0,6}(?:现在|还在|就在|楼下|门口|后面)",
             rf"{_PERSON_ZH}(?:在)?(?:砸|踹|撞)(?:门|我的门)|快(?:来)?救(?:救)?我|帮我报警|替我报警|快报警",
             r"(?:我|我现在)(?:很|有)危险|有人(?:跟踪|尾随)(?:我)?.{0,6}(?:现在|还在|一直)",
         ],
@@ -381,7 +400,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" {_PERSON_EN} (?:is |s )?(?:going to|gonna|trying to|about to|threatened to|"
             rf"threatening to|says (?:he|she)ll|said (?:he|she)d|will) (?:kill|hurt|beat|stab|"
             rf"shoot) me",
-            r" (?:banging|kicking|pounding) (?:on )?(?:the|my) door ",
+            r" (?:banging|kicking|pounding) (?:on )?(?:the|my) door | kicking the door in ",
+            r" (?:break|breaking|broke) (?:in|into) (?:my|the|our) (?:house|apartment|flat|room|place|home)",
+            r" (?:hands|hand) (?:around|on) my (?:neck|throat)| (?:said|says) (?:he|she)d kill me",
+            r" (?:wont|will not) (?:get|make it) out (?:of here )?alive ",
             rf" {_PERSON_EN} (?:is |s )?(?:hitting|beating|punching|choking|hurting|attacking|strangling) "
             r"(?:my|our) (?:mom|mum|mother|sister|brother|kids|baby|child|son|daughter|dog)",
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
@@ -406,7 +428,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"胸口.{0,3}(?:痛|疼|压着|像压了)|心脏(?:好|很|特别|突然)?(?:痛|疼|绞痛)|"
             r"心口(?:好|很)?疼",
             r"嘴唇(?:发)?(?:紫|青|白)|脸(?:色)?发紫|(?:晕|昏)(?:倒|过去|厥)|休克|抽搐|口吐白沫|吐血|咳血|吐了.{0,3}血|咳出血|大出血",
-            r"(?:药物|吃药)过量|吃多了药|药吃多了|吃太多药|吃错(?:了)?药|(?<!电脑)(?<!手机)(?<!游戏)中毒了|过敏(?:了)?.{0,6}(?:肿|喘|呼吸)|喉咙(?:肿|堵)",
+            r"(?:药物|吃药)过量|吃多了药|药吃多了(?!会|对|有没有|是不是|怎么)|吃太多药|吃错(?:了)?药|(?<!电脑)(?<!手机)(?<!游戏)中毒了|过敏(?:了)?.{0,6}(?:肿|喘|呼吸)|喉咙(?:肿|堵)",
+            r"脸歪了|嘴歪了|口齿不清|突然说不出话|"
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
         ],
@@ -421,6 +444,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:overdose|overdosed|overdosing|poisoned|poisoning) ",
             r" (?:vomiting|throwing up|coughing up|coughing) blood ",
             r" (?:cant|can not) (?:feel|move) (?:my |the )?(?:arm|face|legs|left side|right side)",
+            r" face (?:is )?drooping| (?:half|side of) (?:his|her|my) face (?:is )?drooping| slurred speech|"
+            r" cant get (?:any )?air | throat is (?:tight|closing)",
             r" (?:call|get|need) (?:an )?ambulance ",
         ],
     ),

@@ -110,6 +110,9 @@ _IDIOMS_ZH = re.compile(
             r"胸片|胸透|拍片|体检",
             r"绳子跳|跳绳|跳水(?:比赛|运动员|队)|跳伞",
             r"呼吸(?:新鲜)?空气|深呼吸",
+            # Someone else's act, told as news or a story, is not the writer's risk.
+            r"(?:明星|歌手|演员|主角|角色|网友|邻居|作者|名人|学生|新闻里的人|那个人|男主|女主)(?:也|就|是|都)?(?:自杀|轻生|跳楼|割腕|上吊)(?:了|身亡|未遂|的)?",
+            r"(?:朋友|同学|妹妹|弟弟|哥哥|姐姐|孩子|女儿|儿子|同事)(?:以前|之前|曾经|也|有)?(?:有过)?(?:自杀|轻生)(?:的)?(?:念头|想法|倾向)?",
         ]
     )
 )
@@ -143,6 +146,9 @@ _IDIOMS_EN = re.compile(
             r"lifting)",
             r" overdosed on (?:coffee|caffeine|sugar|chocolate|netflix|tiktok|memes|anime)",
             r" bridge (?:loan|the gap|card|game)",
+            r" (?:died by|committed|death by|lost \w+ to|attempted) suicide ",
+            r" (?:friend|sister|brother|son|daughter|student|classmate|partner|mom|dad)s? "
+            r"(?:\w+ ){0,3}(?:is |was |has |had |have )?(?:been )?suicidal(?: thoughts)?",
         ]
     )
 )

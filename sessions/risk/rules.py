@@ -8,6 +8,8 @@ union of a conversation's recent findings (sessions/risk/conversation.py).
 
 from __future__ import annotations
 
+import re
+
 from sessions.risk.levels import Level
 from sessions.risk.lexicons import COMPILED, STRONG, WEAK
 from sessions.risk.normalise import Reading, read
@@ -17,6 +19,8 @@ Findings = dict[str, int]  # family -> strongest strength found
 _IDEATION = ("intent", "burden", "farewell")
 _CONTEXT = ("means", "place", "plan")
 _NOW = ("act", "danger", "medical")
+_JOKE_ZH = re.compile(r"开玩笑的|开个玩笑|逗你的|说着玩的|不是认真的")
+_JOKE_EN = re.compile(r" (?:jk|j k|just kidding|just joking|im kidding|im joking|kidding) ")
 
 
 def find_in(reading: Reading) -> Findings:
@@ -28,6 +32,15 @@ def find_in(reading: Reading) -> Findings:
             en is not None and any(en.search(view) for view in reading.en)
         ):
             found[family] = strength
+    # An explicit "just kidding" turns ideation into a hint (CONCERN at most on its own);
+    # never an act, a danger or an emergency. Laughter alone ("lol", "哈哈") does not:
+    # people hide the real thing behind it.
+    if any(_JOKE_ZH.search(view) for view in reading.zh) or any(
+        _JOKE_EN.search(view) for view in reading.en
+    ):
+        for family in _IDEATION:
+            if found.get(family) == STRONG:
+                found[family] = WEAK
     return found
 
 
