@@ -39,7 +39,7 @@ def model_only(text: str) -> Level:
     model = loaded()
     if model is None:
         return Level.NONE
-    concern, high = model.probabilities(read(text).model_text)
+    concern, high = model.probabilities(read(text))
     if high >= model.thresholds["high"]:
         return Level.HIGH
     if concern >= model.thresholds["concern"]:

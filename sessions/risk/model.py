@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from sessions.risk.concepts import concept_features, concepts_in
 from sessions.risk.levels import Assessment, Level
 from sessions.risk.normalise import Reading, read
 from sessions.safety import words
@@ -23,14 +24,17 @@ NGRAMS = (1, 2, 3, 4)
 HEADS = ("concern", "high")
 
 
-def features(folded: str) -> list[str]:
+def features(reading: Reading) -> list[str]:
     """The n-grams of a normalised text: characters of its word view (spaces kept, so
-    English word edges count), plus the emoji and symbols the word view drops."""
+    English word edges count), the emoji and symbols the word view drops, and the
+    message's concepts and pairs of concepts (sessions/risk/concepts.py)."""
+    folded = reading.model_text
     text = words(folded)
     grams = [
         text[i : i + n] for n in NGRAMS for i in range(len(text) - n + 1) if text[i : i + n] != " "
     ]
     grams.extend(f"#{c}" for c in folded if ord(c) > 0x2000 and not c.isalnum())
+    grams.extend(concept_features(concepts_in(reading)))
     return grams
 
 
@@ -40,8 +44,8 @@ class Model:
     bias: tuple[float, float]
     thresholds: dict[str, float]
 
-    def probabilities(self, folded: str) -> tuple[float, float]:
-        grams = set(features(folded))
+    def probabilities(self, reading: Reading) -> tuple[float, float]:
+        grams = set(features(reading))
         if not grams:
             return (0.0, 0.0)
         scale = 1.0 / math.sqrt(len(grams))
@@ -90,7 +94,7 @@ def combine(
     model = model or loaded()
     if model is None:
         return Assessment(level=level, signals=signals)
-    concern, high = model.probabilities(reading.model_text)
+    concern, high = model.probabilities(reading)
     # With no signal of the rules at all the model must be surer: ordinary chat is most of
     # what it sees, and a false alarm there costs trust in every alarm.
     suffix = "" if signals else "_silent"
@@ -106,4 +110,4 @@ def score(text: str, model: Model | None = None) -> tuple[float, float]:
     model = model or loaded()
     if model is None:
         return (0.0, 0.0)
-    return model.probabilities(read(text).model_text)
+    return model.probabilities(read(text))

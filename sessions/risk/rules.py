@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 
+from sessions.risk.concepts import combined_signals, concepts_in
 from sessions.risk.levels import Level
 from sessions.risk.lexicons import COMPILED, STRONG, WEAK
 from sessions.risk.normalise import Reading, read
 
 Findings = dict[str, int]  # family -> strongest strength found
+HINT = 0.5  # a family read from a combination of concepts (sessions/risk/concepts.py)
 
 _IDEATION = ("intent", "burden", "farewell")
 _CONTEXT = ("means", "place", "plan")
@@ -32,6 +34,8 @@ def find_in(reading: Reading) -> Findings:
             en is not None and any(en.search(view) for view in reading.en)
         ):
             found[family] = strength
+    for family in combined_signals(concepts_in(reading)):
+        found.setdefault(family, HINT)
     # An explicit "just kidding" turns ideation into a hint (CONCERN at most on its own);
     # never an act, a danger or an emergency. Laughter alone ("lol", "哈哈") does not:
     # people hide the real thing behind it.
@@ -64,17 +68,21 @@ def level_of(found: Findings) -> Level:
       or a weak means or place; a strong plan with a weak means or place; weak ideation
       (despair or a farewell) with three or more points (each weak family found is one
       point: intent, farewell, means, place, plan, act, medical, isolation).
+    A family read from concepts only (a *hint*, HINT) is one point; an act or a medical
+    emergency read that way is HIGH on its own (taking "all" of a medicine, blood that
+    does not stop, someone collapsed), never IMMINENT.
     - CONCERN: despair alone; weak danger; four or more points without any ideation.
     - NONE otherwise (a lone "bridge", "tonight", "pills" or a farewell formula).
     """
     strong = {family for family, strength in found.items() if strength == STRONG}
     weak = {family for family, strength in found.items() if strength == WEAK}
+    hints = {family for family, strength in found.items() if strength == HINT}
     ideation_strong = bool(strong & set(_IDEATION))
     despair = "intent" in weak
-    ideation_weak = despair or "farewell" in weak or "burden" in weak
+    ideation_weak = despair or bool({"farewell", "burden"} & weak) or bool(set(_IDEATION) & hints)
     context_any = set(found) & {*_CONTEXT, "act"}
     context_strong = strong & set(_CONTEXT)
-    points = len(weak)
+    points = len(weak) + len(hints)
 
     if strong & set(_NOW):
         return Level.IMMINENT
@@ -84,7 +92,7 @@ def level_of(found: Findings) -> Level:
         return Level.IMMINENT
     if len(context_strong) >= 2:
         return Level.IMMINENT
-    if ideation_strong or {"means", "place"} & strong:
+    if ideation_strong or {"means", "place"} & strong or {"act", "medical"} & hints:
         return Level.HIGH
     if despair and ("plan" in strong or {"means", "place"} & weak):
         return Level.HIGH

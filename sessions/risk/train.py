@@ -52,7 +52,7 @@ def _targets(example: Example) -> tuple[int, int]:
 
 
 def fit(rows: list[Example]) -> dict:
-    grams = [sorted(set(features(read(row.text).model_text))) for row in rows]
+    grams = [sorted(set(features(read(row.text)))) for row in rows]
     counts = Counter(gram for row_grams in grams for gram in row_grams)
     vocab = sorted(gram for gram, count in counts.items() if count >= MIN_COUNT)
     index = {gram: i for i, gram in enumerate(vocab)}
@@ -108,7 +108,7 @@ def thresholds(model: Model, rows: list[Example]) -> dict[str, float]:
     for row in rows:
         if row.level == Level.NONE:
             reading = read(row.text)
-            scored = (model.probabilities(reading.model_text), bool(find_in(reading)))
+            scored = (model.probabilities(reading), bool(find_in(reading)))
             groups[row.source == "generated"].append(scored)
     chosen = {}
     for head, name in enumerate(HEADS):
