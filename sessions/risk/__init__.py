@@ -15,20 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sessions.risk.conversation import conversation_assess
+from sessions.risk.conversation import assessed, conversation_assess
 from sessions.risk.levels import NO_RISK, SIGNALS, Assessment, Level
-from sessions.risk.model import combine
-from sessions.risk.normalise import read
-from sessions.risk.rules import find_in, level_of, reported
 
 
 def assess_message(text: str) -> Assessment:
     """The risk of one message, from its text alone."""
-    if not text or text.isspace():
-        return NO_RISK
-    reading = read(text)
-    found = find_in(reading)
-    return combine(level_of(found), reported(found), reading)
+    return assessed(text)[1]
 
 
 def assess_conversation(texts: Sequence[str]) -> Assessment:

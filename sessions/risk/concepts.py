@@ -14,6 +14,7 @@ its words is. Two uses (docs/safety.md, "Concepts"):
 
 from __future__ import annotations
 
+import functools
 import re
 
 from sessions.risk.normalise import Reading
@@ -141,16 +142,20 @@ CONCEPTS: dict[str, tuple[str, str]] = {
     ),
 }
 
+_CJK = re.compile("[\u3400-\u9fff]")
+_LATIN = re.compile("[a-z]")
 _COMPILED = tuple((name, re.compile(zh), re.compile(en)) for name, (zh, en) in CONCEPTS.items())
 
 
+@functools.lru_cache(maxsize=256)  # the rules and the model both ask, for the same message
 def concepts_in(reading: Reading) -> frozenset[str]:
-    return frozenset(
-        name
-        for name, zh, en in _COMPILED
-        if any(zh.search(view) for view in reading.zh)
-        or any(en.search(view) for view in reading.en)
-    )
+    zh_views = [view for view in reading.zh if _CJK.search(view)]
+    en_views = [view for view in reading.en if _LATIN.search(view)]
+    found = set()
+    for name, zh, en in _COMPILED:
+        if any(zh.search(view) for view in zh_views) or any(en.search(v) for v in en_views):
+            found.add(name)
+    return frozenset(found)
 
 
 # Combinations read as weak signals: (family, every concept needed, any of these or None).

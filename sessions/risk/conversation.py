@@ -12,6 +12,7 @@ ago still is).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from sessions.risk.levels import NO_RISK, Assessment, Level
@@ -24,6 +25,18 @@ WINDOW = 6
 FRESH = 3
 
 
+@functools.lru_cache(maxsize=4096)
+def assessed(text: str) -> tuple[Findings, Assessment]:
+    """What the rules found in one message and its assessment (rules + model). Cached: a
+    conversation's window re-reads its last messages with every new one. Callers must not
+    change the returned findings."""
+    if not text or text.isspace():
+        return {}, NO_RISK
+    reading = read(text)
+    found = find_in(reading)
+    return found, combine(level_of(found), reported(found), reading)
+
+
 def conversation_assess(texts: Sequence[str]) -> Assessment:
     recent = [text for text in texts if text and not text.isspace()][-WINDOW:]
     if not recent:
@@ -31,9 +44,7 @@ def conversation_assess(texts: Sequence[str]) -> Assessment:
     union: Findings = {}
     best = NO_RISK
     for age, text in enumerate(reversed(recent)):
-        reading = read(text)
-        found = find_in(reading)
-        one = combine(level_of(found), reported(found), reading)
+        found, one = assessed(text)
         if one.level > best.level or (one.level == best.level and one.score > best.score):
             best = one
         merge(union, found if age < FRESH else dict.fromkeys(found, WEAK))

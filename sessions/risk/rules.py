@@ -21,17 +21,23 @@ HINT = 0.5  # a family read from a combination of concepts (sessions/risk/concep
 _IDEATION = ("intent", "burden", "farewell")
 _CONTEXT = ("means", "place", "plan")
 _NOW = ("act", "danger", "medical")
+_CJK = re.compile("[\u3400-\u9fff]")
+_LATIN = re.compile("[a-z]")
 _JOKE_ZH = re.compile(r"开玩笑的|开个玩笑|逗你的|说着玩的|不是认真的")
 _JOKE_EN = re.compile(r" (?:jk|j k|just kidding|just joking|im kidding|im joking|kidding) ")
 
 
 def find_in(reading: Reading) -> Findings:
     found: Findings = {}
+    # A view without Chinese characters cannot match a Chinese pattern, one without Latin
+    # letters no English one: most messages are one or the other, so half the searches go.
+    zh_views = [view for view in reading.zh if _CJK.search(view)]
+    en_views = [view for view in reading.en if _LATIN.search(view)]
     for family, strength, zh, en in COMPILED:
         if found.get(family, 0) >= strength:
             continue
-        if (zh is not None and any(zh.search(view) for view in reading.zh)) or (
-            en is not None and any(en.search(view) for view in reading.en)
+        if (zh is not None and any(zh.search(view) for view in zh_views)) or (
+            en is not None and any(en.search(view) for view in en_views)
         ):
             found[family] = strength
     for family in combined_signals(concepts_in(reading)):
