@@ -158,6 +158,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
             r"我消失了?(?:大家|你们|他们)?(?:会|就)?(?:更好|轻松|开心)",
             r"不想再拖累|不想再连累|不想再给.{0,4}添麻烦",
+            r"(?:我|自己)(?:只|就|一直|不过)?(?:是|成了|变成了?)(?:个|一个)?.{0,4}(?:的)?(?:累赘|拖累|负担|包袱|拖油瓶|麻烦精)",
         ],
         [
             r" (?:better|fine|happier|easier|ok|okay) (?:off )?without me ",
@@ -324,7 +325,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
     ),
     ("plan", WEAK): (
-        [r"今晚|今天晚上|明天|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了|最后一次"],
+        [r"今晚|今天晚上|明天|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了"],
         [
             r" (?:tonight|tomorrow|this weekend|soon|in an hour|after midnight|ive decided|"
             r"i decided|im ready|i am ready|one last time|for the last time|when its dark) ",

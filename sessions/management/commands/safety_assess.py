@@ -18,6 +18,7 @@ from sessions.risk import assess_conversation, assess_message
 
 
 class Command(BaseCommand):
+    stealth_options = ("stdin",)  # call_command(..., stdin=StringIO(...)) in tests
     help = (
         "Assess crisis risk of messages from stdin (one per line); print one JSON line per "
         "message with level, signals and score."
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        stdin = options.get("stdin") or sys.stdin  # call_command(..., stdin=...) in tests
+        stdin = options.get("stdin") or sys.stdin
         history: list[str] = []
         for raw in stdin:
             text = raw.rstrip("\r\n")
