@@ -76,6 +76,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"活着(?:到底|还|又)?有什么(?:意思|意义|用)|不用(?:再)?醒(?:过来|来)|我消失了.{0,10}没(?:有)?人(?:会)?(?:发现|在乎|注意|知道)",
             r"想(?:吞|喝)(?:药|安眠药|农药|一瓶|整瓶|百草枯)",
             r"我.{0,4}(?:该|要|想|得|应该|不如|还是|是不是该)(?:去)?死(?!机|党|定|心|磕|鬼|亡率|角|循环)|我死了.{0,6}(?:好|算了|解脱|轻松|没人|对谁)",
+            r"给自己定的日子|定好的日子|想好(?:了)?(?:要)?怎么(?:走|死|结束|离开)|这条命(?:我)?不要了|不想要这条命|"
+            r"(?:声音|有个声音).{0,6}(?:让|叫)我(?:去)?死|"
             r"结束(?:这条命|这一生|这辈子|我的命)|(?:杀|刀|弄死|了结|结果|捅)了?自己|去天堂(?:陪|见|找)",
             r"不想再醒(?:来|过来)?|不要再醒|永远(?:睡下去|不醒|不要醒)|一睡不醒|长眠|睡过去就(?:好|不用)|(?:冲|撞)(?:向|到|进)(?:车流|马路中间|火车|大货车|卡车)|往(?:车|马路|火车)上撞|开车(?:撞|冲)(?:向|下)?(?:墙|树|桥|河|江|悬崖)",
             r"不想存在|不想再存在|想永远消失|永远消失|消失在这个世界|死了(?:也)?没(?:有)?人(?:会)?(?:知道|在乎|难过|发现)",
@@ -113,6 +115,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:ways|way|how|best way) to (?:die|kill myself|end my life|end it|end this|end everything|overdose)|"
             r" painless (?:way|ways|death)| (?:be with|join|see) (?:my )?\w+ in heaven | go to heaven ",
             r" should i (?:just )?(?:kill myself|die|end it)",
+            r" (?:worked out|figured out|decided|know) (?:exactly )?how (?:im|i am|i will|ill) (?:going to )?(?:go|do it|die|end it)",
+            r" (?:dont|do not) want (?:this|my) life | this life i dont want | the date i set for myself ",
+            r" (?:voice|voices) (?:in my head )?(?:telling|tell|tells|keep telling) me to (?:die|kill myself)",
+            r" fall asleep and (?:not|never) wake up",
             r" (?:going to|gonna|about to|ready to|want to|wanna) jump(?! rope| in| on| into the pool| up| for)",
             r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to) end it ",
             r" use (?:it|them|the \w+) on myself ",
@@ -127,6 +133,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"什么都不想要了|没有人在乎我|没人在乎我|没有人需要我|没人需要我|我是多余的|多余的人|"
             r"我(?:好|真|太)?没用|我是个?废物|废物一个|活着就是浪费",
             r"想消失(?!一会|几天|一下|一段时间|一周|一天)|想逃离这一切|一切都没(?:有)?意义|没有意义了|没有未来|不想面对明天|不想看到明天|"
+            r"不想(?:再)?熬(?:下去)?了|如果我死了|"
             r"想(?:要)?解脱|不想醒来(?!上班|上学|起床|工作|去)|想离开了|我该死|别劝我|不要劝我|别拦我|不要拦我|(?:我)?(?:真的|快)忍不住了|(?:一切|就|都|该)结束(?:吧|了吧)|没(?:有)?人会(?:发现|在乎|难过|想我)|人间不值得|不想努力了|没有留恋|无所谓了|死了也好|生不如死|行尸走肉|心死了",
         ],
         [
@@ -137,6 +144,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:nobody|no one|noone) (?:cares|would care|would notice|loves me|needs me)",
             r" (?:im|i am|i feel) (?:nothing|useless|a waste|empty|numb|so empty) ",
             r" (?:i give up|giving up|gave up) (?:on everything|on life|on myself)?",
+            r" if i died | (?:dont|do not) want to endure | nothing keeps me here ",
             r" (?:want|wanna) (?:to )?(?:disappear(?! to| for a| for the| into)|vanish|sleep forever|stop existing)",
             r" (?:dont|do not) see (?:a|any) (?:future|way out|point)",
             r" (?:life is|lifes) (?:pointless|meaningless|not worth)",
@@ -154,6 +162,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
             r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
             r"我(?:消失|走|死|不在)了?(?:以后|之后)?.{0,6}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
+            r"活着(?:就是)?(?:在)?浪费|浪费(?:粮食|空气|爸妈的钱)|我(?:走|死|不在)了.{0,6}(?:松一口气|松口气)|"
             r"如果没有我.{0,12}(?:就不会|会更|就能|就可以)|(?:消失|不在|死)了?最好|添麻烦.{0,6}(?:消失|不在|死)",
             r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
             r"我消失了?(?:大家|你们|他们)?(?:会|就)?(?:更好|轻松|开心)",
@@ -167,7 +176,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:im|i am|feel like) (?:just |such |only )?a burden ",
             r" (?:nobody|no one|noone) (?:would|will) (?:miss|notice|care) (?:me )?(?:if|when) i",
             r" (?:world|everyone|they|my family) (?:would|will|d) be better (?:off )?without me",
-            r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight ",
+            r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight | waste of (?:space|air|oxygen) ",
+            r" (?:breathe|relax|be free|be relieved) once (?:im|i am) gone ",
             r" (?:easier|better|happier) (?:for (?:them|everyone|you all|my family) )?if i (?:wasnt|werent|was not|were not) (?:here|around|alive|born)",
         ],
     ),
@@ -181,7 +191,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
-            r"(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
+            r"提前(?:跟.{0,3})?说(?:声)?再见|(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
         ],
         [
             r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)",
@@ -192,10 +202,11 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:you|they) (?:wont|will not|will never) (?:hear from|see|talk to) me (?:again|"
             r"anymore|after tonight)",
             r" (?:wrote|writing|written|left|leave) (?:a|my|the) (?:suicide )?(?:note|letter|will) "
-            r"(?:for|to) ",
+            r"(?:for|to) (?!myself|my future|future)",
             r" suicide note | my (?:last|final) (?:note|letter|words) ",
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
             r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)",
+            r" saying goodbye (?:early|in advance|now|before)",
             r" (?:dont|do not) (?:look|wait|come looking) for me | (?:dont|do not) try to find me ",
             r" (?:wont|will not|im not) (?:be )?coming back | last time (?:well|we will|we ll|ill|i will) (?:talk|speak|chat)",
             r" (?:thank you|thanks) for everything (?:and )?(?:goodbye|bye|forever)",
@@ -206,6 +217,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             r"以后(?:不会|再也不会)再?(?:打扰|麻烦|烦)(?:你|你们|大家)了|不会再(?:打扰|麻烦)(?:你|你们|大家)了|这是最后一次了|"
             r"我的.{0,4}(?:存款|钱|密码|遗产|东西|猫|狗).{0,4}(?:都)?(?:留给|交给|送给)|"
+            r"东西都分好了|给每个人都写了(?:一封)?信|"
             r"就这样吧|就到这里吧|到此为止|我走了|先走一步|别了|再见了|谢谢你一直(?:以来)?(?:的)?陪(?:伴|我)|"
             r"对不起大家|对不起爸妈|对不起妈妈|对不起爸爸|不会再回复|以后别等我",
         ],
@@ -214,6 +226,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:im sorry for everything|sorry for everything|sorry for being (?:me|like this|a burden))",
             r" (?:this is it|its over now|its time to go|thats it then|so this is goodbye)",
             r" (?:wont|will not) be (?:here|around) (?:tomorrow|much longer|anymore) ",
+            r" (?:split up|divided up|sorted out) my (?:things|stuff|belongings)| wrote everyone a letter | once (?:im|i am) gone ",
             r" (?:thank you|thanks) for (?:everything|being there|trying)(?! today)",
         ],
     ),
@@ -230,6 +243,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"绳子(?:已经)?(?:挂|系|绑)好|(?:挂|系|绑)好(?:了)?(?:绳子|绳)|打好(?:了)?(?:绳)?结|绳套",
             r"(?:刀片|刀)(?:就|已经)?(?:在|放在|握在)(?:手里|手上|手腕上|桌上|旁边|身边)|(?:刀片|刀)(?:磨|准备)好了",
             r"(?:枪|子弹)(?:上膛|装好|在手里)",
+            r"(?:木炭|炭).{0,6}(?:后备箱|车里|卧室|房间|床底)",
         ],
         [
             rf" (?:saved|saving|stockpiled|stockpiling|stashed|hoarded|collected|collecting|"
@@ -245,6 +259,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:tied|made|bought|have|got) (?:a|the) (?:noose|rope) (?:ready|up|to)?| noose ",
             r" (?:hiding|hid|hoarding|hoarded) (?:my |the |all my )?(?:pills|meds|tablets)| (?:rope|ropes|charcoal|pills|blades?)(?: is| are)? (?:bought|ready|set up|tied) ",
             r" (?:loaded|holding|have) (?:my|a|the|dads) (?:gun|pistol|rifle) (?:ready|to my|in my)",
+            r" charcoal(?: is| s)? in (?:the|my) (?:trunk|car|boot|room|bedroom)| (?:its|it is) in the trunk ",
             r" (?:razor|razors|blade|blades|knife) (?:in my hand|ready|next to me|on my wrist|"
             r"is sharp)",
             rf" (?:bought|got|have) (?:a bottle of |some )?{_POISON_EN}",
@@ -267,6 +282,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
             r"(?:的)?(?:边缘|边上|外面|外侧|外边|上面坐着|栏杆上|护栏上|栏杆外|护栏外)",
             r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
+            r"窗(?:户)?外(?:面)?(?:坐着|站着|挂着)|在.{0,6}楼的窗(?:户)?外|水(?:已经)?(?:到|没过|淹到)(?:了)?(?:胸口|脖子|腰|膝盖)|"
+            r"(?:轨道|铁轨)(?:旁边|边上|上)(?:蹲|坐|站|躺)|"
             r"黄线外|站台边缘|(?:桥|栏杆|护栏|楼顶|天台).{0,8}翻过去|翻过去就(?:行|好|结束|解脱)",
             r"翻(?:过|出)(?:了)?(?:栏杆|护栏|围栏|窗户|阳台)|(?:天台|楼顶|桥|窗台|悬崖)(?:的)?边(?:缘|上)",
             r"脚下(?:就是|是)(?:河|江|海|车|马路|楼下)|往下看(?:好高|很高)?|从这里跳下去|跳下去",
@@ -275,6 +292,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
         [
             r" (?:past|behind|over|across) the yellow line ",
+            r" (?:outside|out of|hanging out of|sitting outside) (?:my|the) window | water is (?:up to|at) my (?:chest|neck|waist|knees)",
+            r" (?:next to|beside|crouched by|on) the (?:tracks|rails) ",
             r" (?:standing|sitting|stood|sat|climbed|up|out|balancing) (?:up )?(?:on|onto|over|at) "
             r"(?:the|a|this) (?:ledge|edge|railing|rail|parapet|roof edge|bridge railing|window sill"
             r"|windowsill|cliff edge)",
@@ -338,6 +357,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"(?:已经|刚刚|刚才|刚)(?:吃|吞|喝|服)(?:了|下了|完了|掉了){_POISON_ZH}",
             rf"{_MEDS_ZH}.{{0,8}}(?:全|全部|一口气|一下子|一次性|都吞|整盒|整瓶)(?:都)?(?:吃|吞|喝)?(?:了|下去|光|完)|把.{{0,8}}{_MEDS_ZH}(?:全|全部|都)(?:吃|吞)(?:了|下去|光|完)",
             rf"(?:{_MEDS_ZH}|半盒|一盒|整盒|半瓶|一瓶|整瓶|一板|几板).{{0,4}}下肚|(?:浴缸|盆|水)里的水(?:都)?(?:红|变红)了|血水",
+            r"(?:一颗|一片|一粒)不剩|(?:全|都)?倒进嘴里|(?:划|割|切)得(?:太|很|好)深|血(?:滴|流|淌)(?:到|在|得)|满手(?:是)?血|白肉|"
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
             r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
@@ -352,7 +372,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:i )?(?:took|swallowed|downed) (?:them|it) all ",
             r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
             r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
-            r" (?:keeps|keep) bleeding | bleeding through | (?:the )?(?:bath ?water|water) is (?:red|pink) ",
+            r" (?:keeps|keep) bleeding | bleeding through | emptied the bottle | every single one |"
+            r" blood (?:is )?(?:dripping|pouring|everywhere|all over)| cut (?:too|so) deep | so deep i can see | (?:the )?(?:bath ?water|water) is (?:red|pink) ",
             rf" (?:drank|swallowed|drinking|drunk) (?:some |a bottle of |the )?{_POISON_EN}",
             r" (?:cut|slit|slashed|sliced) (?:my )?(?:wrist|wrists|arm|arms|thigh|thighs|too deep|"
             r"deep|myself)",
@@ -376,7 +397,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             rf"{_PERSON_ZH}?(?:在|又在|一直在|正在|又|还在|刚才|刚)(?:打|揍|掐|踢|勒|砍|捅)我(?!电话|手机|的电话|视频|的主意|微信)",
             rf"被{_PERSON_ZH}(?:打|揍|掐|踢|砍|捅)(?:得|伤|了)|(?:要|在|想)(?:砸|砍|捅|杀|打死|弄死)我|不让我活|"
-            r"(?:有人|他)?(?:在)?(?:撬|砸)(?:我家)?(?:的)?门|闯进(?:来|我家)|踹门|"
+            r"(?:有人|他)?(?:在)?(?:撬|砸)(?:我家)?(?:的)?门|闯进(?:来|我家)|踹门|按在地上(?:打|揍|掐)|要么我死要么他死|"
             rf"{_PERSON_ZH}(?:打|揍|掐|踢|勒|砍|捅)(?:了)?我(?!电话|手机|的电话|视频|的主意|微信)|"
             r"被(?:他|她|人|我爸|我妈|老公|男朋友)?(?:打|揍|掐|踢|砍|捅|家暴|强奸|性侵|绑)(?:了|住|在|伤|得|起来)"
             r"(?!针|疫苗|电话|分|折|一针|个电话)|被(?:他|她|人)?(?:关|锁)在(?:房间|屋里|家里|里面|地下室)",
@@ -405,6 +426,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:break|breaking|broke) (?:in|into) (?:my|the|our) (?:house|apartment|flat|room|place|home)",
             r" (?:hands|hand) (?:around|on) my (?:neck|throat)| (?:said|says) (?:he|she)d kill me",
             r" (?:wont|will not) (?:get|make it) out (?:of here )?alive ",
+            r" pinned me (?:down|to the)| either i die or (?:he|she) does",
             rf" {_PERSON_EN} (?:is |s )?(?:hitting|beating|punching|choking|hurting|attacking|strangling) "
             r"(?:my|our) (?:mom|mum|mother|sister|brother|kids|baby|child|son|daughter|dog)",
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
@@ -430,12 +452,13 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"心口(?:好|很)?疼",
             r"嘴唇(?:发)?(?:紫|青|白)|脸(?:色)?发紫|(?:晕|昏)(?:倒|过去|厥)|休克|抽搐|口吐白沫|吐血|咳血|吐了.{0,3}血|咳出血|大出血",
             r"(?:药物|吃药)过量|吃多了药|药吃多了(?!会|对|有没有|是不是|怎么)|吃太多药|吃错(?:了)?药|(?<!电脑)(?<!手机)(?<!游戏)中毒了|过敏(?:了)?.{0,6}(?:肿|喘|呼吸)|喉咙(?:肿|堵)",
-            r"脸歪了|嘴歪了|口齿不清|突然说不出话|"
+            r"脸歪了|嘴歪了|口齿不清|突然说不出话|(?:脸|喉咙|嘴|舌头)(?:都)?肿了.{0,8}(?:喘|呼吸)|"
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
         ],
         [
             r" (?:cant|can not|couldnt|hard to|struggling to|unable to) breathe ",
+            r" (?:getting|its getting) (?:hard|harder) to breathe",
             r" (?:chest|heart) (?:pain|hurts|is hurting|feels tight|pressure|is pounding and)|"
             r" crushing (?:pain|chest)| pain in my (?:chest|left arm)",
             r" (?:lips|face|fingers) (?:are |is )?(?:turning|going|gone) (?:blue|purple|grey)",

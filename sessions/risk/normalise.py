@@ -102,6 +102,7 @@ _IDIOMS_ZH = re.compile(
             r"(?:笑|累|饿|气|热|冷|困|烦|吓|急|忙|痛|疼|渴|馋|乐|美|帅|萌|甜|爱|羡慕|嫉妒|心疼|尴尬|尬|丑|懒|撑|无聊|闷)"
             r"死(?:了|我了|人了|我|啦|哒|掉|的|你|他|她|算了)?",
             r"想死(?:你|您|他|她|它|宝|我了|咱|大家|人了|了你)",
+            r"(?:甜|好吃|好看|好笑|帅|美|可爱|好听|难|热|冷|累|困|饿|丑|尴尬|无聊)(?:到|得)(?:我)?想死",
             r"社死|死机|死循环|死党|死磕|死心塌地|死定了|死鬼|作死|找死|该死的|死胖子|要死啦",
             r"跳楼(?:价|甩卖|大甩卖|清仓|大减价|促销)",
             r"自杀式(?:袭击|炸弹|行为|操作)?|秒杀|杀价|杀毒|杀青|杀手锏|杀时间|狼人杀|剧本杀|杀疯了|杀鸡|杀鱼|杀猪",
@@ -144,6 +145,7 @@ _IDIOMS_EN = re.compile(
             r" jump (?:rope|ropes)",
             r" (?:hurts|hurt|aching|aches|sore) from (?:laughing|the gym|working out|coughing|"
             r"lifting)",
+            r" (?:cried|laughed|laughing|crying) so hard (?:that )?i (?:couldnt|cant) breathe",
             r" overdosed on (?:coffee|caffeine|sugar|chocolate|netflix|tiktok|memes|anime)",
             r" bridge (?:loan|the gap|card|game)",
             r" (?:died by|committed|death by|lost \w+ to|attempted) suicide ",

@@ -7,7 +7,8 @@ import pytest
 
 from sessions.risk import SIGNALS, Assessment, Level, assess_message
 from sessions.risk.corpus import load
-from sessions.risk.rules import level_of
+from sessions.risk.lexicons import WEAK
+from sessions.risk.rules import find, level_of
 from sessions.safety import scan
 
 ZWSP = "\u200b"
@@ -146,7 +147,10 @@ def test_level_rule_on_findings():
 
 
 def test_an_explicit_joke_lowers_ideation_but_not_an_act():
-    assert assess_message("我想死，开玩笑的").level == Level.CONCERN
+    # the rules read "just kidding" ideation as a hint (the model may still raise it)
+    assert find("我想死，开玩笑的") == {"intent": WEAK}
+    assert level_of(find("我想死，开玩笑的")) == Level.CONCERN
+    assert assess_message("我想死，开玩笑的").level >= Level.CONCERN
     assert assess_message("i took all my pills, jk").level == Level.IMMINENT
 
 
