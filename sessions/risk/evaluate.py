@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sessions.risk import assess_message
-from sessions.risk.corpus import UNSEEN_DIR, Example, load, split
+from sessions.risk.corpus import UNSEEN_DIR, Example, load, read_file, split
 from sessions.risk.levels import SIGNALS, Level
 from sessions.risk.model import loaded
 from sessions.risk.normalise import read
@@ -131,9 +131,16 @@ def evaluate(*, include_unseen: bool = True) -> dict:
     for name, assess in (("combined", combined), ("rules", rules_only), ("model", model_only)):
         results["test"][name] = figures(test, assess)
     if include_unseen and UNSEEN_DIR.exists():
-        unseen = load(UNSEEN_DIR)
-        for name, assess in (("combined", combined), ("rules", rules_only), ("model", model_only)):
-            results["unseen"][name] = figures(unseen, assess)
+        for path in sorted(UNSEEN_DIR.glob("*.tsv")):
+            rows = read_file(path)
+            results["unseen"][path.stem] = {
+                name: figures(rows, assess)
+                for name, assess in (
+                    ("combined", combined),
+                    ("rules", rules_only),
+                    ("model", model_only),
+                )
+            }
     return results
 
 
@@ -143,9 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-unseen", action="store_true")
     args = parser.parse_args(argv)
     results = evaluate(include_unseen=not args.no_unseen)
-    for part in ("test", "unseen"):
-        for name, result in results[part].items():
-            print("\n".join(report(f"{part} / {name}", result)))
+    for name, result in results["test"].items():
+        print("\n".join(report(f"test / {name}", result)))
+    for stem, by_name in results["unseen"].items():
+        for name, result in by_name.items():
+            print("\n".join(report(f"unseen {stem} / {name}", result)))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"written: {args.json}")

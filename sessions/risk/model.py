@@ -17,7 +17,6 @@ from pathlib import Path
 from sessions.risk.concepts import concept_features, concepts_in
 from sessions.risk.levels import Assessment, Level
 from sessions.risk.normalise import Reading, read
-from sessions.safety import words
 
 MODEL_PATH = Path(__file__).with_name("model.json")
 NGRAMS = (1, 2, 3, 4)
@@ -28,12 +27,10 @@ def features(reading: Reading) -> list[str]:
     """The n-grams of a normalised text: characters of its word view (spaces kept, so
     English word edges count), the emoji and symbols the word view drops, and the
     message's concepts and pairs of concepts (sessions/risk/concepts.py)."""
-    folded = reading.model_text
-    text = words(folded)
-    grams = [
-        text[i : i + n] for n in NGRAMS for i in range(len(text) - n + 1) if text[i : i + n] != " "
-    ]
-    grams.extend(f"#{c}" for c in folded if ord(c) > 0x2000 and not c.isalnum())
+    text = reading.model_words
+    size = len(text)
+    grams = [text[i : i + n] for n in NGRAMS for i in range(size - n + 1)]
+    grams.extend(f"#{c}" for c in reading.model_text if ord(c) > 0x2000 and not c.isalnum())
     grams.extend(concept_features(concepts_in(reading)))
     return grams
 

@@ -165,6 +165,7 @@ class Reading:
     zh: tuple[str, ...]
     en: tuple[str, ...]
     model_text: str  # the normalised text the model scores (idioms left in: it learns them)
+    model_words: str  # its word view (`sessions.safety.words`), the model's n-grams come from it
 
 
 def _pinyin(view: str) -> str:
@@ -186,16 +187,17 @@ def _chinese(folded: str) -> str:
 _CONTRACTIONS = re.compile(r" (he|she)s ")
 
 
-def _english(folded: str) -> str:
-    view = _CONTRACTIONS.sub(r" \1 is ", words(folded))
+def _english(word_view: str) -> str:
+    view = _CONTRACTIONS.sub(r" \1 is ", word_view)
     return _IDIOMS_EN.sub("  ", view).replace("   ", " ")
 
 
 def read(text: str) -> Reading:
     folded = fold(text).text
+    word_view = words(folded)
     zh = [_chinese(folded)]
-    en = [_english(folded)]
+    en = [_english(word_view)]
     if _EMOJI_RE.search(folded):
         zh.append(_chinese(_EMOJI_RE.sub(lambda m: _EMOJI[m.group(0)][0], folded)))
-        en.append(_english(_EMOJI_RE.sub(lambda m: f" {_EMOJI[m.group(0)][1]} ", folded)))
-    return Reading(zh=tuple(zh), en=tuple(en), model_text=folded)
+        en.append(_english(words(_EMOJI_RE.sub(lambda m: f" {_EMOJI[m.group(0)][1]} ", folded))))
+    return Reading(zh=tuple(zh), en=tuple(en), model_text=folded, model_words=word_view)
