@@ -2,7 +2,8 @@
 crisis messages of every family and level, and hard negatives built from the same
 openers, closers and words in ordinary use, so the model cannot learn "this framing means
 crisis". Part of each is passed through the tricks the normaliser undoes (full-width,
-zero-width, spaced letters, traditional characters) on both sides.
+zero-width, spaced letters, traditional characters) on both sides. The hand-written
+examples of the training part also get two variants each (another opener and closer).
 
     python -m sessions.risk.generate      # deterministic (seed 14); then make train-safety
 
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
-from sessions.risk.corpus import CORPUS_DIR, language
+from sessions.risk.corpus import CORPUS_DIR, Example, is_test, language, read_file
+from sessions.risk.train import tuning_fold
 
 SEED = 14
 OUT = CORPUS_DIR / "generated.jsonl"
@@ -926,6 +929,33 @@ def background(count: int = 1200) -> list[str]:
     return texts
 
 
+def augmented(rng: random.Random, per_example: int = 2, tries: int = 10) -> list[Example]:
+    """Variants of the hand-written examples of the *training* part: another opener and
+    closer, sometimes a trick. A variant is kept only if it falls in the training part
+    and in the same threshold-tuning fold as its original (sessions/risk/train.py), so
+    neither the test part nor the tuning fold meets a twin of what it holds."""
+    out = []
+    for path in sorted(CORPUS_DIR.glob("hand_*.tsv")):
+        for example in read_file(path):
+            if is_test(example.text):
+                continue
+            zh = example.lang != "en"
+            kept: set[str] = set()
+            for _ in range(tries):
+                opener = pick(rng, ZH_OPEN if zh else EN_OPEN)
+                closer = pick(rng, ZH_CLOSE if zh else EN_CLOSE)
+                text = " ".join((opener + example.text + closer).split())
+                if rng.random() < 0.15:
+                    text = trick(rng, text)
+                same_fold = tuning_fold(text) == tuning_fold(example.text)
+                if text != example.text and same_fold and not is_test(text):
+                    kept.add(text)
+                if len(kept) == per_example:
+                    break
+            out.extend(replace(example, text=text) for text in sorted(kept))
+    return out
+
+
 def examples() -> list[dict]:
     rng = random.Random(SEED)
     rows: dict[str, dict] = {}
@@ -967,6 +997,8 @@ def examples() -> list[dict]:
                 add(text, "none", "-")
     for text in background():
         add(text, "none", "-")
+    for example in augmented(rng):
+        add(example.text, example.level.label, ",".join(sorted(example.signals)) or "-")
     for level, signals, text in MIXED_CRISIS:
         add(text, level, signals)
         add(pick(rng, ZH_OPEN) + text + pick(rng, EN_CLOSE), level, signals)

@@ -17,7 +17,11 @@ def test_weak_signals_across_messages_reach_high_though_no_message_does():
 
 
 def test_the_same_in_english():
-    messages = ["drove out to the reservoir by myself", "no one is around", "goodbye, sorry"]
+    messages = [
+        "parked the car by the lake",
+        "nobody knows where i am",
+        "thanks for everything, sorry",
+    ]
     assert max(assess_message(text).level for text in messages) < Level.HIGH
     assert assess_conversation(messages).level >= Level.HIGH
 
