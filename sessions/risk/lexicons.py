@@ -76,6 +76,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"活着(?:到底|还|又)?有什么(?:意思|意义|用)|不用(?:再)?醒(?:过来|来)|我消失了.{0,10}没(?:有)?人(?:会)?(?:发现|在乎|注意|知道)",
             r"想(?:吞|喝)(?:药|安眠药|农药|一瓶|整瓶|百草枯)",
             r"我.{0,4}(?:该|要|想|得|应该|不如|还是|是不是该)(?:去)?死(?!机|党|定|心|磕|鬼|亡率|角|循环)|我死了.{0,6}(?:好|算了|解脱|轻松|没人|对谁)",
+            r"不(?:要|想)再?睁开眼|一睡不起|"
             r"给自己定的日子|定好的日子|想好(?:了)?(?:要)?怎么(?:走|死|结束|离开)|这条命(?:我)?不要了|不想要这条命|"
             r"(?:声音|有个声音).{0,6}(?:让|叫)我(?:去)?死|"
             r"结束(?:这条命|这一生|这辈子|我的命)|(?:杀|刀|弄死|了结|结果|捅)了?自己|去天堂(?:陪|见|找)",
@@ -119,6 +120,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:dont|do not) want (?:this|my) life | this life i dont want | the date i set for myself ",
             r" (?:voice|voices) (?:in my head )?(?:telling|tell|tells|keep telling) me to (?:die|kill myself)",
             r" fall asleep and (?:not|never) wake up",
+            r" (?:hope|wish) i (?:dont|do not|never) (?:open my eyes|wake up)| never waking up would be ",
             r" (?:going to|gonna|about to|ready to|want to|wanna) jump(?! rope| in| on| into the pool| up| for)",
             r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to) end it ",
             r" use (?:it|them|the \w+) on myself ",
@@ -133,7 +135,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"什么都不想要了|没有人在乎我|没人在乎我|没有人需要我|没人需要我|我是多余的|多余的人|"
             r"我(?:好|真|太)?没用|我是个?废物|废物一个|活着就是浪费",
             r"想消失(?!一会|几天|一下|一段时间|一周|一天)|想逃离这一切|一切都没(?:有)?意义|没有意义了|没有未来|不想面对明天|不想看到明天|"
-            r"不想(?:再)?熬(?:下去)?了|如果我死了|"
+            r"不想(?:再)?熬(?:下去)?了|如果我死了|要是哪天我不在了|"
             r"想(?:要)?解脱|不想醒来(?!上班|上学|起床|工作|去)|想离开了|我该死|别劝我|不要劝我|别拦我|不要拦我|(?:我)?(?:真的|快)忍不住了|(?:一切|就|都|该)结束(?:吧|了吧)|没(?:有)?人会(?:发现|在乎|难过|想我)|人间不值得|不想努力了|没有留恋|无所谓了|死了也好|生不如死|行尸走肉|心死了",
         ],
         [
@@ -144,7 +146,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:nobody|no one|noone) (?:cares|would care|would notice|loves me|needs me)",
             r" (?:im|i am|i feel) (?:nothing|useless|a waste|empty|numb|so empty) ",
             r" (?:i give up|giving up|gave up) (?:on everything|on life|on myself)?",
-            r" if i died | (?:dont|do not) want to endure | nothing keeps me here ",
+            r" if i died | (?:dont|do not) want to endure | nothing keeps me here | if one day im not around",
             r" (?:want|wanna) (?:to )?(?:disappear(?! to| for a| for the| into)|vanish|sleep forever|stop existing)",
             r" (?:dont|do not) see (?:a|any) (?:future|way out|point)",
             r" (?:life is|lifes) (?:pointless|meaningless|not worth)",
@@ -191,6 +193,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
+            r"(?:送给|留给|给了?).{0,10}(?:用不上|用不着|不需要)了|打也没人接|陪不了.{0,2}了|不用再为我(?:操心|担心)|"
             r"提前(?:跟.{0,3})?说(?:声)?再见|(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
         ],
         [
@@ -207,6 +210,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
             r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)",
             r" saying goodbye (?:early|in advance|now|before)",
+            r" (?:gave|giving) .{0,30}(?:wont|will not|i wont) (?:be using|need|be needing) | nobody will pick up | (?:nobody|no one) (?:has|will have|needs) to worry about me",
             r" (?:dont|do not) (?:look|wait|come looking) for me | (?:dont|do not) try to find me ",
             r" (?:wont|will not|im not) (?:be )?coming back | last time (?:well|we will|we ll|ill|i will) (?:talk|speak|chat)",
             r" (?:thank you|thanks) for everything (?:and )?(?:goodbye|bye|forever)",
@@ -357,6 +361,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"(?:已经|刚刚|刚才|刚)(?:吃|吞|喝|服)(?:了|下了|完了|掉了){_POISON_ZH}",
             rf"{_MEDS_ZH}.{{0,8}}(?:全|全部|一口气|一下子|一次性|都吞|整盒|整瓶)(?:都)?(?:吃|吞|喝)?(?:了|下去|光|完)|把.{{0,8}}{_MEDS_ZH}(?:全|全部|都)(?:吃|吞)(?:了|下去|光|完)",
             rf"(?:{_MEDS_ZH}|半盒|一盒|整盒|半瓶|一瓶|整瓶|一板|几板).{{0,4}}下肚|(?:浴缸|盆|水)里的水(?:都)?(?:红|变红)了|血水",
+            r"渗血|血顺着.{0,4}(?:滴|流)|"
             r"(?:一颗|一片|一粒)不剩|(?:全|都)?倒进嘴里|(?:划|割|切)得(?:太|很|好)深|血(?:滴|流|淌)(?:到|在|得)|满手(?:是)?血|白肉|"
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
@@ -372,7 +377,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:i )?(?:took|swallowed|downed) (?:them|it) all ",
             r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
             r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
-            r" (?:keeps|keep) bleeding | bleeding through | emptied the bottle | every single one |"
+            r" (?:keeps|keep) (?:bleeding|oozing) | oozing blood | dripping down my |"
+            r" bleeding through | emptied the bottle | every single one |"
             r" blood (?:is )?(?:dripping|pouring|everywhere|all over)| cut (?:too|so) deep | so deep i can see | (?:the )?(?:bath ?water|water) is (?:red|pink) ",
             rf" (?:drank|swallowed|drinking|drunk) (?:some |a bottle of |the )?{_POISON_EN}",
             r" (?:cut|slit|slashed|sliced) (?:my )?(?:wrist|wrists|arm|arms|thigh|thighs|too deep|"
@@ -397,6 +403,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             rf"{_PERSON_ZH}?(?:在|又在|一直在|正在|又|还在|刚才|刚)(?:打|揍|掐|踢|勒|砍|捅)我(?!电话|手机|的电话|视频|的主意|微信)",
             rf"被{_PERSON_ZH}(?:打|揍|掐|踢|砍|捅)(?:得|伤|了)|(?:要|在|想)(?:砸|砍|捅|杀|打死|弄死)我|不让我活|"
+            rf"{_PERSON_ZH}.{{0,4}}(?:在|又在|正在)?(?:打|揍|掐着?|踢|撞|勒)(?:我)?(?:妈|爸|弟弟?|妹妹?|孩子|哥|姐|儿子|女儿)|撬锁|把我.{{0,4}}锁(?:在)?(?:家|屋|房间)|"
             r"(?:有人|他)?(?:在)?(?:撬|砸)(?:我家)?(?:的)?门|闯进(?:来|我家)|踹门|按在地上(?:打|揍|掐)|要么我死要么他死|"
             rf"{_PERSON_ZH}(?:打|揍|掐|踢|勒|砍|捅)(?:了)?我(?!电话|手机|的电话|视频|的主意|微信)|"
             r"被(?:他|她|人|我爸|我妈|老公|男朋友)?(?:打|揍|掐|踢|砍|捅|家暴|强奸|性侵|绑)(?:了|住|在|伤|得|起来)"
@@ -428,7 +435,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:wont|will not) (?:get|make it) out (?:of here )?alive ",
             r" pinned me (?:down|to the)| either i die or (?:he|she) does",
             rf" {_PERSON_EN} (?:is |s )?(?:hitting|beating|punching|choking|hurting|attacking|strangling) "
-            r"(?:my|our) (?:mom|mum|mother|sister|brother|kids|baby|child|son|daughter|dog)",
+            r"(?:my|our) (?:little |baby |younger |older |big )?(?:mom|mum|mother|sister|brother|kids|baby|child|son|daughter|dog)",
+            r" (?:hands|hand) (?:around|on) (?:my|her|his) (?:moms |mums |sisters |brothers )?(?:neck|throat)| (?:picking|forcing|breaking) (?:the|my) (?:lock|door)| locked me (?:\w+ \w+ \w+ )?in ",
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
             r"911|999|110|112) for me | (?:im|i am) in (?:immediate )?danger ",
             r" (?:being|been|is) (?:followed|stalked) (?:right now|home|again tonight)",
