@@ -46,13 +46,9 @@ class Model:
         if not grams:
             return (0.0, 0.0)
         scale = 1.0 / math.sqrt(len(grams))
-        concern, high = self.bias
-        get = self.weights.get
-        for gram in grams:
-            pair = get(gram)
-            if pair is not None:
-                concern += pair[0] * scale
-                high += pair[1] * scale
+        known = [pair for pair in map(self.weights.get, grams) if pair is not None]
+        concern = self.bias[0] + scale * sum(pair[0] for pair in known)
+        high = self.bias[1] + scale * sum(pair[1] for pair in known)
         return (_sigmoid(concern), _sigmoid(high))
 
 
