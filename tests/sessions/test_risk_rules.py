@@ -10,6 +10,7 @@ from sessions.risk.corpus import load
 from sessions.risk.lexicons import WEAK
 from sessions.risk.rules import find, level_of
 from sessions.safety import scan
+from tests.sessions import test_safety_scan as scan_tests
 
 ZWSP = "\u200b"
 
@@ -163,6 +164,22 @@ def test_what_the_scan_flags_as_crisis_is_high_or_above(text):
     assert scan(text).crisis is True
     # then the risk engine agrees
     assert assess_message(text).level >= Level.HIGH
+
+
+def _scan_cases(test) -> list[str]:
+    """The texts a parametrised test of the scan's suite runs on."""
+    return list(test.pytestmark[0].args[1])
+
+
+def test_every_crisis_case_of_the_scan_is_high_or_above_and_no_hyperbole_case_is_raised():
+    # given the scan's own curated cases (tests/sessions/test_safety_scan.py)
+    crisis = _scan_cases(scan_tests.test_crisis_language_is_detected)
+    ordinary = _scan_cases(scan_tests.test_hyperbole_and_ordinary_text_are_not_crisis)
+    assert len(crisis) > 40
+    assert len(ordinary) > 30
+    # then
+    assert [text for text in crisis if assess_message(text).level < Level.HIGH] == []
+    assert [text for text in ordinary if assess_message(text).level > Level.NONE] == []
 
 
 def test_assessment_as_dict_and_empty_text():
