@@ -50,7 +50,7 @@ _MANY_ZH = (
 _MANY_EN = (
     r"(?:all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
     r"a bunch of|lots of|loads of|a lot of|too many|the rest of|every last|every pill of|\d{2,}|twenty|thirty|"
-    r"forty|fifty|a hundred|[2-9]0 |enough|plenty of|a stash of|my stash of|my entire|my whole|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|a hundred|half a bottle of|half the bottle of|[2-9]0 |enough|plenty of|a stash of|my stash of|my entire|my whole|"
     r"the entire|every one of|each of|(?:two|three|four|five|several|\d+) (?:bottles|boxes|packs|strips|blister packs) of|"
     r"the entire|(?:about|around|like|over|maybe|nearly|almost) (?:\d+|twenty|thirty|forty|fifty)"
     r"(?: of)?)"
@@ -288,6 +288,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
             r"窗(?:户)?外(?:面)?(?:坐着|站着|挂着)|在.{0,6}楼的窗(?:户)?外|水(?:已经)?(?:到|没过|淹到)(?:了)?(?:胸口|脖子|腰|膝盖)|"
             r"(?:轨道|铁轨)(?:旁边|边上|上)(?:蹲|坐|站|躺)|"
+            r"要松手了|(?:抓着|扶着)栏杆在外面|"
             r"黄线外|站台边缘|(?:桥|栏杆|护栏|楼顶|天台).{0,8}翻过去|翻过去就(?:行|好|结束|解脱)",
             r"翻(?:过|出)(?:了)?(?:栏杆|护栏|围栏|窗户|阳台)|(?:天台|楼顶|桥|窗台|悬崖)(?:的)?边(?:缘|上)",
             r"脚下(?:就是|是)(?:河|江|海|车|马路|楼下)|往下看(?:好高|很高)?|从这里跳下去|跳下去",
@@ -295,7 +296,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:躺在|走到|站在)铁轨|(?:走进|走到)(?:海|河|江|湖)(?:里|中间)|(?:海|河|江|湖|水)(?:边|里).{0,8}(?:走进去|走下去|跳进去)|准备走进(?:海|河|江|湖|水)",
         ],
         [
-            r" (?:past|behind|over|across) the yellow line ",
+            r" (?:past|behind|over|across) the yellow line | (?:about|going|ready) to let go ",
+            r" (?:going|about|ready) to step off ",
             r" (?:outside|out of|hanging out of|sitting outside) (?:my|the) window | water is (?:up to|at) my (?:chest|neck|waist|knees)",
             r" (?:next to|beside|crouched by|on) the (?:tracks|rails) ",
             r" (?:standing|sitting|stood|sat|climbed|up|out|balancing) (?:up )?(?:on|onto|over|at) "
@@ -361,7 +363,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"(?:已经|刚刚|刚才|刚)(?:吃|吞|喝|服)(?:了|下了|完了|掉了){_POISON_ZH}",
             rf"{_MEDS_ZH}.{{0,8}}(?:全|全部|一口气|一下子|一次性|都吞|整盒|整瓶)(?:都)?(?:吃|吞|喝)?(?:了|下去|光|完)|把.{{0,8}}{_MEDS_ZH}(?:全|全部|都)(?:吃|吞)(?:了|下去|光|完)",
             rf"(?:{_MEDS_ZH}|半盒|一盒|整盒|半瓶|一瓶|整瓶|一板|几板).{{0,4}}下肚|(?:浴缸|盆|水)里的水(?:都)?(?:红|变红)了|血水",
-            r"渗血|血顺着.{0,4}(?:滴|流)|"
+            r"渗血|血顺着.{0,4}(?:滴|流)|一次(?:性)?吃了.{0,6}(?:片|粒|颗)|"
             r"(?:一颗|一片|一粒)不剩|(?:全|都)?倒进嘴里|(?:划|割|切)得(?:太|很|好)深|血(?:滴|流|淌)(?:到|在|得)|满手(?:是)?血|白肉|"
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
@@ -375,6 +377,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" (?:i |ive |i have |i just |just |already )?(?:took|taken|swallowed|downed|had|"
             rf"overdosed on|od on|odd on) (?:{_MANY_EN}) ?(?:my |the |of my |of the )?{_MEDS_EN}",
             r" (?:i )?(?:took|swallowed|downed) (?:them|it) all ",
+            r" (?:took|swallowed|downed|had) .{0,40}(?:in one go|all at once|at once|in one sitting)",
             r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
             r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
             r" (?:keeps|keep) (?:bleeding|oozing) | oozing blood | dripping down my |"
@@ -404,6 +407,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"{_PERSON_ZH}?(?:在|又在|一直在|正在|又|还在|刚才|刚)(?:打|揍|掐|踢|勒|砍|捅)我(?!电话|手机|的电话|视频|的主意|微信)",
             rf"被{_PERSON_ZH}(?:打|揍|掐|踢|砍|捅)(?:得|伤|了)|(?:要|在|想)(?:砸|砍|捅|杀|打死|弄死)我|不让我活|"
             rf"{_PERSON_ZH}.{{0,4}}(?:在|又在|正在)?(?:打|揍|掐着?|踢|撞|勒)(?:我)?(?:妈|爸|弟弟?|妹妹?|孩子|哥|姐|儿子|女儿)|撬锁|把我.{{0,4}}锁(?:在)?(?:家|屋|房间)|"
+            r"(?:拿着|举着).{0,6}(?:刀|棍|棒球棍|斧头|剪刀|酒瓶)冲我(?:过来|来)|扯着我(?:的)?头发|"
             r"(?:有人|他)?(?:在)?(?:撬|砸)(?:我家)?(?:的)?门|闯进(?:来|我家)|踹门|按在地上(?:打|揍|掐)|要么我死要么他死|"
             rf"{_PERSON_ZH}(?:打|揍|掐|踢|勒|砍|捅)(?:了)?我(?!电话|手机|的电话|视频|的主意|微信)|"
             r"被(?:他|她|人|我爸|我妈|老公|男朋友)?(?:打|揍|掐|踢|砍|捅|家暴|强奸|性侵|绑)(?:了|住|在|伤|得|起来)"
@@ -434,6 +438,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:hands|hand) (?:around|on) my (?:neck|throat)| (?:said|says) (?:he|she)d kill me",
             r" (?:wont|will not) (?:get|make it) out (?:of here )?alive ",
             r" pinned me (?:down|to the)| either i die or (?:he|she) does",
+            r" coming at me with (?:a |the |his |her )?(?:knife|bat|hammer|scissors|axe|bottle|gun)| dragging me by my hair|"
+            r" threw me (?:against|into|down)",
             rf" {_PERSON_EN} (?:is |s )?(?:hitting|beating|punching|choking|hurting|attacking|strangling) "
             r"(?:my|our) (?:little |baby |younger |older |big )?(?:mom|mum|mother|sister|brother|kids|baby|child|son|daughter|dog)",
             r" (?:hands|hand) (?:around|on) (?:my|her|his) (?:moms |mums |sisters |brothers )?(?:neck|throat)| (?:picking|forcing|breaking) (?:the|my) (?:lock|door)| locked me (?:\w+ \w+ \w+ )?in ",
@@ -460,6 +466,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"心口(?:好|很)?疼",
             r"嘴唇(?:发)?(?:紫|青|白)|脸(?:色)?发紫|(?:晕|昏)(?:倒|过去|厥)|休克|抽搐|口吐白沫|吐血|咳血|吐了.{0,3}血|咳出血|大出血",
             r"(?:药物|吃药)过量|吃多了药|药吃多了(?!会|对|有没有|是不是|怎么)|吃太多药|吃错(?:了)?药|(?<!电脑)(?<!手机)(?<!游戏)中毒了|过敏(?:了)?.{0,6}(?:肿|喘|呼吸)|喉咙(?:肿|堵)",
+            r"几乎没有呼吸|没有呼吸了|脸色发灰.{0,6}呼吸|"
             r"脸歪了|嘴歪了|口齿不清|突然说不出话|(?:脸|喉咙|嘴|舌头)(?:都)?肿了.{0,8}(?:喘|呼吸)|"
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
@@ -473,7 +480,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:passed|passing|pass) out | fainted | collapsed | (?:unconscious|unresponsive|wont wake up) ",
             r" (?:having|had) a (?:seizure|heart attack|stroke|asthma attack|allergic reaction) ",
             r" (?:throat|tongue) (?:is )?(?:swelling|closing)| anaphyla",
-            r" (?:overdose|overdosed|overdosing|poisoned|poisoning) ",
+            r" (?:overdose|overdosed|overdosing|poisoned|poisoning) | barely breathing | face is (?:grey|gray|blue) and",
             r" (?:vomiting|throwing up|coughing up|coughing) blood ",
             r" (?:cant|can not) (?:feel|move) (?:my |the )?(?:arm|face|legs|left side|right side)",
             r" face (?:is )?drooping| (?:half|side of) (?:his|her|my) face (?:is )?drooping| slurred speech|"

@@ -71,7 +71,7 @@ _PINYIN = (
     (r"(?<![a-z])hbxq(?![a-z])", "活不下去"),
     (r"(?<![a-z])zc(?![a-z])", "自残"),
     (r"(?<![a-z])tl(?=了|$)", "跳楼"),
-    (r"(?<=想)(?:si|s)(?![a-z])", "死"),
+    (r"(?<=想|去|要)(?:si|s)(?![a-z])", "死"),
 )
 _PINYIN_RE = re.compile("|".join(f"(?P<p{i}>{pattern})" for i, (pattern, _) in enumerate(_PINYIN)))
 _PINYIN_WORDS = {f"p{i}": word for i, (_, word) in enumerate(_PINYIN)}
@@ -108,7 +108,7 @@ _IDIOMS_ZH = re.compile(
             r"自杀式(?:袭击|炸弹|行为|操作)?|秒杀|杀价|杀毒|杀青|杀手锏|杀时间|狼人杀|剧本杀|杀疯了|杀鸡|杀鱼|杀猪",
             r"刀削面|刀工|刀叉|菜刀切|切菜|剁馅|磨刀|水果刀削|刀郎",
             r"死了都要爱|死神来了|至死不渝|生死时速|不见不散",
-            r"胸片|胸透|拍片|体检",
+            r"胸片|胸透|拍片|体检|练胸|胸肌",
             r"绳子跳|跳绳|跳水(?:比赛|运动员|队)|跳伞",
             r"呼吸(?:新鲜)?空气|深呼吸",
             # Someone else's act, told as news or a story, is not the writer's risk.
