@@ -81,7 +81,7 @@ CONCEPTS: dict[str, tuple[str, str]] = {
         r" (?:knife|gun|bat|hammer|axe|bottle|weapon|scissors) ",
     ),
     "violence": (
-        r"打我|揍|踢|掐|推下|推倒|砍|捅|指着|追|威胁|勒|扇|拽|砸|敲.{0,4}门|撬|闯|踹",
+        r"打我(?!电话|手机|的电话|视频|微信)|揍|踢|掐|推下|推倒|砍|捅|指着|追|威胁|勒|扇|拽|砸|敲.{0,4}门|撬|闯|踹",
         r" (?:hit|hitting|beat|beating|punch|punched|kick|kicked|choke|choked|strangle|pushed|"
         r"shoved|threaten|threatened|waving|pointing|stab|chasing|coming after|knocking|banging|"
         r"break in) ",

@@ -163,7 +163,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:累赘|拖累|负担|包袱)",
             r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
             r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
-            r"我(?:消失|走|死|不在)了?(?:以后|之后)?.{0,6}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
+            r"我(?:就这么|就这样)?(?:消失|走|死|不在)了?(?:以后|之后)?.{0,10}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
+            r"(?:给|让)(?:家里|家人|大家|爸妈|别人).{0,2}添麻烦",
             r"活着(?:就是)?(?:在)?浪费|浪费(?:粮食|空气|爸妈的钱)|我(?:走|死|不在)了.{0,6}(?:松一口气|松口气)|"
             r"如果没有我.{0,12}(?:就不会|会更|就能|就可以)|(?:消失|不在|死)了?最好|添麻烦.{0,6}(?:消失|不在|死)",
             r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
@@ -180,6 +181,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:world|everyone|they|my family) (?:would|will|d) be better (?:off )?without me",
             r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight | waste of (?:space|air|oxygen) ",
             r" (?:breathe|relax|be free|be relieved) once (?:im|i am) gone ",
+            r" if i (?:just )?(?:went|died|disappeared|was gone|wasnt here).{0,30}(?:lighter|easier|better|happier|relieved)| makes trouble for (?:my|everyone)",
             r" (?:easier|better|happier) (?:for (?:them|everyone|you all|my family) )?if i (?:wasnt|werent|was not|were not) (?:here|around|alive|born)",
         ],
     ),
@@ -299,7 +301,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:past|behind|over|across) the yellow line | (?:about|going|ready) to let go ",
             r" (?:going|about|ready) to step off ",
             r" (?:outside|out of|hanging out of|sitting outside) (?:my|the) window | water is (?:up to|at) my (?:chest|neck|waist|knees)",
-            r" (?:next to|beside|crouched by|on) the (?:tracks|rails) ",
+            r" (?:next to|beside|crouched by|on|between) the (?:tracks|rails) | see the trains? (?:light|lights|coming)",
             r" (?:standing|sitting|stood|sat|climbed|up|out|balancing) (?:up )?(?:on|onto|over|at) "
             r"(?:the|a|this) (?:ledge|edge|railing|rail|parapet|roof edge|bridge railing|window sill"
             r"|windowsill|cliff edge)",
@@ -369,6 +371,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
             r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
             r"(?:血|流血)(?:止不住|一直(?:在)?流|流了好多|停不下来|好多|越来越多|流个不停)|在流血|流了(?:好多|很多)血",
+            r"(?:烧着|点着)(?:的)?(?:炭|木炭|炭盆)|炭(?:在|正在)烧|门缝.{0,6}(?:堵|塞|封)|"
             r"(?:炭|炭盆|炭火)(?:已经)?(?:点|烧)(?:着|上|起来)了|点了炭|煤气(?:已经)?开(?:着|了)|开了煤气",
             r"(?:已经)?(?:站|坐)在(?:天台|楼顶|桥|窗台|栏杆)(?:边|上)?了|已经(?:跳|翻过)|绳子已经(?:套|挂)",
             r"药(?:效)?(?:开始)?(?:起作用|发作)了|(?:开始|越来越)(?:头晕|犯困|想睡|意识模糊)了",
@@ -381,7 +384,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
             r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
             r" (?:keeps|keep) (?:bleeding|oozing) | oozing blood | dripping down my |"
-            r" bleeding through | emptied the bottle | every single one |"
+            r" bleeding through | emptied the bottle | every single one | emptied (?:the|my) (?:pill|medicine|meds) |"
             r" blood (?:is )?(?:dripping|pouring|everywhere|all over)| cut (?:too|so) deep | so deep i can see | (?:the )?(?:bath ?water|water) is (?:red|pink) ",
             rf" (?:drank|swallowed|drinking|drunk) (?:some |a bottle of |the )?{_POISON_EN}",
             r" (?:cut|slit|slashed|sliced) (?:my )?(?:wrist|wrists|arm|arms|thigh|thighs|too deep|"
@@ -404,7 +407,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     # --- Danger from others -----------------------------------------------------------------
     ("danger", STRONG): (
         [
-            rf"{_PERSON_ZH}?(?:在|又在|一直在|正在|又|还在|刚才|刚)(?:打|揍|掐|踢|勒|砍|捅)我(?!电话|手机|的电话|视频|的主意|微信)",
+            rf"{_PERSON_ZH}?(?:在|又在|一直在|正在|又|还在|刚才|刚)(?:追着|拽着|按着|抓着|揪着|扯着)?(?:打|揍|掐|踢|勒|砍|捅)我(?!电话|手机|的电话|视频|的主意|微信)",
+            r"翻窗(?:户)?进|破门而入|撬窗",
             rf"被{_PERSON_ZH}(?:打|揍|掐|踢|砍|捅)(?:得|伤|了)|(?:要|在|想)(?:砸|砍|捅|杀|打死|弄死)我|不让我活|"
             rf"{_PERSON_ZH}.{{0,4}}(?:在|又在|正在)?(?:打|揍|掐着?|踢|撞|勒)(?:我)?(?:妈|爸|弟弟?|妹妹?|孩子|哥|姐|儿子|女儿)|撬锁|把我.{{0,4}}锁(?:在)?(?:家|屋|房间)|"
             r"(?:拿着|举着).{0,6}(?:刀|棍|棒球棍|斧头|剪刀|酒瓶)冲我(?:过来|来)|扯着我(?:的)?头发|"
@@ -438,6 +442,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:hands|hand) (?:around|on) my (?:neck|throat)| (?:said|says) (?:he|she)d kill me",
             r" (?:wont|will not) (?:get|make it) out (?:of here )?alive ",
             r" pinned me (?:down|to the)| either i die or (?:he|she) does",
+            r" (?:chasing|grabbing|dragging|holding|following) me and (?:hitting|beating|punching|kicking|choking|hurting)",
+            r" (?:climbed|climbing|came|broke) (?:in )?(?:through|into) (?:my|the) (?:bedroom |bathroom |kitchen )?window",
             r" coming at me with (?:a |the |his |her )?(?:knife|bat|hammer|scissors|axe|bottle|gun)| dragging me by my hair|"
             r" threw me (?:against|into|down)",
             rf" {_PERSON_EN} (?:is |s )?(?:hitting|beating|punching|choking|hurting|attacking|strangling) "
@@ -466,7 +472,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"心口(?:好|很)?疼",
             r"嘴唇(?:发)?(?:紫|青|白)|脸(?:色)?发紫|(?:晕|昏)(?:倒|过去|厥)|休克|抽搐|口吐白沫|吐血|咳血|吐了.{0,3}血|咳出血|大出血",
             r"(?:药物|吃药)过量|吃多了药|药吃多了(?!会|对|有没有|是不是|怎么)|吃太多药|吃错(?:了)?药|(?<!电脑)(?<!手机)(?<!游戏)中毒了|过敏(?:了)?.{0,6}(?:肿|喘|呼吸)|喉咙(?:肿|堵)",
-            r"几乎没有呼吸|没有呼吸了|脸色发灰.{0,6}呼吸|"
+            r"几乎没有呼吸|没有呼吸了|脸色发灰.{0,6}呼吸|说话(?:突然)?含糊|(?:一边|半边|一只)(?:手|胳膊)(?:抬不起来|没力气|动不了)|"
             r"脸歪了|嘴歪了|口齿不清|突然说不出话|(?:脸|喉咙|嘴|舌头)(?:都)?肿了.{0,8}(?:喘|呼吸)|"
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
@@ -481,6 +487,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:having|had) a (?:seizure|heart attack|stroke|asthma attack|allergic reaction) ",
             r" (?:throat|tongue) (?:is )?(?:swelling|closing)| anaphyla",
             r" (?:overdose|overdosed|overdosing|poisoned|poisoning) | barely breathing | face is (?:grey|gray|blue) and",
+            r" speech (?:\w+ ){0,2}slurred| cant lift (?:one|his|her|my) arm",
             r" (?:vomiting|throwing up|coughing up|coughing) blood ",
             r" (?:cant|can not) (?:feel|move) (?:my |the )?(?:arm|face|legs|left side|right side)",
             r" face (?:is )?drooping| (?:half|side of) (?:his|her|my) face (?:is )?drooping| slurred speech|"
