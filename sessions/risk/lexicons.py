@@ -76,7 +76,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"活着(?:到底|还|又)?有什么(?:意思|意义|用)|不用(?:再)?醒(?:过来|来)|我消失了.{0,10}没(?:有)?人(?:会)?(?:发现|在乎|注意|知道)",
             r"想(?:吞|喝)(?:药|安眠药|农药|一瓶|整瓶|百草枯)",
             r"我.{0,4}(?:该|要|想|得|应该|不如|还是|是不是该)(?:去)?死(?!机|党|定|心|磕|鬼|亡率|角|循环)|我死了.{0,6}(?:好|算了|解脱|轻松|没人|对谁)",
-            r"不(?:要|想)再?睁开眼|一睡不起|"
+            r"不(?:要|想)再?睁开眼|一睡不起|不想(?:再)?醒(?:来|过来)了|不如(?:消失|死掉|去死)|"
             r"给自己定的日子|定好的日子|想好(?:了)?(?:要)?怎么(?:走|死|结束|离开)|这条命(?:我)?不要了|不想要这条命|"
             r"(?:声音|有个声音).{0,6}(?:让|叫)我(?:去)?死|"
             r"结束(?:这条命|这一生|这辈子|我的命)|(?:杀|刀|弄死|了结|结果|捅)了?自己|去天堂(?:陪|见|找)",
@@ -120,6 +120,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:dont|do not) want (?:this|my) life | this life i dont want | the date i set for myself ",
             r" (?:voice|voices) (?:in my head )?(?:telling|tell|tells|keep telling) me to (?:die|kill myself)",
             r" fall asleep and (?:not|never) wake up",
+            r" better (?:off )?if i (?:vanished|disappeared|died|was gone|were gone|wasnt here|never existed)",
             r" (?:hope|wish) i (?:dont|do not|never) (?:open my eyes|wake up)| never waking up would be ",
             r" (?:going to|gonna|about to|ready to|want to|wanna) jump(?! rope| in| on| into the pool| up| for)",
             r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to) end it ",
@@ -195,7 +196,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
-            r"(?:送给|留给|给了?).{0,10}(?:用不上|用不着|不需要)了|打也没人接|陪不了.{0,2}了|不用再为我(?:操心|担心)|"
+            r"我(?:走|死|不在)了?(?:以后|之后).{0,10}(?:照顾|照看|拜托)|(?:送给|留给|给了?).{0,10}(?:用不上|用不着|不需要)了|打也没人接|陪不了.{0,2}了|不用再为我(?:操心|担心)|"
             r"提前(?:跟.{0,3})?说(?:声)?再见|(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
         ],
         [
@@ -212,6 +213,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
             r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)",
             r" saying goodbye (?:early|in advance|now|before)",
+            r" (?:after|when|once) (?:im|i am) (?:gone|dead) .{0,30}(?:look after|take care|care for|feed)",
             r" (?:gave|giving) .{0,30}(?:wont|will not|i wont) (?:be using|need|be needing) | nobody will pick up | (?:nobody|no one) (?:has|will have|needs) to worry about me",
             r" (?:dont|do not) (?:look|wait|come looking) for me | (?:dont|do not) try to find me ",
             r" (?:wont|will not|im not) (?:be )?coming back | last time (?:well|we will|we ll|ill|i will) (?:talk|speak|chat)",
@@ -365,7 +367,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"(?:已经|刚刚|刚才|刚)(?:吃|吞|喝|服)(?:了|下了|完了|掉了){_POISON_ZH}",
             rf"{_MEDS_ZH}.{{0,8}}(?:全|全部|一口气|一下子|一次性|都吞|整盒|整瓶)(?:都)?(?:吃|吞|喝)?(?:了|下去|光|完)|把.{{0,8}}{_MEDS_ZH}(?:全|全部|都)(?:吃|吞)(?:了|下去|光|完)",
             rf"(?:{_MEDS_ZH}|半盒|一盒|整盒|半瓶|一瓶|整瓶|一板|几板).{{0,4}}下肚|(?:浴缸|盆|水)里的水(?:都)?(?:红|变红)了|血水",
-            r"渗血|血顺着.{0,4}(?:滴|流)|一次(?:性)?吃了.{0,6}(?:片|粒|颗)|"
+            r"塑料袋.{0,4}(?:套|罩|蒙)(?:住|在)?(?:了)?(?:头|脸)|渗血|血顺着.{0,4}(?:滴|流)|一次(?:性)?吃了.{0,6}(?:片|粒|颗)|"
             r"(?:一颗|一片|一粒)不剩|(?:全|都)?倒进嘴里|(?:划|割|切)得(?:太|很|好)深|血(?:滴|流|淌)(?:到|在|得)|满手(?:是)?血|白肉|"
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
@@ -383,7 +385,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:took|swallowed|downed|had) .{0,40}(?:in one go|all at once|at once|in one sitting)",
             r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
             r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
-            r" (?:keeps|keep) (?:bleeding|oozing) | oozing blood | dripping down my |"
+            r" (?:keeps|keep) (?:bleeding|oozing) | oozing blood | dripping down my | (?:pumping|spurting) blood | blood (?:is )?(?:pumping|spurting)|"
+            r" (?:plastic )?bag over my (?:head|face)|"
             r" bleeding through | emptied the bottle | every single one | emptied (?:the|my) (?:pill|medicine|meds) |"
             r" blood (?:is )?(?:dripping|pouring|everywhere|all over)| cut (?:too|so) deep | so deep i can see | (?:the )?(?:bath ?water|water) is (?:red|pink) ",
             rf" (?:drank|swallowed|drinking|drunk) (?:some |a bottle of |the )?{_POISON_EN}",

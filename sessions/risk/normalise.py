@@ -146,6 +146,7 @@ _IDIOMS_EN = re.compile(
             r" (?:hurts|hurt|aching|aches|sore) from (?:laughing|the gym|working out|coughing|"
             r"lifting)",
             r" (?:cried|laughed|laughing|crying) so hard (?:that )?i (?:couldnt|cant) breathe",
+            r" collapsed (?:on|to) the (?:floor|ground|sofa|bed) (?:laughing|from laughing)",
             r" overdosed on (?:coffee|caffeine|sugar|chocolate|netflix|tiktok|memes|anime)",
             r" bridge (?:loan|the gap|card|game)",
             r" (?:died by|committed|death by|lost \w+ to|attempted) suicide ",
