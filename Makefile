@@ -77,3 +77,18 @@ bench-watcher: $(BIN)/.installed
 .PHONY: bench-usage
 bench-usage: $(BIN)/.installed
 	$(BIN)/python bench/usage.py $(ARGS)
+
+## train-safety: retrain the crisis risk model (sessions/risk/model.json) from sessions/risk/corpus/
+## (deterministic: fixed seed, fixed split); `python -m sessions.risk.generate` rewrites the generated part
+.PHONY: train-safety eval-safety bench-safety
+train-safety: $(BIN)/.installed
+	$(BIN)/python -m sessions.risk.train
+
+## eval-safety: recall and false alarms per language and signal family on the corpus's held-out
+## part and on the unseen phrasings, rules / model / combined; JSON to .run/safety-eval.json
+eval-safety: $(BIN)/.installed
+	$(BIN)/python -m sessions.risk.evaluate $(ARGS)
+
+## bench-safety: per-message cost (p50/p99) of the risk assessment next to the rules-only scan
+bench-safety: $(BIN)/.installed
+	$(BIN)/python bench/safety.py $(ARGS)

@@ -1,0 +1,530 @@
+"""The risk rules' phrase lists, by signal family and strength (docs/safety.md, "Signals").
+
+Chinese patterns run on the compact view (letters and digits only, so no spaces or
+punctuation inside a pattern); English patterns on the word view (" words like this ",
+apostrophes dropped: "im", "ive", "dont", "cant"). Hyperbole is taken out before these
+run (sessions/risk/normalise.py), so an entry here may be plain ("想死").
+
+A *strong* entry reads as the thing itself ("吞了一整瓶安眠药", "standing on the ledge");
+a *weak* one is a hint that matters with others ("安眠药", "bridge", "tonight"). The
+combination rule (sessions/risk/rules.py) turns what was found into a level.
+
+`isolation` is a cue, not a reported signal: being alone, out of reach, a dying phone.
+It only adds up with others (conversation level).
+"""
+
+from __future__ import annotations
+
+import re
+
+STRONG = 2
+WEAK = 1
+
+# Who may be doing harm to the writer, and people of their household.
+_PERSON_ZH = (
+    r"(?:他|她|他们|有人|那个人|我爸|我妈|爸爸|妈妈|我爸爸|我妈妈|继父|后爸|后妈|我老公|老公|我丈夫|丈夫|"
+    r"男朋友|男友|前男友|前夫|女朋友|我哥|我弟|室友|房东|醉汉|陌生人|对方)"
+)
+_PERSON_EN = (
+    r"(?:he|she|they|someone|somebody|a (?:man|guy|stranger)|my (?:dad|father|mom|mum|mother|"
+    r"stepdad|stepfather|stepmom|husband|wife|boyfriend|bf|girlfriend|gf|partner|ex|brother|"
+    r"uncle|roommate|flatmate|landlord))"
+)
+_MEDS_ZH = (
+    r"(?:安眠药|安定片?|地西泮|艾司唑仑|阿普唑仑|氯硝西泮|佐匹克隆|唑吡坦|思诺思|舍曲林|氟西汀|帕罗西汀|"
+    r"文拉法辛|度洛西汀|喹硫平|奥氮平|碳酸锂|布洛芬|对乙酰氨基酚|扑热息痛|泰诺|百忧解|降压药|胰岛素|"
+    r"止痛药|感冒药|抗抑郁药|精神科的药|药片|药丸|药)"
+)
+_POISON_ZH = r"(?:农药|百草枯|敌敌畏|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
+_MEDS_EN = (
+    r"(?:pills?|tablets?|meds|medication|medicine|sleeping pills|painkillers|ibuprofen|advil|"
+    r"tylenol|paracetamol|acetaminophen|panadol|benadryl|xanax|valium|ambien|zolpidem|"
+    r"seroquel|quetiapine|lithium|insulin|oxy|oxycodone|codeine|tramadol|fentanyl|opioids|"
+    r"antidepressants|sertraline|zoloft|prozac|lexapro|diazepam|lorazepam|klonopin)"
+)
+_POISON_EN = r"(?:bleach|poison|pesticide|weed killer|antifreeze|rat poison|drain cleaner)"
+_MANY_ZH = (
+    r"(?:一整?瓶|整瓶|整盒|整板|一整板|一整盒|一盒|一把|一堆|很多|好多|大量|全部|所有的?|剩下的|几十|上百|一百|几百|两瓶|"
+    r"[二三四五六七八九]十|\d{2,}|[一二两三四五六七八九十几]+板)多?"
+)
+_MANY_EN = (
+    r"(?:all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
+    r"a bunch of|lots of|loads of|a lot of|too many|the rest of|every last|every pill of|\d{2,}|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|a hundred|half a bottle of|half the bottle of|[2-9]0 |enough|plenty of|a stash of|my stash of|my entire|my whole|"
+    r"the entire|every one of|each of|(?:two|three|four|five|several|\d+) (?:bottles|boxes|packs|strips|blister packs) of|"
+    r"the entire|(?:about|around|like|over|maybe|nearly|almost) (?:\d+|twenty|thirty|forty|fifty)"
+    r"(?: of)?)"
+)
+
+# (family, strength) -> (Chinese patterns, English patterns)
+LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
+    # --- Intent and ideation -------------------------------------------------------------
+    ("intent", STRONG): (
+        [
+            r"想死|好想死|我要去死|我去死|让我死|我不如死|不如死了|死了算了|死了就好了|死了就解脱",
+            r"去死(?:了|算了|吧我)|想去死|真想死",
+            r"不想活|活不下去|不想再活|活着没(?:有)?(?:意思|意义|希望)|活着有什么(?:意思|意义|用)",
+            r"没有活下去的(?:理由|意义|勇气|动力)|活够了|不想再撑|没必要活",
+            r"自杀(?!预防|干预|热线|新闻)|轻生|寻死|一了百了|自我了断|了断自己|了结自己|了结这一切|结束这一切|"
+            r"结束(?:我的|自己的?|这条)?(?:生命|性命)|结束自己|离开这个世界|告别这个世界|从这个世界消失",
+            r"想(?:要)?(?:割腕|割脉|自残)|自残|自伤|伤害自己|弄伤自己|划伤自己|割自己|拿刀划|用刀划|划自己",
+            r"(?:想|要|准备|打算|干脆|不如|想去|我去|好想|真想|又想|忍不住想|计划|决定|该)(?:去)?(?:跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|烧炭|投河|投江|割腕|割脉|吞药|吞安眠药|喝农药)",
+            r"(?:跳楼|跳河|跳江|跳海|跳桥|割腕|割脉|上吊|烧炭|卧轨|吃安眠药|安眠药吃多少)(?:会不会|疼不疼|痛不痛|难受吗|会痛吗|要多久|需要多少|吃多少)|"
+            r"溺死自己|淹死自己|吊死自己|(?:想|好想|忍不住想)(?:割|划)下去|(?:割|划)下去(?:就|算了)",
+            r"(?:哪种|什么|怎么|哪些|怎样)(?:药|方法|方式|死法).{0,8}(?:不会痛|不痛|死得快|最快|没有痛苦|不难受)|怎么死(?:比较|最|才)|怎么自杀",
+            r"(?:安静地|悄悄地|就这样|默默地)死(?:掉|去)|死了(?:比较|更|会更?)好|睡过去(?:就好|算了|再也)|(?:吃|吞)(?:药|安眠药).{0,4}睡过去",
+            r"活着(?:到底|还|又)?有什么(?:意思|意义|用)|不用(?:再)?醒(?:过来|来)|我消失了.{0,10}没(?:有)?人(?:会)?(?:发现|在乎|注意|知道)",
+            r"想(?:吞|喝)(?:药|安眠药|农药|一瓶|整瓶|百草枯)",
+            r"我.{0,4}(?:该|要|想|得|应该|不如|还是|是不是该)(?:去)?死(?!机|党|定|心|磕|鬼|亡率|角|循环)|我死了.{0,6}(?:好|算了|解脱|轻松|没人|对谁)",
+            r"不(?:要|想)再?睁开眼|一睡不起|不想(?:再)?醒(?:来|过来)了|不如(?:消失|死掉|去死)|"
+            r"给自己定的日子|定好的日子|想好(?:了)?(?:要)?怎么(?:走|死|结束|离开)|这条命(?:我)?不要了|不想要这条命|"
+            r"(?:声音|有个声音).{0,6}(?:让|叫)我(?:去)?死|"
+            r"结束(?:这条命|这一生|这辈子|我的命)|(?:杀|刀|弄死|了结|结果|捅)了?自己|去天堂(?:陪|见|找)",
+            r"不想再醒(?:来|过来)?|不要再醒|永远(?:睡下去|不醒|不要醒)|一睡不醒|长眠|睡过去就(?:好|不用)|(?:冲|撞)(?:向|到|进)(?:车流|马路中间|火车|大货车|卡车)|往(?:车|马路|火车)上撞|开车(?:撞|冲)(?:向|下)?(?:墙|树|桥|河|江|悬崖)",
+            r"不想存在|不想再存在|想永远消失|永远消失|消失在这个世界|死了(?:也)?没(?:有)?人(?:会)?(?:知道|在乎|难过|发现)",
+            r"我(?:的)?死(?:了|掉)(?:以后|之后)|等我死了|我死后|为什么我还活着|我不该活着|我不配活",
+            r"永远解脱|去另一个世界|去天堂找",
+        ],
+        [
+            r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|hanging|drown|"
+            r"drowning|off|offing|unalive|unaliving) (?:my ?self|meself) ",
+            r" (?:kms|ctb|unalive|sewerslide|sewer slide|s icide|su icide|sui cide) ",
+            r" suicid(?:e|al|ality)(?! prevention| hotline| awareness| rates?| squad) ",
+            r" (?:end|ending|take|taking) (?:my|my own) li(?:fe|ves) ",
+            r" end (?:it|this) all | end it (?:tonight|for good|now) ",
+            r" (?:want|wanna|wanted|going|gonna|ready|trying|plan|planning|need) (?:to )?die ",
+            r" (?:want|wanna|wish i (?:was|were)|rather be|better off|be better) dead ",
+            r" (?:dont|do not|no longer) want to (?:live|be alive|exist|be here|wake up(?! for| early| at| on| so)|"
+            r"go on|be around|keep living)",
+            r" (?:everyone|everybody|they|my family|people) (?:would be|will be|d be) (?:fine|better|happier) if i (?:died|was dead|were dead|was gone|were gone)",
+            r" (?:no|nothing|not worth) (?:reason to |point in |worth )?(?:living|live) ",
+            r" (?:wish i was|wish i were|i should have been) (?:never born|dead|gone)",
+            r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)| (?:sleep|go to sleep) and not wake up",
+            r" (?:go|went) to sleep (?:and|forever and) (?:never|not) wake",
+            r" (?:tired|done|sick) (?:of|with) (?:living|being alive|life|existing) ",
+            r" (?:im|i am) done living ",
+            r" self ?harm| (?:want|urge) to (?:cut|bleed) ",
+            r" (?:disappear|vanish) (?:forever|for good|from this world|permanently) ",
+            r" (?:slit|slitting) my (?:wrist|wrists|throat) ",
+            r" (?:jump|jumping|leap|leaping) (?:off|from) (?:a|the|this|that|my) (?:bridge|building|roof|"
+            r"rooftop|balcony|cliff|ledge|tower|overpass|parking garage|window|top)",
+            r" (?:jump|step|walk|throw myself) in front of (?:a |the )?(?:train|car|truck|bus)",
+            r" (?:drive|driving) (?:my car )?(?:into|off) (?:a|the) (?:tree|wall|river|cliff|"
+            r"traffic|bridge)",
+            r" (?:not|wont|will not) be alive (?:tomorrow|much longer|by morning|next week|anymore)",
+            r" why am i (?:still )?alive ",
+            r" (?:ways|way|how|best way) to (?:die|kill myself|end my life|end it|end this|end everything|overdose)|"
+            r" painless (?:way|ways|death)| (?:be with|join|see) (?:my )?\w+ in heaven | go to heaven ",
+            r" should i (?:just )?(?:kill myself|die|end it)",
+            r" (?:worked out|figured out|decided|know) (?:exactly )?how (?:im|i am|i will|ill) (?:going to )?(?:go|do it|die|end it)",
+            r" (?:dont|do not) want (?:this|my) life | this life i dont want | the date i set for myself ",
+            r" (?:voice|voices) (?:in my head )?(?:telling|tell|tells|keep telling) me to (?:die|kill myself)",
+            r" fall asleep and (?:not|never) wake up",
+            r" better (?:off )?if i (?:vanished|disappeared|died|was gone|were gone|wasnt here|never existed)",
+            r" (?:hope|wish) i (?:dont|do not|never) (?:open my eyes|wake up)| never waking up would be ",
+            r" (?:going to|gonna|about to|ready to|want to|wanna) jump(?! rope| in| on| into the pool| up| for)",
+            r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to) end it ",
+            r" use (?:it|them|the \w+) on myself ",
+            r" no reason to (?:keep )?(?:living|live|go on|stay|be here)",
+            r" (?:i )?(?:shouldnt|should not|dont deserve to) (?:be alive|exist|live) ",
+        ],
+    ),
+    ("intent", WEAK): (
+        [
+            r"撑不住|撑不下去|坚持不下去|熬不下去|扛不住了|受不了了|绝望|没有希望|看不到希望|没有盼头|"
+            r"活着(?:好|太|真|很)?累|活得(?:好|太|真|很)?累|累了不想(?:再)?(?:撑|坚持|努力)",
+            r"什么都不想要了|没有人在乎我|没人在乎我|没有人需要我|没人需要我|我是多余的|多余的人|"
+            r"我(?:好|真|太)?没用|我是个?废物|废物一个|活着就是浪费",
+            r"想消失(?!一会|几天|一下|一段时间|一周|一天)|想逃离这一切|一切都没(?:有)?意义|没有意义了|没有未来|不想面对明天|不想看到明天|"
+            r"不想(?:再)?熬(?:下去)?了|如果我死了|要是哪天我不在了|"
+            r"想(?:要)?解脱|不想醒来(?!上班|上学|起床|工作|去)|想离开了|我该死|别劝我|不要劝我|别拦我|不要拦我|(?:我)?(?:真的|快)忍不住了|(?:一切|就|都|该)结束(?:吧|了吧)|没(?:有)?人会(?:发现|在乎|难过|想我)|人间不值得|不想努力了|没有留恋|无所谓了|死了也好|生不如死|行尸走肉|心死了",
+        ],
+        [
+            r" (?:cant|can not) (?:do this|take (?:it|this)|go on|keep going|cope|handle this)"
+            r"(?: anymore)?",
+            r" (?:so |completely |totally )?(?:hopeless|worthless) ",
+            r" (?:no hope|theres no point|no point anymore|no way out)| whats the point (?:of (?:anything|living|life|trying|it all|going on|being alive)|anymore)?$",
+            r" (?:nobody|no one|noone) (?:cares|would care|would notice|loves me|needs me)",
+            r" (?:im|i am|i feel) (?:nothing|useless|a waste|empty|numb|so empty) ",
+            r" (?:i give up|giving up|gave up) (?:on everything|on life|on myself)?",
+            r" if i died | (?:dont|do not) want to endure | nothing keeps me here | if one day im not around",
+            r" (?:want|wanna) (?:to )?(?:disappear(?! to| for a| for the| into)|vanish|sleep forever|stop existing)",
+            r" (?:dont|do not) see (?:a|any) (?:future|way out|point)",
+            r" (?:life is|lifes) (?:pointless|meaningless|not worth)",
+            r" (?:cant|can not) (?:keep|go on) (?:living|doing) (?:like this|this)",
+            r" (?:im|i am) done with (?:everything|it all|this life) ",
+        ],
+    ),
+    # --- Burden -----------------------------------------------------------------------------
+    ("burden", STRONG): (
+        [
+            r"没(?:有)?(?:了)?我(?:的话)?(?:大家|他们|你们|家里|家人|爸妈|父母|世界|你)?(?:都)?(?:会)?(?:更好|过得更好|"
+            r"轻松|解脱|更轻松|更幸福|开心)",
+            r"我(?:只是|就是|只会是|一直是|是)?(?:个|一个)?(?:大家的|家里的|家人的|所有人的|你们的|别人的)?"
+            r"(?:累赘|拖累|负担|包袱)",
+            r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
+            r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
+            r"我(?:就这么|就这样)?(?:消失|走|死|不在)了?(?:以后|之后)?.{0,10}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
+            r"(?:给|让)(?:家里|家人|大家|爸妈|别人).{0,2}添麻烦",
+            r"活着(?:就是)?(?:在)?浪费|浪费(?:粮食|空气|爸妈的钱)|我(?:走|死|不在)了.{0,6}(?:松一口气|松口气)|"
+            r"如果没有我.{0,12}(?:就不会|会更|就能|就可以)|(?:消失|不在|死)了?最好|添麻烦.{0,6}(?:消失|不在|死)",
+            r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
+            r"我消失了?(?:大家|你们|他们)?(?:会|就)?(?:更好|轻松|开心)",
+            r"不想再拖累|不想再连累|不想再给.{0,4}添麻烦",
+            r"(?:我|自己)(?:只|就|一直|不过)?(?:是|成了|变成了?)(?:个|一个)?.{0,4}(?:的)?(?:累赘|拖累|负担|包袱|拖油瓶|麻烦精)",
+        ],
+        [
+            r" (?:better|fine|happier|easier|ok|okay) (?:off )?without me ",
+            r" (?:im|i am|ive been|i feel like) (?:just |such |only )?(?:a|the) (?:burden|"
+            r"problem|drain|weight) (?:to|for|on) ",
+            r" (?:im|i am|feel like) (?:just |such |only )?a burden ",
+            r" (?:nobody|no one|noone) (?:would|will) (?:miss|notice|care) (?:me )?(?:if|when) i",
+            r" (?:world|everyone|they|my family) (?:would|will|d) be better (?:off )?without me",
+            r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight | waste of (?:space|air|oxygen) ",
+            r" (?:breathe|relax|be free|be relieved) once (?:im|i am) gone ",
+            r" if i (?:just )?(?:went|died|disappeared|was gone|wasnt here).{0,30}(?:lighter|easier|better|happier|relieved)| makes trouble for (?:my|everyone)",
+            r" (?:easier|better|happier) (?:for (?:them|everyone|you all|my family) )?if i (?:wasnt|werent|was not|were not) (?:here|around|alive|born)",
+        ],
+    ),
+    # --- Farewell ---------------------------------------------------------------------------
+    ("farewell", STRONG): (
+        [
+            r"这是(?:我的?)?最后一(?:条|次|个|句)(?:消息|信息|留言|话|跟你说话|联系你|打扰你)|最后一次(?:跟|和)(?:你|大家)(?:说话|聊)",
+            r"永别了?(?!了?(?:我的|青春|钱包|头发|假期))|诀别|再见了?(?:这个世界|世界|大家|所有人|各位|人间)|来世再见|下辈子(?:再见|见|再做|再)",
+            r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)",
+            r"遗书|遗言|后事|遗嘱(?:写好|已经)",
+            r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
+            r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
+            r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
+            r"我(?:走|死|不在)了?(?:以后|之后).{0,10}(?:照顾|照看|拜托)|(?:送给|留给|给了?).{0,10}(?:用不上|用不着|不需要)了|打也没人接|陪不了.{0,2}了|不用再为我(?:操心|担心)|"
+            r"提前(?:跟.{0,3})?说(?:声)?再见|(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
+        ],
+        [
+            r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)",
+            r" (?:goodbye|bye) (?:forever|everyone|world|cruel world|for good|for the last time)",
+            r" (?:final|last) goodbye ",
+            r" (?:take care|look after) (?:of )?my (?:cat|dog|cats|dogs|mom|mum|dad|kids|family|"
+            r"sister|brother|plants)",
+            r" (?:you|they) (?:wont|will not|will never) (?:hear from|see|talk to) me (?:again|"
+            r"anymore|after tonight)",
+            r" (?:wrote|writing|written|left|leave) (?:a|my|the) (?:suicide )?(?:note|letter|will) "
+            r"(?:for|to) (?!myself|my future|future)",
+            r" suicide note | my (?:last|final) (?:note|letter|words) ",
+            r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
+            r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)",
+            r" saying goodbye (?:early|in advance|now|before)",
+            r" (?:after|when|once) (?:im|i am) (?:gone|dead) .{0,30}(?:look after|take care|care for|feed)",
+            r" (?:gave|giving) .{0,30}(?:wont|will not|i wont) (?:be using|need|be needing) | nobody will pick up | (?:nobody|no one) (?:has|will have|needs) to worry about me",
+            r" (?:dont|do not) (?:look|wait|come looking) for me | (?:dont|do not) try to find me ",
+            r" (?:wont|will not|im not) (?:be )?coming back | last time (?:well|we will|we ll|ill|i will) (?:talk|speak|chat)",
+            r" (?:thank you|thanks) for everything (?:and )?(?:goodbye|bye|forever)",
+            r" (?:im|i am) sorry for everything (?:goodbye|bye|forever)",
+        ],
+    ),
+    ("farewell", WEAK): (
+        [
+            r"以后(?:不会|再也不会)再?(?:打扰|麻烦|烦)(?:你|你们|大家)了|不会再(?:打扰|麻烦)(?:你|你们|大家)了|这是最后一次了|"
+            r"我的.{0,4}(?:存款|钱|密码|遗产|东西|猫|狗).{0,4}(?:都)?(?:留给|交给|送给)|"
+            r"东西都分好了|给每个人都写了(?:一封)?信|"
+            r"就这样吧|就到这里吧|到此为止|我走了|先走一步|别了|再见了|谢谢你一直(?:以来)?(?:的)?陪(?:伴|我)|"
+            r"对不起大家|对不起爸妈|对不起妈妈|对不起爸爸|不会再回复|以后别等我",
+        ],
+        [
+            r" (?:goodbye|bye) (?:all|guys)? ?(?:i love you|love you all|sorry)",
+            r" (?:im sorry for everything|sorry for everything|sorry for being (?:me|like this|a burden))",
+            r" (?:this is it|its over now|its time to go|thats it then|so this is goodbye)",
+            r" (?:wont|will not) be (?:here|around) (?:tomorrow|much longer|anymore) ",
+            r" (?:split up|divided up|sorted out) my (?:things|stuff|belongings)| wrote everyone a letter | once (?:im|i am) gone ",
+            r" (?:thank you|thanks) for (?:everything|being there|trying)(?! today)",
+        ],
+    ),
+    # --- Means ------------------------------------------------------------------------------
+    ("means", STRONG): (
+        [
+            rf"(?:攒|囤|藏)(?:了|好了|下了)?.{{0,6}}{_MEDS_ZH}|(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片).{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)|"
+            rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:我)?(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到)了",
+            r"(?:手里|手上)(?:拿着|握着|捏着|攥着)(?:刀片|刀|美工刀|药|安眠药|绳子|剃须刀)|(?:刀片|刀|美工刀|药|安眠药|绳子)(?:就)?(?:在|放在)(?:手边|手里|身边|旁边|桌上|枕边|面前)",
+            rf"(?:存|买|准备|备|找)(?:了|好了|下了|到了)?{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}",
+            rf"{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?(?:安眠药|{_MEDS_ZH}(?:都|全)?(?:在|放在|就在)?(?:手边|桌上|面前|这))",
+            rf"(?:买|准备|拿|找)(?:了|好了|到了|来了)?(?:一瓶|一桶|一袋|一包)?{_POISON_ZH}",
+            r"(?:木炭|炭|炭火盆|炭盆)(?:和|跟|还有|加)(?:胶带|封箱带|打火机|火盆)|(?:封(?:好|死)?(?:了)?(?:门窗|窗户|门缝)|胶带封)",
+            r"绳子(?:已经)?(?:挂|系|绑)好|(?:挂|系|绑)好(?:了)?(?:绳子|绳)|打好(?:了)?(?:绳)?结|绳套",
+            r"(?:刀片|刀)(?:就|已经)?(?:在|放在|握在)(?:手里|手上|手腕上|桌上|旁边|身边)|(?:刀片|刀)(?:磨|准备)好了",
+            r"(?:枪|子弹)(?:上膛|装好|在手里)",
+            r"(?:木炭|炭).{0,6}(?:后备箱|车里|卧室|房间|床底)",
+        ],
+        [
+            rf" (?:saved|saving|stockpiled|stockpiling|stashed|hoarded|collected|collecting|"
+            rf"counted) (?:up )?{_MANY_EN}? ?(?:my )?{_MEDS_EN}",
+            rf" (?:bought|got|have|found|ordered) (?:up )?{_MANY_EN} ?(?:my )?{_MEDS_EN}",
+            rf" {_MANY_EN} ?(?:my |these |the )?{_MEDS_EN} (?:in front of me|on the table|in my "
+            rf"hand|ready|lined up|next to me)",
+            r" (?:the |my )?(?:pills|rope|gun|razor|razors|charcoal|blade|blades|knife|noose|meds) (?:is|are|s) "
+            r"(?:ready|right here|in my bag|on the table|next to me|in my hand|set up|laid out)",
+            r" charcoal (?:and tape|in (?:the|my) (?:car|room|bedroom|bathroom))",
+            r" (?:charcoal|coal) (?:and|with) (?:tape|duct tape|a lighter)| (?:sealed|taped) "
+            r"(?:the )?(?:windows|doors|car|gaps)",
+            r" (?:tied|made|bought|have|got) (?:a|the) (?:noose|rope) (?:ready|up|to)?| noose ",
+            r" (?:hiding|hid|hoarding|hoarded) (?:my |the |all my )?(?:pills|meds|tablets)| (?:rope|ropes|charcoal|pills|blades?)(?: is| are)? (?:bought|ready|set up|tied) ",
+            r" (?:loaded|holding|have) (?:my|a|the|dads) (?:gun|pistol|rifle) (?:ready|to my|in my)",
+            r" charcoal(?: is| s)? in (?:the|my) (?:trunk|car|boot|room|bedroom)| (?:its|it is) in the trunk ",
+            r" (?:razor|razors|blade|blades|knife) (?:in my hand|ready|next to me|on my wrist|"
+            r"is sharp)",
+            rf" (?:bought|got|have) (?:a bottle of |some )?{_POISON_EN}",
+        ],
+    ),
+    ("means", WEAK): (
+        [
+            rf"{_MEDS_ZH}|{_POISON_ZH}|\d{3, 5}(?:mg|毫克)",
+            r"木炭|炭盆|烧炭|煤气|绳子|麻绳|刀片|美工刀|剃须刀|剃刀|刀|枪|跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|投河|割腕|割脉",
+        ],
+        [
+            rf" {_MEDS_EN} | {_POISON_EN} | \d{3, 5} ?(?:mg|milligrams) ",
+            r" (?:charcoal|rope|noose|razor|razors|blade|blades|knife|gun|pistol|cord|belt|"
+            r"plastic bag|helium|carbon monoxide) ",
+        ],
+    ),
+    # --- Place ------------------------------------------------------------------------------
+    ("place", STRONG): (
+        [
+            r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
+            r"(?:的)?(?:边缘|边上|外面|外侧|外边|上面坐着|栏杆上|护栏上|栏杆外|护栏外)",
+            r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
+            r"窗(?:户)?外(?:面)?(?:坐着|站着|挂着)|在.{0,6}楼的窗(?:户)?外|水(?:已经)?(?:到|没过|淹到)(?:了)?(?:胸口|脖子|腰|膝盖)|"
+            r"(?:轨道|铁轨)(?:旁边|边上|上)(?:蹲|坐|站|躺)|"
+            r"要松手了|(?:抓着|扶着)栏杆在外面|"
+            r"黄线外|站台边缘|(?:桥|栏杆|护栏|楼顶|天台).{0,8}翻过去|翻过去就(?:行|好|结束|解脱)",
+            r"翻(?:过|出)(?:了)?(?:栏杆|护栏|围栏|窗户|阳台)|(?:天台|楼顶|桥|窗台|悬崖)(?:的)?边(?:缘|上)",
+            r"脚下(?:就是|是)(?:河|江|海|车|马路|楼下)|往下看(?:好高|很高)?|从这里跳下去|跳下去",
+            r"(?:在|到了)(?:\d+|二十|三十|十几|几十)(?:楼|层)(?:的)?(?:天台|窗边|阳台|楼顶)",
+            r"(?:躺在|走到|站在)铁轨|(?:走进|走到)(?:海|河|江|湖)(?:里|中间)|(?:海|河|江|湖|水)(?:边|里).{0,8}(?:走进去|走下去|跳进去)|准备走进(?:海|河|江|湖|水)",
+        ],
+        [
+            r" (?:past|behind|over|across) the yellow line | (?:about|going|ready) to let go ",
+            r" (?:going|about|ready) to step off ",
+            r" (?:outside|out of|hanging out of|sitting outside) (?:my|the) window | water is (?:up to|at) my (?:chest|neck|waist|knees)",
+            r" (?:next to|beside|crouched by|on|between) the (?:tracks|rails) | see the trains? (?:light|lights|coming)",
+            r" (?:standing|sitting|stood|sat|climbed|up|out|balancing) (?:up )?(?:on|onto|over|at) "
+            r"(?:the|a|this) (?:ledge|edge|railing|rail|parapet|roof edge|bridge railing|window sill"
+            r"|windowsill|cliff edge)",
+            r" (?:on|at) the (?:edge|ledge) of (?:the|a|this) (?:roof|building|bridge|cliff|"
+            r"platform|balcony)",
+            r" (?:wrong|other) side of the (?:railing|fence|rail|barrier)",
+            r" (?:im|i am|standing|sitting|stood|sat) (?:up )?on (?:the|a) (?:ledge|railing|rail|parapet|window sill|"
+            r"windowsill|edge)",
+            r" (?:on|at|over) the (?:railing|rail|parapet|barrier) of (?:the|a|this) ",
+            r" (?:climbed|climbing|over) (?:over )?the (?:railing|fence|barrier) ",
+            r" looking down (?:at|into) (?:the )?(?:water|river|street|traffic|tracks|drop)",
+            r" (?:lying|standing|sitting) on the (?:tracks|railway|rails|train tracks) ",
+            r" (?:walking|walked|wading) into the (?:sea|ocean|river|lake|water) ",
+            r" (?:its|the drop is) (?:a long way|so far) down ",
+        ],
+    ),
+    ("place", WEAK): (
+        [
+            r"天台|楼顶|顶楼|屋顶|窗台|窗边|窗外|阳台|桥上|桥边|大桥|高架|江边|河边|湖边|海边|水库|悬崖|崖边|"
+            r"铁轨|轨道边|站台边|高速(?:公路)?边|楼顶边|山顶|江里|河里|海里|湖里|\d{2}楼|最高的楼",
+        ],
+        [
+            r" (?:roof|rooftop|bridge|ledge|cliff|railway|train tracks|tracks|river|lake|reservoir|"
+            r"pier|balcony|window|top floor|parking garage|overpass|dam|quarry|sea|ocean|"
+            r"riverbank|train station|platform edge) ",
+        ],
+    ),
+    # --- Plan and time ----------------------------------------------------------------------
+    ("plan", STRONG): (
+        [
+            r"(?:一切|东西|都|全部|该准备的)(?:都)?(?:已经)?准备好了|(?:都|已经)(?:买|安排|计划|处理|交代)好了",
+            r"想好了(?:怎么|方式|时间|地方|在哪|用什么)|计划好了|决定好了|选好了(?:日子|地方|时间)|"
+            r"就(?:在)?今晚|今晚就|今天就是最后|最后一晚|最后一天|等(?:他们|家人|大家|爸妈|父母|家里人|室友|所有人)(?:都)?睡着(?:了)?(?:就|以后|之后)",
+            r"(?:明天|今晚|周末)(?:就)?(?:动手|行动|结束|解决)|(?:我就|就可以|准备|再)动手",
+        ],
+        [
+            r" (?:everything|its all|all) (?:is |s )?(?:ready|set|planned|in place|sorted|prepared) ",
+            r" (?:i have|ive got|i got|i made|ive made) (?:a|the|my) plan ",
+            r" (?:know|decided|figured out) (?:exactly )?(?:how|when|where) (?:ill|i will|im going "
+            r"to|im gonna|to) do it",
+            r" (?:tonight|today|tomorrow) (?:is|s) the (?:night|day) | (?:tonights|todays) the (?:night|day) ",
+            r" (?:set|picked|chose|chosen) (?:a|the) (?:date|day|time|spot|place) ",
+            r" (?:its|it is) (?:all )?(?:planned|decided) | (?:doing|do) it (?:tonight|today|this weekend|tomorrow) ",
+            r" (?:by (?:tomorrow|morning|the weekend)) (?:ill|i will|i ll) be (?:gone|dead)",
+            r" (?:once|when|after) (?:everyone|they|my parents|my family|my roommates?|my wife|my husband|he|she) "
+            r"(?:is |are )?(?:asleep|gone|leave|leaves|falls asleep|fall asleep)",
+            r" (?:ive|i have) thought it (?:through|out)| (?:nobody|no one)s (?:home|here) tonight",
+        ],
+    ),
+    ("plan", WEAK): (
+        [r"今晚|今天晚上|明天|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了"],
+        [
+            r" (?:tonight|tomorrow|this weekend|soon|in an hour|after midnight|ive decided|"
+            r"i decided|im ready|i am ready|one last time|for the last time|when its dark) ",
+        ],
+    ),
+    # --- Act in progress --------------------------------------------------------------------
+    ("act", STRONG): (
+        [
+            rf"(?:已经|刚刚|刚才|刚|我)?(?:吃|吞|喝|服)(?:了|下了|完了|掉了|下)(?:{_MANY_ZH})(?:片|粒|颗|盒|瓶)?(?:的)?(?:{_MEDS_ZH})",
+            rf"(?:已经|刚刚|刚才|刚)(?:吃|吞|喝|服)(?:了|下了|完了|掉了){_POISON_ZH}",
+            rf"{_MEDS_ZH}.{{0,8}}(?:全|全部|一口气|一下子|一次性|都吞|整盒|整瓶)(?:都)?(?:吃|吞|喝)?(?:了|下去|光|完)|把.{{0,8}}{_MEDS_ZH}(?:全|全部|都)(?:吃|吞)(?:了|下去|光|完)",
+            rf"(?:{_MEDS_ZH}|半盒|一盒|整盒|半瓶|一瓶|整瓶|一板|几板).{{0,4}}下肚|(?:浴缸|盆|水)里的水(?:都)?(?:红|变红)了|血水",
+            r"塑料袋.{0,4}(?:套|罩|蒙)(?:住|在)?(?:了)?(?:头|脸)|渗血|血顺着.{0,4}(?:滴|流)|一次(?:性)?吃了.{0,6}(?:片|粒|颗)|"
+            r"(?:一颗|一片|一粒)不剩|(?:全|都)?倒进嘴里|(?:划|割|切)得(?:太|很|好)深|血(?:滴|流|淌)(?:到|在|得)|满手(?:是)?血|白肉|"
+            r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
+            rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
+            r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
+            r"(?:血|流血)(?:止不住|一直(?:在)?流|流了好多|停不下来|好多|越来越多|流个不停)|在流血|流了(?:好多|很多)血",
+            r"(?:烧着|点着)(?:的)?(?:炭|木炭|炭盆)|炭(?:在|正在)烧|门缝.{0,6}(?:堵|塞|封)|"
+            r"(?:炭|炭盆|炭火)(?:已经)?(?:点|烧)(?:着|上|起来)了|点了炭|煤气(?:已经)?开(?:着|了)|开了煤气",
+            r"(?:已经)?(?:站|坐)在(?:天台|楼顶|桥|窗台|栏杆)(?:边|上)?了|已经(?:跳|翻过)|绳子已经(?:套|挂)",
+            r"药(?:效)?(?:开始)?(?:起作用|发作)了|(?:开始|越来越)(?:头晕|犯困|想睡|意识模糊)了",
+        ],
+        [
+            rf" (?:i |ive |i have |i just |just |already )?(?:took|taken|swallowed|downed|had|"
+            rf"overdosed on|od on|odd on) (?:{_MANY_EN}) ?(?:my |the |of my |of the )?{_MEDS_EN}",
+            r" (?:i )?(?:took|swallowed|downed) (?:them|it) all ",
+            r" (?:took|swallowed|downed|had) .{0,40}(?:in one go|all at once|at once|in one sitting)",
+            r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
+            r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
+            r" (?:keeps|keep) (?:bleeding|oozing) | oozing blood | dripping down my | (?:pumping|spurting) blood | blood (?:is )?(?:pumping|spurting)|"
+            r" (?:plastic )?bag over my (?:head|face)|"
+            r" bleeding through | emptied the bottle | every single one | emptied (?:the|my) (?:pill|medicine|meds) |"
+            r" blood (?:is )?(?:dripping|pouring|everywhere|all over)| cut (?:too|so) deep | so deep i can see | (?:the )?(?:bath ?water|water) is (?:red|pink) ",
+            rf" (?:drank|swallowed|drinking|drunk) (?:some |a bottle of |the )?{_POISON_EN}",
+            r" (?:cut|slit|slashed|sliced) (?:my )?(?:wrist|wrists|arm|arms|thigh|thighs|too deep|"
+            r"deep|myself)",
+            r" (?:bleeding|blood) (?:wont|will not|doesnt|does not|cant) stop| (?:so much|lots of|"
+            r"a lot of) blood | (?:im|i am|its|still) bleeding ",
+            r" (?:the )?(?:charcoal|coals|coal) (?:is|are) (?:lit|burning|going)| lit the (?:charcoal"
+            r"|coals)",
+            r" (?:pills|meds|it) (?:are|is) (?:kicking in|starting to work)",
+            r" (?:starting|beginning) to (?:feel|get) (?:sleepy|drowsy|dizzy|numb|cold) ",
+            r" (?:the )?(?:rope|noose) is (?:tied|up|around) ",
+        ],
+    ),
+    ("act", WEAK): (
+        [
+            r"吃了(?:药|安眠药)|喝了很多酒|头好晕|手在抖|流血|出血|(?:药|安眠药)(?:已经)?(?:吃|吞)下去了"
+        ],
+        [r" (?:blood|bleeding|took (?:the|my|some) pills|cut) "],
+    ),
+    # --- Danger from others -----------------------------------------------------------------
+    ("danger", STRONG): (
+        [
+            rf"{_PERSON_ZH}?(?:在|又在|一直在|正在|又|还在|刚才|刚)(?:追着|拽着|按着|抓着|揪着|扯着)?(?:打|揍|掐|踢|勒|砍|捅)我(?!电话|手机|的电话|视频|的主意|微信)",
+            r"翻窗(?:户)?进|破门而入|撬窗",
+            rf"被{_PERSON_ZH}(?:打|揍|掐|踢|砍|捅)(?:得|伤|了)|(?:要|在|想)(?:砸|砍|捅|杀|打死|弄死)我|不让我活|"
+            rf"{_PERSON_ZH}.{{0,4}}(?:在|又在|正在)?(?:打|揍|掐着?|踢|撞|勒)(?:我)?(?:妈|爸|弟弟?|妹妹?|孩子|哥|姐|儿子|女儿)|撬锁|把我.{{0,4}}锁(?:在)?(?:家|屋|房间)|"
+            r"(?:拿着|举着).{0,6}(?:刀|棍|棒球棍|斧头|剪刀|酒瓶)冲我(?:过来|来)|扯着我(?:的)?头发|"
+            r"(?:有人|他)?(?:在)?(?:撬|砸)(?:我家)?(?:的)?门|闯进(?:来|我家)|踹门|按在地上(?:打|揍|掐)|要么我死要么他死|"
+            rf"{_PERSON_ZH}(?:打|揍|掐|踢|勒|砍|捅)(?:了)?我(?!电话|手机|的电话|视频|的主意|微信)|"
+            r"被(?:他|她|人|我爸|我妈|老公|男朋友)?(?:打|揍|掐|踢|砍|捅|家暴|强奸|性侵|绑)(?:了|住|在|伤|得|起来)"
+            r"(?!针|疫苗|电话|分|折|一针|个电话)|被(?:他|她|人)?(?:关|锁)在(?:房间|屋里|家里|里面|地下室)",
+            rf"{_PERSON_ZH}.{{0,6}}(?:拿着|拿|握着|提着|举着)(?:一把)?(?:刀|菜刀|棍子|枪|斧头|锤子|铁棍|酒瓶)(?:对着|指着|冲着|追|要|威胁|逼|站在|在门口|进来|过来|架在|砍|捅)",
+            r"躲在(?:厕所|卫生间|浴室|柜子|衣柜|房间|床底|车里|楼道).{0,8}(?:不敢(?:出去|出声|开门|动)|他在外面|怕他|怕被)|躲着(?:他|她)|把我锁(?:在)?(?:屋里|房间|家里|里面)|"
+            r"不让我(?:走|出门|离开|报警)",
+            rf"{_PERSON_ZH}?(?:要|说要|说他要|威胁(?:说)?要?|扬言要?)(?:杀|打死|弄死|砍死?|捅死?|杀了|掐死)(?:我|我们)",
+            r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我.{0,6}(?:现在|还在|就在|楼下|门口|后面)",
+            rf"{_PERSON_ZH}(?:在)?(?:砸|踹|撞)(?:门|我的门)|快(?:来)?救(?:救)?我|帮我报警|替我报警|快报警",
+            r"(?:我|我现在)(?:很|有)危险|有人(?:跟踪|尾随)(?:我)?.{0,6}(?:现在|还在|一直)",
+        ],
+        [
+            rf" {_PERSON_EN} (?:is |s |keeps |started |just |has been |was )?(?:hitting|beating|"
+            rf"punching|choking|strangling|kicking|hurting|attacking|slapping|threatening) me",
+            rf" {_PERSON_EN} (?:just )?(?:hit me(?! with a (?:pillow|snowball|ball)| up| back)|beat me(?! at| in| to| by| up the)|punched|choked|strangled|kicked|raped|assaulted|"
+            rf"stabbed|attacked|slapped) me",
+            rf" {_PERSON_EN} (?:has|got|grabbed|is holding|s holding|is waving|pulled) (?:a|the|"
+            rf"his|her) (?:knife|gun|bat|hammer|axe) ",
+            r" (?:is |s )?(?:following|stalking) me (?:home|right now|again)",
+            r" (?:coming|come) (?:over |here |back )?to (?:kill|hurt|beat|get) me| (?:says|said) (?:he|she)(?:ll| will| is going to| s going to| would) (?:kill|hurt|stab|shoot) me",
+            r" (?:locked|locks|keeps) me in| wont let me (?:leave|go|out|call)",
+            rf" {_PERSON_EN} (?:is |s )?(?:going to|gonna|trying to|about to|threatened to|"
+            rf"threatening to|says (?:he|she)ll|said (?:he|she)d|will) (?:kill|hurt|beat|stab|"
+            rf"shoot) me",
+            r" (?:banging|kicking|pounding) (?:on )?(?:the|my) door | kicking the door in ",
+            r" (?:break|breaking|broke) (?:in|into) (?:my|the|our) (?:house|apartment|flat|room|place|home)",
+            r" (?:hands|hand) (?:around|on) my (?:neck|throat)| (?:said|says) (?:he|she)d kill me",
+            r" (?:wont|will not) (?:get|make it) out (?:of here )?alive ",
+            r" pinned me (?:down|to the)| either i die or (?:he|she) does",
+            r" (?:chasing|grabbing|dragging|holding|following) me and (?:hitting|beating|punching|kicking|choking|hurting)",
+            r" (?:climbed|climbing|came|broke) (?:in )?(?:through|into) (?:my|the) (?:bedroom |bathroom |kitchen )?window",
+            r" coming at me with (?:a |the |his |her )?(?:knife|bat|hammer|scissors|axe|bottle|gun)| dragging me by my hair|"
+            r" threw me (?:against|into|down)",
+            rf" {_PERSON_EN} (?:is |s )?(?:hitting|beating|punching|choking|hurting|attacking|strangling) "
+            r"(?:my|our) (?:little |baby |younger |older |big )?(?:mom|mum|mother|sister|brother|kids|baby|child|son|daughter|dog)",
+            r" (?:hands|hand) (?:around|on) (?:my|her|his) (?:moms |mums |sisters |brothers )?(?:neck|throat)| (?:picking|forcing|breaking) (?:the|my) (?:lock|door)| locked me (?:\w+ \w+ \w+ )?in ",
+            r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
+            r"911|999|110|112) for me | (?:im|i am) in (?:immediate )?danger ",
+            r" (?:being|been|is) (?:followed|stalked) (?:right now|home|again tonight)",
+        ],
+    ),
+    ("danger", WEAK): (
+        [
+            rf"{_PERSON_ZH}(?:喝醉|喝多)了?(?:又)?(?:在)?(?:发酒疯|砸东西|骂人|发火)|(?:很|好)怕{_PERSON_ZH}|"
+            r"被跟踪|有人跟踪|动手打|打我(?!电话|手机|的电话|视频|的主意|微信)|被家暴|他家暴|躲在(?:厕所|卫生间|衣柜|床底)",
+        ],
+        [
+            rf" (?:scared|afraid|terrified) of {_PERSON_EN} | {_PERSON_EN} (?:is|s) drunk (?:and|"
+            rf"again)| (?:hits|hurts|beats) me | (?:hiding|locked myself|hid) (?:in|inside) (?:the|my|a) (?:bathroom|closet|wardrobe|room|car|cupboard|toilet)| hiding from (?:him|her|them) ",
+        ],
+    ),
+    # --- Acute medical emergency -------------------------------------------------------------
+    ("medical", STRONG): (
+        [
+            r"喘不上气|呼吸不了|无法呼吸|不能呼吸|没法呼吸|呼吸困难|憋得喘不过气",
+            r"胸口.{0,3}(?:痛|疼|压着|像压了)|心脏(?:好|很|特别|突然)?(?:痛|疼|绞痛)|"
+            r"心口(?:好|很)?疼",
+            r"嘴唇(?:发)?(?:紫|青|白)|脸(?:色)?发紫|(?:晕|昏)(?:倒|过去|厥)|休克|抽搐|口吐白沫|吐血|咳血|吐了.{0,3}血|咳出血|大出血",
+            r"(?:药物|吃药)过量|吃多了药|药吃多了(?!会|对|有没有|是不是|怎么)|吃太多药|吃错(?:了)?药|(?<!电脑)(?<!手机)(?<!游戏)中毒了|过敏(?:了)?.{0,6}(?:肿|喘|呼吸)|喉咙(?:肿|堵)",
+            r"几乎没有呼吸|没有呼吸了|脸色发灰.{0,6}呼吸|说话(?:突然)?含糊|(?:一边|半边|一只)(?:手|胳膊)(?:抬不起来|没力气|动不了)|"
+            r"脸歪了|嘴歪了|口齿不清|突然说不出话|(?:脸|喉咙|嘴|舌头)(?:都)?肿了.{0,8}(?:喘|呼吸)|"
+            r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
+            r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
+        ],
+        [
+            r" (?:cant|can not|couldnt|hard to|struggling to|unable to) breathe ",
+            r" (?:getting|its getting) (?:hard|harder) to breathe",
+            r" (?:chest|heart) (?:pain|hurts|is hurting|feels tight|pressure|is pounding and)|"
+            r" crushing (?:pain|chest)| pain in my (?:chest|left arm)",
+            r" (?:lips|face|fingers) (?:are |is )?(?:turning|going|gone) (?:blue|purple|grey)",
+            r" (?:passed|passing|pass) out | fainted | collapsed | (?:unconscious|unresponsive|wont wake up) ",
+            r" (?:having|had) a (?:seizure|heart attack|stroke|asthma attack|allergic reaction) ",
+            r" (?:throat|tongue) (?:is )?(?:swelling|closing)| anaphyla",
+            r" (?:overdose|overdosed|overdosing|poisoned|poisoning) | barely breathing | face is (?:grey|gray|blue) and",
+            r" speech (?:\w+ ){0,2}slurred| cant lift (?:one|his|her|my) arm",
+            r" (?:vomiting|throwing up|coughing up|coughing) blood ",
+            r" (?:cant|can not) (?:feel|move) (?:my |the )?(?:arm|face|legs|left side|right side)",
+            r" face (?:is )?drooping| (?:half|side of) (?:his|her|my) face (?:is )?drooping| slurred speech|"
+            r" cant get (?:any )?air | throat is (?:tight|closing)",
+            r" (?:call|get|need) (?:an )?ambulance ",
+        ],
+    ),
+    ("medical", WEAK): (
+        [r"头(?:好|很)?晕|心慌|心跳(?:好|很)?快|恶心想吐|胸闷|喘不过气|透不过气|发高烧|浑身发抖"],
+        [r" (?:dizzy|nauseous|heart racing|racing heart|short of breath|chest feels tight) "],
+    ),
+    # --- Isolation (a cue that only adds up) ------------------------------------------------
+    ("isolation", WEAK): (
+        [
+            r"一个人(?:在|开车|来到|到了|坐在|站在)|这里没(?:有)?人|周围没(?:有)?人|没人(?:知道|找得到)我|"
+            r"(?:没有人|没人)会(?:来|找到我|发现)|手机(?:快)?没电了|不会再看手机|要关机了|关机了",
+        ],
+        [
+            r" (?:alone here|all alone|no one is around|nobody is around|no one around|nobody knows "
+            r"where i am|no one knows where i am|phone is about to die|battery is dying|turning my "
+            r"phone off|turning off my phone)",
+        ],
+    ),
+}
+
+FAMILIES = ("intent", "burden", "farewell", "means", "place", "plan", "act", "danger", "medical")
+
+# Compiled once: one regex per (family, strength) and language.
+COMPILED: tuple[tuple[str, int, re.Pattern[str] | None, re.Pattern[str] | None], ...] = tuple(
+    (
+        family,
+        strength,
+        re.compile("|".join(zh)) if zh else None,
+        re.compile("|".join(en)) if en else None,
+    )
+    for (family, strength), (zh, en) in LEXICON.items()
+)
