@@ -12,15 +12,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.web import form_action
-from sessions import clock_views
 from sessions.models import Order, QuickReply
 from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
 from sessions.services import lifecycle
+from sessions.system_texts import MASKED_KIND_NAMES, system_templates
 
 
 def _money_held_fen(order: Order) -> int | None:
@@ -54,21 +55,14 @@ def chat_strings() -> dict:
             "terminated": _("Ended by the platform"),
             "settled": _("Completed"),
         },
-        "system": {
-            "started": _("The session has started."),
-            "time_over": _("Service time is over."),
-            "client_ended": _("The client ended the session."),
-            "terminated": _("The session was ended by the platform."),
-            "terminated_missed_replies": _(
-                "The listener missed too many replies in a row, so the session has ended. "
-                "The unused time is refunded."
-            ),
-            **clock_views.clock_system_texts(),
-        },
+        "system": system_templates(),
         "startsIn": _("Starts in"),
         "overdue": _("Overdue"),
         "breach": _("A reply was late. The refund in the order's terms has been applied."),
         "masked": _("Personal data (phone, ID or card numbers) was hidden for your safety."),
+        "maskedNamed": _("Hidden for your safety: %(kinds)s."),
+        "maskedKinds": {kind: str(name) for kind, name in MASKED_KIND_NAMES.items()},
+        "listSeparator": pgettext("list separator", ", "),
         "typing": _("typing…"),
         "replyDue": _("Reply due"),
         "newMessage": _("New message"),

@@ -12,7 +12,6 @@ from marketplace.exceptions import NotFound
 from marketplace.web import form_action
 from sessions.selectors.clocks import access_order_timeline, order_timeline
 from sessions.services import pauses
-from sessions.services.clocks import BREACH_CODE, BREACH_TEXT
 
 
 @login_required
@@ -76,9 +75,3 @@ def pause_answer(request: HttpRequest, order_id: int, pause_id: int) -> HttpResp
             accept=request.POST.get("answer") == "accept",
         )
     return redirect("sessions:chat", order_id=order_id)
-
-
-def clock_system_texts() -> dict[str, str]:
-    """Translated texts of the clock's system messages, by code (for the chat scripts)."""
-    texts = {BREACH_CODE: BREACH_TEXT, **pauses.PAUSE_TEXTS}
-    return {code: _(text) for code, text in texts.items()}

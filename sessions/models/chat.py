@@ -35,6 +35,10 @@ class Message(models.Model):
     text = models.TextField()
     # Stable code of a system message ("time_over", ...), translated when shown.
     system_code = models.CharField(max_length=32, blank=True)
+    # The values its text names ({"streak": 2, "limit": 3, "left": 1}): the sentence is
+    # built in each reader's language when shown (sessions/system_texts.py), never
+    # stored. `text` keeps the English source for old readers and exports.
+    system_params = models.JSONField(default=dict, blank=True, db_default={})
     # Kinds of personal data the safety scan masked, e.g. ["phone", "card"].
     masked = models.JSONField(default=list, blank=True)
     # Chosen by the sending tab; a resend with the same id returns the first message.

@@ -26,9 +26,10 @@ from sessions import events
 from sessions.models import Breach, Order, ReplyClock
 from sessions.services import chat
 from sessions.services.clocks import (
-    BREACH_CODE,
-    BREACH_TEXT,
+    BREACH_COUNTED_CODE,
+    BREACH_COUNTED_TEXT,
     Outcome,
+    breach_message,
     deadlines_record,
     outcome_apply,
     step_stop_clocks,
@@ -365,8 +366,16 @@ def _deadlines_record_many(
     planned_all = [breach for _clock, planned in plans for breach in planned]
     recorded = _breaches_insert(planned_all, now=now)
     _clocks_rearm(plans)
+    # Terminating misses were left to deadlines_record: every one here is counted.
     messages = chat.system_messages_post_many(
-        [breach.order_id for breach in recorded], code=BREACH_CODE, text=BREACH_TEXT, now=now
+        [breach.order_id for breach in recorded],
+        code=BREACH_COUNTED_CODE,
+        text=BREACH_COUNTED_TEXT,
+        now=now,
+        params=[
+            breach_message(streak=breach.streak, limit=limits[breach.order_id])[2]
+            for breach in recorded
+        ],
     )
     frames: list[tuple[str, events.Frame]] = []
     for breach, message in zip(recorded, messages, strict=True):

@@ -173,3 +173,17 @@ def test_an_order_the_listener_did_not_take_says_so_and_shows_the_full_refund(
         assert "¥45.00 正在全额退回你的银行卡。" in notice
     assert 'id="order-wait"' not in html
     assert_ledger_consistent()
+
+
+def test_the_pay_page_says_the_reply_rule_in_plain_words_before_paying(client, local_stripe):
+    # given
+    from tests.sessions.factories import InstantOrderFactory
+
+    order = InstantOrderFactory(reply_window_seconds=10)
+    client.force_login(order.client)
+    # when
+    html = client.get(reverse("sessions:pay", args=[order.pk])).content.decode()
+    # then
+    assert "消息一直没有回复时，之后每再过 10 秒，再记一次超时。" in html
+    assert '<a href="/terms/#reply-window">超时如何计算</a>' in html
+    assert "倾听师接单时开始" in html
