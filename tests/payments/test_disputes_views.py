@@ -284,7 +284,8 @@ def test_the_client_asks_for_an_amount_that_the_listener_and_staff_see(client):
     client.force_login(order.client)
     url = reverse("payments:dispute", args=[order.pk])
     # when
-    client.post(url, {"reason": "slow_replies", "statement": "Too slow.", "requested_yuan": "25.50"})
+    form = {"reason": "slow_replies", "statement": "Too slow.", "requested_yuan": "25.50"}
+    client.post(url, form)
     dispute = Dispute.objects.get()
     client.force_login(order.listener.user)
     listener_page = client.get(url).content.decode()
