@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from listeners.models import ListenerProfile
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.web import form_action
 from sessions.models import Order, QuickReply
@@ -131,6 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if listener_id is None:
         raise Http404(_("Only listeners have a dashboard."))
     rows = chat_selectors.dashboard_rows(user=request.user)
+    presence, availability = chat_selectors.listener_status(listener_id=listener_id)
     pending = chat_selectors.instant_orders_waiting(listener_id=listener_id)
     quick_replies = list(QuickReply.objects.filter(user=request.user))
     config = _page_config(
@@ -157,6 +159,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "pending": pending,
             "quick_replies": quick_replies,
+            "presence": presence,
+            "presence_label": ListenerProfile.Presence(presence).label,
+            "availability": availability,
+            "availability_choices": ListenerProfile.Availability.choices,
             "config": config,
             "strings": chat_strings(),
         },
