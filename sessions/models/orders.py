@@ -122,7 +122,7 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        # Staff read this in the admin: "订单 2（已被平台终止）", not "order 2 (terminated)".
+        # Staff read this in the admin, in their language (not "order 2 (terminated)").
         return _("order %(id)s (%(state)s)") % {"id": self.pk, "state": self.get_state_display()}
 
     def can_move_to(self, state: str) -> bool:
