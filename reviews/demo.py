@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Chinese chat lines use full-width punctuation)
 """Demo reviews: each ended demo session (sessions/demo.py) gets its client's review
 through the review service, so ratings and review counts come from real rows."""
 

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Chinese chat lines use full-width punctuation)
 """Demo sessions made through the services, so every figure on the demo pages has rows
 behind it: booked, paid, accepted, chatted (with timed replies and one late one), ended
 and, in reviews/demo.py, reviewed. The listeners' reply statistics are then computed
