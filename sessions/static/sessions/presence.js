@@ -6,6 +6,17 @@ const page = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).sl
 const url = script.dataset.url;
 const csrf = script.dataset.csrf;
 
+// The page shows what clients see: <html data-presence>, and the dashboard's card.
+function show(state) {
+  document.documentElement.dataset.presence = state;
+  const card = document.getElementById("presence");
+  if (!card) return;
+  const key = state.charAt(0).toUpperCase() + state.slice(1);
+  card.dataset.presence = state;
+  card.querySelector(".presence-now").textContent = card.dataset["label" + key] || state;
+  card.querySelector(".presence-note").textContent = card.dataset["note" + key] || "";
+}
+
 async function ping() {
   try {
     const response = await fetch(url, {
@@ -14,7 +25,7 @@ async function ping() {
       headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ page }),
     });
-    if (response.ok) document.documentElement.dataset.presence = (await response.json()).presence;
+    if (response.ok) show((await response.json()).presence);
   } catch { /* offline for a moment: the next beat tries again */ }
 }
 
