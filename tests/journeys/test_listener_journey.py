@@ -17,7 +17,9 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.timeout(120),
-    pytest.mark.django_db(transaction=True),
+    # Restores the migrations' seeded rows (tags) afterwards: later transactional tests
+    # (tests/listeners/test_browser.py) rely on them.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
