@@ -145,3 +145,38 @@ def test_a_listener_asked_for_a_page_still_gets_it_and_a_client_lands_home(clien
     # then
     assert asked["Location"] == "/payments/earnings/"
     assert home["Location"] == "/"
+
+
+@override_settings(DEBUG=True)
+def test_a_server_error_in_the_debug_run_shows_our_500_page(rf):
+    # given: what Django's technical 500 view answers in the debug run
+    from django.http import HttpResponseServerError
+    from django.utils import translation
+
+    from marketplace.middleware import ErrorPagesMiddleware
+
+    def technical(request):
+        return HttpResponseServerError("<h1>Traceback</h1>", content_type="text/html")
+
+    # when
+    with translation.override("zh-hans"):
+        response = ErrorPagesMiddleware(technical)(rf.get("/chat/orders/1/"))
+    # then
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "出错了" in html
+    assert "Traceback" not in html
+
+
+def test_the_account_page_links_notifications_help_terms_privacy_and_the_application(client):
+    # given
+    user = UserFactory()
+    Notification.objects.create(user=user, kind="dispute_opened", params={"order": 1})
+    client.force_login(user)
+    # when
+    html = client.get("/accounts/").content.decode()
+    # then
+    links = html[html.index('id="account-links"') :]
+    assert '<a href="/payments/notifications/">通知 <span class="badge">1</span></a>' in links
+    for href in ("/listeners/apply/", "/help/", "/terms/", "/privacy/"):
+        assert f'<a href="{href}">' in links
