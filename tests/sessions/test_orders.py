@@ -375,3 +375,20 @@ def test_an_appointments_window_stays_where_it_was_booked_when_accepted():
     # then
     order.refresh_from_db()
     assert (order.starts_at, order.ends_at) == (starts_at, ends_at)
+
+
+def test_time_left_after_a_late_acceptance_is_counted_from_the_acceptance():
+    # given: booked, accepted 50 s later, terminated 5 minutes into the session
+    from sessions.services import lifecycle
+    from sessions.services.compensation import termination_refund_fen
+
+    order = order_paid(InstantOrderFactory(minutes=30))
+    accepted = order.starts_at + timedelta(seconds=50)
+    orders.order_accept(order_id=order.pk, listener_user=order.listener.user, now=accepted)
+    lifecycle.session_activate(order_id=order.pk, now=accepted)
+    # when
+    ended = lifecycle.session_terminate(
+        order_id=order.pk, reason="test", now=accepted + timedelta(minutes=5)
+    )
+    # then: 25 of the 30 bought minutes are unused, none lost to the wait
+    assert termination_refund_fen(order=ended) == order.price_fen * 25 // 30
