@@ -57,6 +57,14 @@ lock:
 clean:
 	rm -rf $(VENV) .run staticfiles .test-media
 
+## screenshots: a full-page PNG of every main page at phone (390x844) and laptop size, on
+## the demo data, into .run/screenshots/ (also checks nothing is wider than the screen)
+.PHONY: screenshots
+screenshots: $(BIN)/.installed
+	rm -rf .run/screenshots
+	SCREENSHOTS_DIR=.run/screenshots $(BIN)/python -m pytest tests/journeys/test_screenshots.py -q -p no:randomly $(ARGS)
+	@echo "Screenshots in .run/screenshots/"
+
 ## bench-catalogue: seed 10,000 listeners and time the catalogue API and page
 ## (benchmarks: on DATABASE_URL, or a throwaway embedded PostgreSQL when it is unset)
 bench-catalogue: $(BIN)/.installed

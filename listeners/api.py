@@ -75,9 +75,12 @@ def card_json(listener: ListenerProfile) -> dict[str, Any]:
         "languages": listener.languages,
         "takes_night_orders": listener.takes_night_orders,
         "tags": [{"slug": tag.slug, "name": tag.name} for tag in _card_tags(listener)],
+        # Filtered by price or reply window: the lowest prices of the tiers that match.
         "from_price": {
-            "day_per_hour_fen": stats.from_price_day_fen if stats else None,
-            "night_per_hour_fen": stats.from_price_night_fen if stats else None,
+            "day_per_hour_fen": getattr(listener, "match_day_fen", None)
+            or (stats.from_price_day_fen if stats else None),
+            "night_per_hour_fen": getattr(listener, "match_night_fen", None)
+            or (stats.from_price_night_fen if stats else None),
         },
         "min_reply_window_seconds": stats.min_reply_window_seconds if stats else None,
         "rating": rating_json(stats),

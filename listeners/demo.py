@@ -1,5 +1,6 @@
 """Demo listeners: the three demo listener users get approved profiles, tags, tiers with
-10 s / 30 s / 60 s reply windows and packages. Idempotent: a second run changes nothing."""
+10 s / 30 s / 60 s reply windows and packages (their ratings and reply figures come from
+the demo sessions). Idempotent: a second run changes nothing."""
 
 from django.utils import timezone
 
@@ -38,29 +39,8 @@ PROFILES = [
     ),
 ]
 PACKAGES = [(30, 0), (60, 10), (120, 15)]
-STATS = [
-    {
-        "rating_avg": "4.85",
-        "rating_count": 42,
-        "positive_count": 40,
-        "reply_count_30d": 900,
-        "reply_p50_ms": 4200,
-        "reply_p95_ms": 9100,
-        "reply_within_window_permille": 991,
-        "breach_count_30d": 2,
-    },
-    {
-        "rating_avg": "4.60",
-        "rating_count": 17,
-        "positive_count": 15,
-        "reply_count_30d": 320,
-        "reply_p50_ms": 6800,
-        "reply_p95_ms": 21000,
-        "reply_within_window_permille": 972,
-        "breach_count_30d": 5,
-    },
-    {},  # new: no measured figures yet
-]
+# No seeded figures: ratings and reply statistics come from the demo sessions and
+# reviews (sessions/demo.py, reviews/demo.py), computed like any others.
 
 
 def _valid_id(first17: str) -> str:
@@ -71,7 +51,7 @@ def _valid_id(first17: str) -> str:
 
 
 def seed(users) -> None:
-    for user, spec, stats in zip(users.listeners, PROFILES, STATS, strict=False):
+    for user, spec in zip(users.listeners, PROFILES, strict=False):
         name, bio, languages, tag_slugs, night, tiers, id_raw = spec
         id_number = _valid_id(id_raw[:17])
         profile, created = ListenerProfile.objects.get_or_create(
@@ -107,4 +87,3 @@ def seed(users) -> None:
             for minutes, discount in PACKAGES:
                 Package.objects.create(tier=tier, minutes=minutes, discount_percent=discount)
         services.listener_prices_refresh(listener=profile)
-        services.listener_stats_update(listener=profile, **stats)

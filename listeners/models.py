@@ -50,6 +50,14 @@ class ListenerProfile(models.Model):
         BUSY = "busy", _("Busy")
         OFFLINE = "offline", _("Offline")
 
+    class Availability(models.TextChoices):
+        """What the listener chose: online while any page of ours is open, away (shown
+        busy: no bookings for now), or offline whatever is open."""
+
+        ONLINE = "online", _("Online when a page is open")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -83,6 +91,12 @@ class ListenerProfile(models.Model):
         choices=Presence.choices,
         default=Presence.OFFLINE,
         db_index=True,
+    )
+    availability = models.CharField(
+        _("chosen status"),
+        max_length=10,
+        choices=Availability.choices,
+        default=Availability.ONLINE,
     )
     max_concurrent_chats = models.PositiveSmallIntegerField(
         _("maximum concurrent chats"),

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Exists,
     ExpressionWrapper,
@@ -18,6 +19,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -355,6 +357,47 @@ def _interest_overlap(*, interest_tag_ids, prefix: str = "") -> ExpressionWrappe
     return ExpressionWrapper(overlap, output_field=IntegerField())
 
 
+def _matching_tiers(*, filters: CatalogueFilters, listener_ref: str):
+    """The bookable tiers of the listener `OuterRef(listener_ref)` that meet the tier
+    conditions (price range, reply window), or None when the filters set none."""
+    if (
+        filters.price_min_fen is None
+        and filters.price_max_fen is None
+        and filters.reply_within is None
+    ):
+        return None
+    tiers = PricingTier.objects.filter(
+        listener_id=OuterRef(listener_ref), is_active=True, medium=PricingTier.Medium.TEXT
+    )
+    if filters.price_min_fen is not None:
+        tiers = tiers.filter(price_per_hour_fen__gte=filters.price_min_fen)
+    if filters.price_max_fen is not None:
+        tiers = tiers.filter(price_per_hour_fen__lte=filters.price_max_fen)
+    if filters.reply_within is not None:
+        tiers = tiers.filter(reply_window_seconds__lte=filters.reply_within)
+    return tiers
+
+
+def _with_matching_prices(listeners: QuerySet, *, filters: CatalogueFilters) -> QuerySet:
+    """Annotate `match_day_fen` / `match_night_fen`: the lowest day and night prices of
+    the tiers that meet the filters, so a card filtered to "from ¥35" reads from ¥35 and
+    not the listener's cheapest tier (same query; only the page's rows are probed)."""
+    tiers = _matching_tiers(filters=filters, listener_ref="pk")
+    if tiers is None:
+        return listeners
+    # night_rate_fen in SQL: price * (100 + surcharge) / 100, halves up (integers only).
+    night = ExpressionWrapper(
+        (F("price_per_hour_fen") * (100 + F("night_surcharge_percent")) + 50) / 100,
+        output_field=BigIntegerField(),
+    )
+    return listeners.annotate(
+        match_day_fen=Subquery(
+            tiers.order_by("price_per_hour_fen").values("price_per_hour_fen")[:1]
+        ),
+        match_night_fen=Subquery(tiers.annotate(night=night).order_by("night").values("night")[:1]),
+    )
+
+
 def listener_catalogue_stats(
     *, filters: CatalogueFilters, interest_tag_ids: list[int] | tuple[int, ...] = ()
 ) -> QuerySet[ListenerStats]:
@@ -372,20 +415,8 @@ def listener_catalogue_stats(
     rows = ListenerStats.objects.filter(is_listed=True)
     for tag_id in filters.tag_ids:
         rows = rows.filter(tags_key__contains=f",{tag_id},")
-    if (
-        filters.price_min_fen is not None
-        or filters.price_max_fen is not None
-        or filters.reply_within is not None
-    ):
-        tiers = PricingTier.objects.filter(
-            listener_id=OuterRef("listener_id"), is_active=True, medium=PricingTier.Medium.TEXT
-        )
-        if filters.price_min_fen is not None:
-            tiers = tiers.filter(price_per_hour_fen__gte=filters.price_min_fen)
-        if filters.price_max_fen is not None:
-            tiers = tiers.filter(price_per_hour_fen__lte=filters.price_max_fen)
-        if filters.reply_within is not None:
-            tiers = tiers.filter(reply_window_seconds__lte=filters.reply_within)
+    tiers = _matching_tiers(filters=filters, listener_ref="listener_id")
+    if tiers is not None:
         rows = rows.filter(Exists(tiers))
     if filters.min_rating is not None:
         rows = rows.filter(rating_avg__gte=filters.min_rating)
@@ -424,6 +455,7 @@ def listener_catalogue(
         listeners = listeners.annotate(
             interest_overlap=_interest_overlap(interest_tag_ids=interest_tag_ids, prefix="stats__")
         )
+    listeners = _with_matching_prices(listeners, filters=filters)
     return listeners.select_related("stats").order_by(
         *_catalogue_order(sort=filters.sort, interests=interests, prefix="stats__")
     )

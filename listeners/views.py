@@ -66,6 +66,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "next_url": page_url(result.page + 1) if result.has_next else None,
         "previous_url": page_url(result.page - 1) if result.has_previous else None,
         "has_interests": bool(interest_tag_ids),
+        # How many filters are set (the folded filter box on a phone says so).
+        "active_filters": len(set(filters.as_query()) - {"sort", "page_size"}),
     }
     return render(request, "listeners/catalogue.html", context, status=400 if error else 200)
 

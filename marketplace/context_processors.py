@@ -48,6 +48,13 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        links.append({"url": url, "label": label, "active": url != "/" and path.startswith(url)})
+        links.append(
+            {
+                "name": url_name,
+                "url": url,
+                "label": label,
+                "active": url != "/" and path.startswith(url),
+            }
+        )
     # `site_languages`, not `languages`: a page may have its own (the catalogue filter does).
     return {"nav_role": role, "nav_links": links, "site_languages": settings.LANGUAGES}

@@ -7,10 +7,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from marketplace import views
 
 admin.site.login = views.admin_login
+handler404 = "marketplace.views.not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("help/", views.help_page, name="help"),
+    path("terms/", views.terms_page, name="terms"),
+    path("privacy/", views.privacy_page, name="privacy"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", views.web_manifest, name="manifest"),
     path("accounts/", include("marketplace.account_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -10,7 +10,9 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -33,6 +35,18 @@ def _safe_next(request: HttpRequest, default: str = settings.LOGIN_REDIRECT_URL)
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return resolve_url(default)
+
+
+def _landing(request: HttpRequest, user) -> str:
+    """Where a fresh sign-in goes: the page asked for, else the role's own start page
+    (a listener's dashboard). The home page as `next` is no preference: the header's
+    sign-in link on the home page carries it."""
+    target = _safe_next(request)
+    if target != resolve_url(settings.LOGIN_REDIRECT_URL):
+        return target
+    if user.is_listener:
+        return reverse("sessions:dashboard")
+    return target
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -86,7 +100,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                     if created:
                         messages.success(request, _("Welcome! Your account is ready."))
-                    return redirect(_safe_next(request))
+                    return redirect(_landing(request, user))
             else:
                 status = 400
     context = {
@@ -159,3 +173,51 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"ok": healthy, "checks": checks}, status=200 if healthy else 503)
+
+
+def help_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/help.html")
+
+
+def terms_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/terms.html")
+
+
+def privacy_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/privacy.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says: the static icon."""
+    return redirect(static("favicon.ico"), permanent=True)
+
+
+@require_GET
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest, so the site can be added to a phone's home screen (names in
+    the visitor's language)."""
+    manifest = {
+        "name": _("Instant Reply"),
+        "short_name": _("Instant Reply"),
+        "description": _("Someone answers, within seconds."),
+        "lang": translation.get_language(),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f7f9",
+        "theme_color": "#0a7b62",
+        "icons": [
+            {"src": static("icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """Our 404 page (handler404; also in the debug run, see ErrorPagesMiddleware)."""
+    return render(request, "404.html", status=404)

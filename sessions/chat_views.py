@@ -12,15 +12,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
+from listeners.models import ListenerProfile
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.web import form_action
-from sessions import clock_views
 from sessions.models import Order, QuickReply
 from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
 from sessions.services import lifecycle
+from sessions.system_texts import MASKED_KIND_NAMES, system_templates
 
 
 def _money_held_fen(order: Order) -> int | None:
@@ -56,17 +58,7 @@ def chat_strings() -> dict:
             "terminated": _("Ended by the platform"),
             "settled": _("Completed"),
         },
-        "system": {
-            "started": _("The session has started."),
-            "time_over": _("Service time is over."),
-            "client_ended": _("The client ended the session."),
-            "terminated": _("The session was ended by the platform."),
-            "terminated_missed_replies": _(
-                "The listener missed too many replies in a row, so the session has ended. "
-                "The unused time is refunded."
-            ),
-            **clock_views.clock_system_texts(),
-        },
+        "system": system_templates(),
         "startsIn": _("Starts in"),
         "overdue": _("Overdue"),
         "breach": _("A reply was late. The refund in the order's terms has been applied."),
@@ -76,6 +68,9 @@ def chat_strings() -> dict:
         ),
         "retry": _("Retry"),
         "masked": _("Personal data (phone, ID or card numbers) was hidden for your safety."),
+        "maskedNamed": _("Hidden for your safety: %(kinds)s."),
+        "maskedKinds": {kind: str(name) for kind, name in MASKED_KIND_NAMES.items()},
+        "listSeparator": pgettext("list separator", ", "),
         "typing": _("typing…"),
         "replyDue": _("Reply due"),
         "newMessage": _("New message"),
@@ -144,6 +139,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if listener_id is None:
         raise Http404(_("Only listeners have a dashboard."))
     rows = chat_selectors.dashboard_rows(user=request.user)
+    presence, availability = chat_selectors.listener_status(listener_id=listener_id)
     pending = chat_selectors.instant_orders_waiting(listener_id=listener_id)
     quick_replies = list(QuickReply.objects.filter(user=request.user))
     config = _page_config(
@@ -170,6 +166,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "pending": pending,
             "quick_replies": quick_replies,
+            "presence": presence,
+            "presence_label": ListenerProfile.Presence(presence).label,
+            "availability": availability,
+            "availability_choices": ListenerProfile.Availability.choices,
             "config": config,
             "strings": chat_strings(),
         },

@@ -67,7 +67,11 @@ def message_frame(message: Message, *, role: str | None = None) -> Frame:
         "role": role or ("system" if message.sender_id is None else ""),
         "kind": message.kind,
         "code": message.system_code,
+        # A system message's parameters: each page fills them into its own language.
+        "params": message.system_params or {},
         "text": message.text,
+        # Kinds of personal data masked in it (the notice under it survives a reload).
+        "masked": list(message.masked or ()),
         "at": ts(message.created_at),
     }
 

@@ -9,11 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from listeners.models import PricingTier
 from marketplace.exceptions import DomainError, NotFound
 from payments.disputes.selectors import dispute_for_order, dispute_refusal
+from payments.models import Refund
 from payments.money import yuan
 from payments.selectors import order_escrow_balance_fen, order_refunds
 from payments.services import payments as payment_services
@@ -105,6 +107,30 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
     )
 
 
+# Why a paid order closed before its session, by the refund that followed.
+_CLOSED_WHY = {
+    Refund.Cause.ACCEPT_TIMEOUT: _lazy("The listener did not accept this order in time."),
+    Refund.Cause.DECLINED: _lazy("The listener declined this order."),
+    Refund.Cause.CANCELLATION: _lazy("You cancelled this order before it started."),
+}
+
+
+def _closed_notice(*, order: Order, refunds: list) -> dict | None:
+    """For a paid order that closed without a session: why, and the refund in full."""
+    closed = (Order.State.CANCELLED, Order.State.DECLINED, Order.State.EXPIRED)
+    if order.state not in closed or order.paid_at is None:
+        return None
+    refund = next((r for r in refunds if r.cause in _CLOSED_WHY), None)
+    if refund is None:
+        return None
+    done = refund.status == Refund.Status.SUCCEEDED
+    return {
+        "why": _CLOSED_WHY[refund.cause],
+        "amount": yuan(refund.amount_fen),
+        "done": done,
+    }
+
+
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_or_404(request, order_id)
@@ -114,6 +140,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         order = _order_or_404(request, order_id)
     is_client = order.client_id == request.user.pk
     now = timezone.now()
+    refunds = order_refunds(order=order)
     dispute = dispute_for_order(order_id=order.pk)
     review = review_for_order(order_id=order.pk) if is_client else None
     return render(
@@ -137,7 +164,11 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "chat_open": order.state in (Order.State.ACCEPTED, Order.State.ACTIVE),
             "price_yuan": yuan(order.price_fen),
             "escrow_yuan": yuan(order_escrow_balance_fen(order=order)),
-            "refunds": [(r, yuan(r.amount_fen)) for r in order_refunds(order=order)],
+            "refunds": [(r, yuan(r.amount_fen)) for r in refunds],
+            # The client waits for the listener: the page follows the order by itself.
+            "waiting": is_client and order.state == Order.State.PAID,
+            "server_now": now.isoformat(),
+            "closed_notice": _closed_notice(order=order, refunds=refunds),
             "can_cancel": order.client_id == request.user.pk
             and order.state
             in (Order.State.PENDING_PAYMENT, Order.State.PAID, Order.State.ACCEPTED),

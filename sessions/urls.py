@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import chat_views, clock_views, order_views, safety_views
+from sessions import chat_views, clock_views, order_views, presence_views, safety_views
 
 app_name = "sessions"
 urlpatterns: list = [
@@ -19,6 +19,9 @@ urlpatterns: list = [
         chat_views.instant_order_answer,
         name="instant_order_answer",
     ),
+    # A listener's presence from any page: heartbeat and the online/away/offline switch.
+    path("presence/ping/", presence_views.presence_ping, name="presence_ping"),
+    path("presence/", presence_views.presence_set, name="presence_set"),
     # Booking, paying and the client's orders.
     path("book/<int:tier_id>/", order_views.book, name="book"),
     path("orders/", order_views.my_orders, name="my_orders"),

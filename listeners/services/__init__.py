@@ -26,6 +26,7 @@ from listeners.services.catalogue import (
 from listeners.services.common import MAX_TAGS_PER_LISTENER
 from listeners.services.onboarding import listener_apply, listener_approve, listener_reject
 from listeners.services.profile import (
+    listener_availability_set,
     listener_presence_set,
     listener_presence_store,
     listener_profile_update,
@@ -56,6 +57,7 @@ __all__ = [
     "languages_key",
     "listener_apply",
     "listener_approve",
+    "listener_availability_set",
     "listener_catalogue_sync",
     "listener_presence_set",
     "listener_presence_store",

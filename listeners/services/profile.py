@@ -16,6 +16,7 @@ from listeners.models import (
 from listeners.services.catalogue import listener_catalogue_sync
 from listeners.services.common import _tags_check_count, _tags_resolve, _text
 from listeners.validation import avatar_process, languages_clean
+from marketplace.exceptions import NotFound
 
 
 def listener_profile_update(
@@ -127,3 +128,18 @@ def listener_presence_store(*, listener_id: int, presence: str) -> bool:
                 presence_rank=PRESENCE_RANK[presence]
             )
     return bool(changed)
+
+
+def listener_availability_set(*, user, availability: str) -> ListenerProfile:
+    """The listener's own choice: online (while a page of ours is open), away or
+    offline. The presence that follows from it is worked out by the chat's presence
+    service, which calls this."""
+    profile = ListenerProfile.objects.filter(user=user).first()
+    if profile is None:
+        raise NotFound(_("Only listeners have a status."))
+    if availability not in ListenerProfile.Availability.values:
+        raise ListenerError(_("Choose online, away or offline."), code="availability_invalid")
+    if profile.availability != availability:
+        profile.availability = availability
+        profile.save(update_fields=["availability"])
+    return profile

@@ -2,19 +2,22 @@
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from listeners.validation import LANGUAGE_CHOICES
 
 register = template.Library()
 
 
 @register.filter
 def yuan(fen) -> str:
-    """6000 -> '¥60', 6050 -> '¥60.50'; None -> '—'."""
+    """6000 -> '¥60.00', 6050 -> '¥60.50'; None -> '—'. Money always shows two decimals."""
     if fen is None or fen == "":
         return "—"
     fen = int(fen)
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
-    return f"{sign}¥{whole}" if cents == 0 else f"{sign}¥{whole}.{cents:02d}"
+    return f"{sign}¥{whole}.{cents:02d}"
 
 
 @register.filter
@@ -31,3 +34,11 @@ def percent(permille) -> str:
     if permille is None:
         return "—"
     return f"{int(permille) / 10:.1f} %"
+
+
+@register.filter
+def language_names(codes) -> str:
+    """["zh", "en"] -> "普通话、英语" / "Mandarin, English": in the viewer's language."""
+    labels = dict(LANGUAGE_CHOICES)
+    names = [str(labels.get(code, code)) for code in codes or ()]
+    return pgettext("list separator", ", ").join(names) if names else "—"

@@ -41,6 +41,8 @@ def env_int(name: str, default: int) -> int:
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("DEBUG", False)
+# With DEBUG on, show Django's technical 404/500 pages instead of ours.
+DEBUG_ERROR_PAGES = env_bool("DEBUG_ERROR_PAGES", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "marketplace.middleware.LanguageMiddleware",
     "marketplace.api_errors.ApiBodyLimitMiddleware",
+    "marketplace.middleware.ErrorPagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.context_processors.navigation",
                 "care.context_processors.nudge_card",
+                "payments.context_processors.unread_notifications",
             ],
         },
     },

@@ -47,6 +47,7 @@ class StrictFenField(serializers.Field):
 class DisputeOpenIn(serializers.Serializer):
     reason = serializers.ChoiceField(choices=Dispute.Reason.choices)
     statement = serializers.CharField(max_length=MAX_STATEMENT_LENGTH * 2, allow_blank=True)
+    requested_fen = serializers.IntegerField(required=False, min_value=1, max_value=10**10)
 
 
 class StatementIn(serializers.Serializer):
@@ -65,6 +66,7 @@ class DisputeOut(serializers.Serializer):
     state = serializers.CharField()
     reason = serializers.CharField()
     statement = serializers.CharField()
+    requested_fen = serializers.IntegerField(allow_null=True)
     listener_statement = serializers.CharField()
     created_at = serializers.DateTimeField()
     outcome = serializers.CharField()

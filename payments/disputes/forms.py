@@ -42,6 +42,24 @@ class DisputeOpenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Describe what happened. Our team reads the whole transcript."),
     )
+    requested_yuan = forms.CharField(
+        label=_("How much do you ask back? (yuan)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("Leave empty to let our team decide. The listener sees this amount."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        raw = (data.pop("requested_yuan", "") or "").strip()
+        data["requested_fen"] = None
+        if raw:
+            try:
+                data["requested_fen"] = yuan_to_fen(raw)
+            except forms.ValidationError as error:
+                self.add_error("requested_yuan", error)
+        return data
 
 
 class DisputeAnswerForm(forms.Form):

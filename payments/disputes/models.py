@@ -46,6 +46,11 @@ class Dispute(models.Model):
     )
     reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
     statement = models.TextField(verbose_name=_("client's statement"))
+    # What the client asks back, in fen (None: left to staff). Shown to the listener and
+    # staff; the decision may differ.
+    requested_fen = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("amount asked for (fen)")
+    )
     listener_statement = models.TextField(blank=True, verbose_name=_("listener's statement"))
     listener_answered_at = models.DateTimeField(
         null=True, blank=True, verbose_name=_("listener answered at")

@@ -143,13 +143,24 @@ def dispute_open_refusal(*, order: Order, now: datetime) -> DisputeRefused | Non
 
 
 def dispute_open(
-    *, order_id: int, client: User, reason: str, statement: str, now: datetime | None = None
+    *,
+    order_id: int,
+    client: User,
+    reason: str,
+    statement: str,
+    requested_fen: int | None = None,
+    now: datetime | None = None,
 ) -> Dispute:
-    """The client disputes a completed or terminated order within the dispute window.
+    """The client disputes a completed or terminated order within the dispute window,
+    optionally asking back `requested_fen` (at most what is left of the payment).
     Settlement of the order freezes in the same transaction."""
     now = now or timezone.now()
     if reason not in Dispute.Reason.values:
         raise DisputeInvalid(_("Pick a reason for the dispute."), code="reason_invalid")
+    if requested_fen is not None and (
+        isinstance(requested_fen, bool) or not isinstance(requested_fen, int) or requested_fen <= 0
+    ):
+        raise DisputeInvalid(_("The amount must be positive."), code="requested_invalid")
     statement = _text(
         statement, field="statement", minimum=MIN_STATEMENT_LENGTH, maximum=MAX_STATEMENT_LENGTH
     )
@@ -160,10 +171,22 @@ def dispute_open(
         refusal = dispute_open_refusal(order=order, now=now)  # on the locked row
         if refusal is not None:
             raise refusal
+        left = escrow_available_fen(order_id=order.pk)
+        if requested_fen is not None and requested_fen > left:
+            raise DisputeInvalid(
+                _("You can ask for at most ¥%(left)s, what is left of this order's payment.")
+                % {"left": yuan(left)},
+                code="requested_too_much",
+            )
         try:
             with transaction.atomic():
                 dispute = Dispute.objects.create(
-                    order=order, client=client, reason=reason, statement=statement, created_at=now
+                    order=order,
+                    client=client,
+                    reason=reason,
+                    statement=statement,
+                    requested_fen=requested_fen,
+                    created_at=now,
                 )
         except IntegrityError:
             raise DisputeRefused(

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from payments import stripe_gateway as gateway
 from payments.exceptions import InvalidAmount, PaymentUnavailable, RefundRefused
 from payments.models import LedgerTransaction, Payment, Refund
+from payments.money import yuan
 from payments.selectors import escrow_available_fen  # re-exported: callers import it here
 from payments.services import ledger
 from sessions.models import Order
@@ -81,8 +82,8 @@ def refund_reserve(
     if amount_fen > available:
         logger.info("refund of %s refused for order %s: %s left", amount_fen, order_id, available)
         raise RefundRefused(
-            _("A refund cannot exceed what is left in escrow (%(left)s fen).")
-            % {"left": available},
+            _("A refund cannot exceed what is left in escrow (¥%(left)s).")
+            % {"left": yuan(available)},
             code="refund_exceeds_escrow",
         )
     return Refund.objects.create(

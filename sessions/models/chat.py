@@ -9,19 +9,24 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Message(models.Model):
     class Kind(models.TextChoices):
-        TEXT = "text", "text"
-        SYSTEM = "system", "system"
+        TEXT = "text", _("Text")
+        SYSTEM = "system", _("System")
 
     # Indexed by message_seq_unique (order first): no single-column index to write too.
     order = models.ForeignKey(
-        "live_sessions.Order", on_delete=models.CASCADE, related_name="+", db_index=False
+        "live_sessions.Order",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("order"),
     )
-    seq = models.PositiveIntegerField()
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    seq = models.PositiveIntegerField(_("number in the session"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.TEXT)
     # Null for system messages, which message_sender_idx (partial) leaves out.
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -30,18 +35,27 @@ class Message(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("sender"),
     )
     # Already masked by the safety scan: the original text is never stored.
-    text = models.TextField()
+    text = models.TextField(_("text"))
     # Stable code of a system message ("time_over", ...), translated when shown.
-    system_code = models.CharField(max_length=32, blank=True)
+    system_code = models.CharField(_("system message code"), max_length=32, blank=True)
+    # The values its text names ({"streak": 2, "limit": 3, "left": 1}): the sentence is
+    # built in each reader's language when shown (sessions/system_texts.py), never
+    # stored. `text` keeps the English source for old readers and exports.
+    system_params = models.JSONField(
+        _("system message parameters"), default=dict, blank=True, db_default={}
+    )
     # Kinds of personal data the safety scan masked, e.g. ["phone", "card"].
-    masked = models.JSONField(default=list, blank=True)
+    masked = models.JSONField(_("personal data hidden"), default=list, blank=True)
     # Chosen by the sending tab; a resend with the same id returns the first message.
-    client_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    client_id = models.CharField(_("sending tab's id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["order", "seq"]
         indexes = [
             models.Index(

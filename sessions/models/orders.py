@@ -45,48 +45,69 @@ class Order(models.Model):
     LIVE_STATES = frozenset({State.ACTIVE})
 
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("client"),
     )
     listener = models.ForeignKey(
-        "listeners.ListenerProfile", on_delete=models.PROTECT, related_name="orders"
+        "listeners.ListenerProfile",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("listener"),
     )
-    tier = models.ForeignKey("listeners.PricingTier", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    tier = models.ForeignKey(
+        "listeners.PricingTier",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("pricing tier"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     state = models.CharField(
-        max_length=16, choices=State.choices, default=State.PENDING_PAYMENT, db_index=True
+        _("state"),
+        max_length=16,
+        choices=State.choices,
+        default=State.PENDING_PAYMENT,
+        db_index=True,
     )
 
     # The time window bought. `ends_at` moves later only by agreed pauses.
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    minutes = models.PositiveIntegerField()
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    minutes = models.PositiveIntegerField(_("minutes"))
 
     # The quote, frozen at booking: line items as produced by the quote engine.
-    quote = models.JSONField()
-    price_fen = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default="cny")
+    quote = models.JSONField(_("quote"))
+    price_fen = models.BigIntegerField(_("price (fen)"))
+    currency = models.CharField(_("currency"), max_length=3, default="cny")
 
     # Contract terms copied from the tier at booking.
-    reply_window_seconds = models.PositiveIntegerField()
-    breach_refund_percent = models.PositiveSmallIntegerField()
-    breach_refund_cap_percent = models.PositiveSmallIntegerField()
-    breach_termination_count = models.PositiveSmallIntegerField()
+    reply_window_seconds = models.PositiveIntegerField(_("reply window (seconds)"))
+    breach_refund_percent = models.PositiveSmallIntegerField(_("refund per missed reply (%)"))
+    breach_refund_cap_percent = models.PositiveSmallIntegerField(
+        _("cap on missed-reply refunds (%)")
+    )
+    breach_termination_count = models.PositiveSmallIntegerField(
+        _("missed replies in a row that end the session")
+    )
     # True while the order has an open reply clock (`ReplyClock.status == "open"`). Kept
     # by `sessions.services.clocks` under the order's row lock, in the same transaction
     # as the clock row, so a client message that finds a clock running costs no query.
-    reply_clock_open = models.BooleanField(default=False)
+    reply_clock_open = models.BooleanField(_("reply clock running"), default=False)
 
-    created_at = models.DateTimeField(default=timezone.now)
-    payment_deadline = models.DateTimeField()
-    accept_deadline = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    payment_deadline = models.DateTimeField(_("pay before"))
+    accept_deadline = models.DateTimeField(_("accept before"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["listener", "state"]),
@@ -101,7 +122,8 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"order {self.pk} ({self.state})"
+        # Staff read this in the admin, in their language (not "order 2 (terminated)").
+        return _("order %(id)s (%(state)s)") % {"id": self.pk, "state": self.get_state_display()}
 
     def can_move_to(self, state: str) -> bool:
         return state in self.TRANSITIONS[self.state]

@@ -248,3 +248,12 @@ def last_seqs(*, order_ids: set[int] | list[int]) -> dict[int, int]:
         .values_list("order_id", "last")
     )
     return dict.fromkeys(order_ids, 0) | dict(rows)
+
+
+def listener_status(*, listener_id: int) -> tuple[str, str]:
+    """(presence clients see, the listener's own choice) for the dashboard."""
+    from listeners.models import ListenerProfile
+
+    return (
+        ListenerProfile.objects.filter(pk=listener_id).values_list("presence", "availability").get()
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from marketplace.exceptions import NotFound
 from marketplace.models import User
@@ -47,23 +47,31 @@ def access_escalation_for_staff(*, user: User, escalation_id: int) -> Escalation
 class ListenerFlagCount:
     listener_id: int
     listener_name: str
-    count: int
+    count: int  # sent by the listener
+    client_count: int  # sent by clients in the listener's chats (not the listener's doing)
     last_at: datetime
 
 
 def off_platform_counts_by_listener(*, limit: int = 50) -> list[ListenerFlagCount]:
-    """Off-platform requests in chats per listener (sent by either side), most first."""
+    """Off-platform requests in chats per listener, the listener's own apart from their
+    clients', most of the listener's own first."""
+    by_listener = Q(sender_role="listener")
     rows = (
         MessageFlag.objects.filter(kind=MessageFlag.Kind.OFF_PLATFORM)
         .values("listener_id", "listener__display_name")
-        .annotate(count=Count("id"), last_at=Max("created_at"))
-        .order_by("-count", "-last_at")[:limit]
+        .annotate(
+            count=Count("id", filter=by_listener),
+            client_count=Count("id", filter=~by_listener),
+            last_at=Max("created_at"),
+        )
+        .order_by("-count", "-client_count", "-last_at")[:limit]
     )
     return [
         ListenerFlagCount(
             listener_id=row["listener_id"],
             listener_name=row["listener__display_name"],
             count=row["count"],
+            client_count=row["client_count"],
             last_at=row["last_at"],
         )
         for row in rows

@@ -17,12 +17,13 @@ current `clock`); it lives in sessions.selectors.chat.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connections, transaction
 from django.urls import reverse
@@ -306,18 +307,25 @@ def _next_seq(*, order_id: int) -> int:
 
 
 def system_message_post(
-    *, order: Order, code: str, text: str, now: datetime | None = None
+    *,
+    order: Order,
+    code: str,
+    text: str,
+    params: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> Message:
     """A message from the platform (e.g. "service time is over"). The caller holds the
-    order's row lock inside a transaction. `text` is the English source; pages show
-    the translation for `code`."""
+    order's row lock inside a transaction. `text` is the English source with `params`
+    filled in; pages show the translation for `code` with `params`."""
+    params = params or {}
     message = Message.objects.create(
         order=order,
         seq=_next_seq(order_id=order.pk),
         kind=Message.Kind.SYSTEM,
         sender=None,
-        text=text,
+        text=text % params if params else text,
         system_code=code,
+        system_params=params,
         created_at=now or timezone.now(),
     )
     events.send_on_commit(
@@ -336,19 +344,28 @@ class PostedSystemMessage(NamedTuple):
     text: str
     system_code: str
     created_at: datetime
+    system_params: dict[str, Any] = {}
     kind: str = Message.Kind.SYSTEM
     sender_id: None = None
+    masked: tuple[str, ...] = ()
 
 
 def system_messages_post_many(
-    order_ids: list[int], *, code: str, text: str, now: datetime
+    order_ids: list[int],
+    *,
+    code: str,
+    text: str,
+    now: datetime,
+    params: list[dict[str, Any]] | None = None,
 ) -> list[PostedSystemMessage]:
     """`system_message_post` for a batch, in one INSERT: one message per entry of
     `order_ids` (an order may repeat), numbered on from each order's last seq in list
-    order. The caller holds every order's row lock and sends the frames. Returns the
-    messages in list order."""
+    order, `params[i]` the parameters of entry i. The caller holds every order's row
+    lock and sends the frames. Returns the messages in list order."""
     if not order_ids:
         return []
+    params_of = params or [{} for _ in order_ids]
+    texts = [text % p if p else text for p in params_of]
     connection = connections[Message.objects.db]
     quote = connection.ops.quote_name
     meta = Message._meta
@@ -356,12 +373,16 @@ def system_messages_post_many(
     column = {name: quote(meta.get_field(name).column) for name in ("order", "seq")}
     source, params = rows_relation(
         connection,
-        [("position", int), ("order_id", int)],
-        list(enumerate(order_ids)),
+        [("position", int), ("order_id", int), ("text", str), ("system_params", str)],
+        [
+            (position, order_id, texts[position], json.dumps(params_of[position]))
+            for position, order_id in enumerate(order_ids)
+        ],
     )
+    text_col = quote(meta.get_field("text").column)
+    params_col = quote(meta.get_field("system_params").column)
     fixed = {
         "kind": Message.Kind.SYSTEM,
-        "text": text,
         "system_code": code,
         "masked": [],
         "client_id": "",
@@ -375,10 +396,12 @@ def system_messages_post_many(
     # caller's row locks keep it gap-free; the (order, seq) constraint is the backstop).
     # Identifiers come from model metadata; every value is a parameter.
     sql = (
-        f"INSERT INTO {table} ({column['order']}, {column['seq']}, {fixed_columns}) "  # noqa: S608
+        f"INSERT INTO {table} ({column['order']}, {column['seq']}, {text_col}, {params_col}, "  # noqa: S608
+        f"{fixed_columns}) "
         f"SELECT batch.order_id, COALESCE((SELECT MAX(m.{column['seq']}) FROM {table} m "
         f"WHERE m.{column['order']} = batch.order_id), 0) + ROW_NUMBER() OVER "
         f"(PARTITION BY batch.order_id ORDER BY batch.position), "
+        f"batch.text, CAST(batch.system_params AS jsonb), "
         f"{', '.join(['%s'] * len(fixed_params))} FROM ({source}) AS batch "
         f"ORDER BY batch.position "
         f"RETURNING {quote(meta.pk.column)}, {column['order']}, {column['seq']}"
@@ -390,11 +413,19 @@ def system_messages_post_many(
     next_seq: dict[int, int] = {}
     for order_id, seq in sorted(written):
         next_seq.setdefault(order_id, seq)
-    for order_id in order_ids:
+    for position, order_id in enumerate(order_ids):
         seq = next_seq[order_id]
         next_seq[order_id] = seq + 1
         messages.append(
-            PostedSystemMessage(written[(order_id, seq)], order_id, seq, text, code, now)
+            PostedSystemMessage(
+                written[(order_id, seq)],
+                order_id,
+                seq,
+                texts[position],
+                code,
+                now,
+                params_of[position],
+            )
         )
     return messages
 

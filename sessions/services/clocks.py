@@ -44,6 +44,7 @@ from sessions.services import lifecycle
 from sessions.services.chat import MESSAGE_STEPS, MessageContext, system_message_post
 from sessions.services.compensation import breach_refund_fen, compensation_enqueue_on_commit
 
+# Before system messages carried parameters a miss said only this (old rows keep it).
 BREACH_CODE = "breach"
 BREACH_TEXT = gettext_noop("The listener missed the reply window.")
 BREACH_EXCUSED_CODE = "breach_excused"
@@ -51,6 +52,26 @@ BREACH_EXCUSED_TEXT = gettext_noop(
     "A reply window passed while the platform was unavailable. It does not count against "
     "the listener and costs nothing."
 )
+# A miss says what happens next, in each reader's language (sessions/system_texts.py).
+BREACH_COUNTED_CODE = "breach_counted"
+BREACH_COUNTED_TEXT = gettext_noop(
+    "Missed reply %(streak)s in a row: %(left)s more and the session ends, "
+    "with the time left refunded."
+)
+BREACH_FINAL_CODE = "breach_final"
+BREACH_FINAL_TEXT = gettext_noop(
+    "Missed reply %(streak)s in a row: the session ends and the time left is refunded."
+)
+
+
+def breach_message(*, streak: int, limit: int) -> tuple[str, str, dict[str, int]]:
+    """(code, English source, params) of the system message after a miss."""
+    params = {"streak": streak, "limit": limit, "left": max(0, limit - streak)}
+    if streak >= limit:
+        return BREACH_FINAL_CODE, BREACH_FINAL_TEXT, params
+    return BREACH_COUNTED_CODE, BREACH_COUNTED_TEXT, params
+
+
 END_REASON_MISSED_REPLIES = "missed_replies"
 
 
@@ -152,10 +173,11 @@ def deadlines_record(
             clock.missed += 1
         clock.deadline += window
         outcome.breaches.append(breach)
-        code, text = (
-            (BREACH_EXCUSED_CODE, BREACH_EXCUSED_TEXT) if excused_by else (BREACH_CODE, BREACH_TEXT)
-        )
-        system_message_post(order=order, code=code, text=text, now=now)
+        if excused_by:
+            code, text, params = BREACH_EXCUSED_CODE, BREACH_EXCUSED_TEXT, None
+        else:
+            code, text, params = breach_message(streak=streak, limit=limit)
+        system_message_post(order=order, code=code, text=text, params=params, now=now)
         next_deadline = None if breach.terminated else clock.deadline
         events.send_on_commit(
             events.order_group(order.pk),

@@ -169,12 +169,18 @@ def _listener_order(*, order_id: int, listener_user) -> Order:
 
 
 def order_accept(*, order_id: int, listener_user, now: datetime | None = None) -> Order:
+    """The listener takes the order. An instant order's paid time starts now: its window
+    (as long as bought) moves from the booking to the acceptance, so minutes spent paying
+    and waiting are not lost. The price stays the one quoted at booking."""
     now = now or timezone.now()
     with transaction.atomic():
         order = _listener_order(order_id=order_id, listener_user=listener_user)
         if order.accept_deadline and order.accept_deadline <= now:
             raise BookingError(_("The time to accept this order has passed."), code="too_late")
-        return order_transition(order_id=order_id, to=Order.State.ACCEPTED, now=now)
+        window = {}
+        if order.kind == Order.Kind.INSTANT:
+            window = {"starts_at": now, "ends_at": now + (order.ends_at - order.starts_at)}
+        return order_transition(order_id=order_id, to=Order.State.ACCEPTED, now=now, **window)
 
 
 def _close_with_refund(*, order: Order, to: str, cause: str, reason: str, now) -> Order:

@@ -1,10 +1,13 @@
-"""Listener presence: online while a chat socket is alive, busy at the chat limit.
+"""Listener presence: online while any page of ours is open (a chat socket or a page's
+heartbeat), busy at the chat limit or when the listener chose "away", offline when
+nothing is open or the listener chose "offline".
 
-Every open socket of a listener is a member of a Redis sorted set scored by its last
-heartbeat, so any number of web nodes agree on who is online and a crashed node's
-sockets simply go stale (`STALE_SECONDS` after their last heartbeat) and are swept.
-`ListenerProfile.presence` is the derived value the catalogue filters on; it is written
-only when it changes.
+Every open socket and every open page of a listener is a member of a Redis sorted set
+scored by its last heartbeat, so any number of web nodes agree on who is online and a
+closed tab or a crashed node's sockets simply go stale (`STALE_SECONDS` after their last
+heartbeat) and are swept. `ListenerProfile.presence` is the derived value the catalogue
+filters on; it is written only when it changes. `ListenerProfile.availability` is the
+listener's own switch.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import redis
 from django.conf import settings
 
 from listeners.models import ListenerProfile
-from listeners.services import listener_presence_store
+from listeners.services import listener_availability_set, listener_presence_store
 from sessions.selectors.chat import active_session_count
 
 # A socket that has not sent a heartbeat for this long is considered gone. Browsers
@@ -49,6 +52,21 @@ def presence_heartbeat(*, listener_id: int, socket_id: str) -> str:
     return presence_refresh(listener_id=listener_id)
 
 
+def presence_page_seen(*, user, page_id: str) -> str | None:
+    """A page of ours is open in one of the listener's tabs (its heartbeat, every 20 s):
+    the page counts like a chat socket. Returns the presence, None for a non-listener."""
+    listener_id = ListenerProfile.objects.filter(user=user).values_list("pk", flat=True).first()
+    if listener_id is None:
+        return None
+    return presence_heartbeat(listener_id=listener_id, socket_id=f"page:{page_id[:64]}")
+
+
+def presence_choose(*, user, availability: str) -> str:
+    """The listener's switch (online / away / offline); returns the presence clients see."""
+    profile = listener_availability_set(user=user, availability=availability)
+    return presence_refresh(listener_id=profile.pk)
+
+
 def presence_disconnect(*, listener_id: int, socket_id: str) -> str:
     _client().zrem(_key(listener_id), socket_id)
     return presence_refresh(listener_id=listener_id)
@@ -62,11 +80,21 @@ def live_socket_count(*, listener_id: int) -> int:
 
 def presence_refresh(*, listener_id: int) -> str:
     """Recompute and store the listener's presence; returns it."""
-    profile = ListenerProfile.objects.filter(pk=listener_id).only("max_concurrent_chats").first()
+    profile = (
+        ListenerProfile.objects.filter(pk=listener_id)
+        .only("max_concurrent_chats", "availability")
+        .first()
+    )
     if profile is None:
         return ListenerProfile.Presence.OFFLINE
-    if live_socket_count(listener_id=listener_id) == 0:
+    chosen = profile.availability
+    if (
+        chosen == ListenerProfile.Availability.OFFLINE
+        or live_socket_count(listener_id=listener_id) == 0
+    ):
         state = ListenerProfile.Presence.OFFLINE
+    elif chosen == ListenerProfile.Availability.AWAY:
+        state = ListenerProfile.Presence.BUSY
     else:
         active = active_session_count(listener_id=listener_id)
         busy = active >= profile.max_concurrent_chats

@@ -28,11 +28,12 @@ from sessions import events
 from sessions.models import Breach, Order, ReplyClock
 from sessions.services import chat
 from sessions.services.clocks import (
-    BREACH_CODE,
+    BREACH_COUNTED_CODE,
+    BREACH_COUNTED_TEXT,
     BREACH_EXCUSED_CODE,
     BREACH_EXCUSED_TEXT,
-    BREACH_TEXT,
     Outcome,
+    breach_message,
     deadlines_record,
     outcome_apply,
     step_stop_clocks,
@@ -391,13 +392,21 @@ def _deadlines_record_many(
     planned_all = [breach for _clock, planned in plans for breach in planned]
     recorded = _breaches_insert(planned_all, now=now)
     _clocks_rearm(plans)
+    # Terminating misses were left to deadlines_record: every charged one here is counted.
     charged = [breach for breach in recorded if breach.excused_by_id is None]
     excused = [breach for breach in recorded if breach.excused_by_id is not None]
     message_of = dict(
         zip(
             map(id, charged + excused),
             chat.system_messages_post_many(
-                [breach.order_id for breach in charged], code=BREACH_CODE, text=BREACH_TEXT, now=now
+                [breach.order_id for breach in charged],
+                code=BREACH_COUNTED_CODE,
+                text=BREACH_COUNTED_TEXT,
+                now=now,
+                params=[
+                    breach_message(streak=breach.streak, limit=limits[breach.order_id])[2]
+                    for breach in charged
+                ],
             )
             + chat.system_messages_post_many(
                 [breach.order_id for breach in excused],

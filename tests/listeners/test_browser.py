@@ -34,7 +34,9 @@ def test_client_picks_interests_filters_by_tag_and_sees_day_and_night_prices(liv
     cards = page.locator(".listener-card h2 a")
     assert cards.all_inner_texts() == ["夜猫阿舟", "职场小林"]
 
-    # when: filtering by a tag (the page re-runs the search on change)
+    # when: filtering by a tag (on a phone the filters are folded: open them first; the
+    # page re-runs the search on change)
+    page.click("#filters summary")
     page.locator("form.filters").get_by_label("工作压力").check()
     page.wait_for_url("**tag=work-stress**")
     # then
@@ -47,5 +49,5 @@ def test_client_picks_interests_filters_by_tag_and_sees_day_and_night_prices(liv
 
     # then: day ¥45/h and night ¥90/h (+100 %)
     tier_row = page.locator("tr.tier").first
-    assert tier_row.locator(".day-price").inner_text() == "¥45/小时"
-    assert tier_row.locator(".night-price").inner_text() == "¥90/小时"
+    assert tier_row.locator(".day-price").inner_text() == "¥45.00/小时"
+    assert tier_row.locator(".night-price").inner_text() == "¥90.00/小时"

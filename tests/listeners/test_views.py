@@ -301,3 +301,50 @@ def test_admin_profile_edit_refreshes_the_catalogue_copies(client, tags):
         1,
         False,
     )
+
+
+def test_a_card_filtered_by_price_shows_the_price_of_the_tiers_that_match(client):
+    # given: tiers at ¥30 and ¥40 (night +100 %: ¥60 and ¥80)
+    listener = ApprovedListenerFactory(
+        display_name="小林", tier__price_per_hour_fen=3000, tier__night_surcharge_percent=100
+    )
+    PricingTierFactory(listener=listener, price_per_hour_fen=4000, night_surcharge_percent=100)
+    services.listener_prices_refresh(listener=listener)
+    url = reverse("listeners:catalogue")
+    # when
+    unfiltered = client.get(url).content.decode()
+    filtered = client.get(url + "?price_min=35").content.decode()
+    api = client.get("/api/listeners/?price_min=35").json()
+    # then
+    assert '<span class="price">¥30.00</span>' in unfiltered
+    assert '<span class="price">¥40.00</span>' in filtered
+    assert '<span class="price">¥80.00</span>' in filtered
+    assert "¥30.00" not in filtered
+    assert api["results"][0]["from_price"] == {"day_per_hour_fen": 4000, "night_per_hour_fen": 8000}
+
+
+def test_a_profile_names_its_languages_in_the_viewers_language_and_links_its_reviews(client):
+    # given
+    listener = ApprovedListenerFactory(languages=["zh", "en"])
+    services.listener_stats_update(
+        listener=listener, rating_avg="4.50", rating_count=2, positive_count=2
+    )
+    url = reverse("listeners:profile", args=[listener.pk])
+    # when
+    zh = client.get(url).content.decode()
+    client.cookies["django_language"] = "en"
+    en = client.get(url).content.decode()
+    # then
+    assert "语言: 普通话、英语" in zh or "语言：普通话、英语" in zh
+    assert "Mandarin, English" in en
+    assert "zh, en" not in zh + en
+    reviews_url = reverse("reviews:listener", args=[listener.pk])
+    assert f'<a id="reviews-link" href="{reviews_url}">2 条评价</a>' in zh
+
+
+def test_the_catalogue_filters_fold_into_a_box_that_counts_the_filters_set(client):
+    # when
+    html = client.get(reverse("listeners:catalogue") + "?price_min=35&online=1").content.decode()
+    # then
+    assert '<details class="filters-box card" id="filters">' in html
+    assert '<summary>筛选 <span class="badge">2</span></summary>' in html

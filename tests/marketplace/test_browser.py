@@ -43,4 +43,5 @@ def test_sign_up_as_a_client_then_switch_to_english(page, live_server):
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Someone answers, within seconds."
     assert page.get_by_role("link", name="Browse listeners").is_visible()
+    page.click("#menu-toggle")  # on a phone the navigation folds behind the menu button
     assert re.search(r"Log out", page.locator(".topbar").inner_text())

@@ -276,3 +276,48 @@ def test_a_review_notifies_the_listener_in_site_only(
     )
     assert f"#{order.pk}" in response.content.decode()
     assert sms_outbox() == []
+
+
+def test_the_client_asks_for_an_amount_that_the_listener_and_staff_see(client):
+    # given
+    order = finished_order(price_fen=6000)
+    client.force_login(order.client)
+    url = reverse("payments:dispute", args=[order.pk])
+    # when
+    form = {"reason": "slow_replies", "statement": "Too slow.", "requested_yuan": "25.50"}
+    client.post(url, form)
+    dispute = Dispute.objects.get()
+    client.force_login(order.listener.user)
+    listener_page = client.get(url).content.decode()
+    client.force_login(StaffUserFactory())
+    desk = client.get(reverse("payments:dispute_desk_detail", args=[dispute.pk])).content.decode()
+    # then
+    assert dispute.requested_fen == 2550
+    assert "申请退回金额： <strong>¥25.50</strong>" in listener_page
+    assert "申请退回金额： <strong>¥25.50</strong>" in desk
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("60.01", "最多可申请 ¥60.00，即本订单付款中剩余的金额。"),
+        ("-5", "请输入以元为单位的金额"),
+        ("1.234", None),
+    ],
+)
+def test_an_amount_asked_that_is_too_much_or_malformed_opens_nothing(client, amount, message):
+    # given
+    order = finished_order(price_fen=6000)
+    client.force_login(order.client)
+    before = money_snapshot()
+    # when
+    response = client.post(
+        reverse("payments:dispute", args=[order.pk]),
+        {"reason": "slow_replies", "statement": "Too slow.", "requested_yuan": amount},
+    )
+    # then
+    assert response.status_code == 400
+    if message:
+        assert message in response.content.decode()
+    assert not Dispute.objects.exists()
+    assert money_snapshot() == before

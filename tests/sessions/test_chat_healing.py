@@ -85,7 +85,6 @@ def _terminate_other_backends() -> int:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.postgres
 async def test_a_lane_whose_connection_the_server_dropped_reconnects_and_the_message_is_stored():
     # given: the client's lane holds an open connection (one message sent), which the
     # server then terminates

@@ -121,8 +121,14 @@ def test_sweep_past_the_deadline_records_one_breach_and_rearms_the_clock():
     assert clock.status == ReplyClock.Status.OPEN
     assert clock.missed == 1
     assert clock.deadline == at(21)
-    system = Message.objects.filter(order=order, kind=Message.Kind.SYSTEM, system_code="breach")
-    assert system.count() == 1
+    [system] = Message.objects.filter(order=order, kind=Message.Kind.SYSTEM)
+    assert (system.system_code, system.system_params) == (
+        "breach_counted",
+        {"streak": 1, "limit": 3, "left": 2},
+    )
+    assert system.text == (
+        "Missed reply 1 in a row: 2 more and the session ends, with the time left refunded."
+    )
 
 
 def test_duplicated_sweeps_record_the_breach_once():
@@ -322,7 +328,8 @@ async def test_breach_and_clock_frames_reach_the_session_group():
     frames = [received[0]["frame"], received[1]["frame"], *received[2]["frames"]]
     assert [f["type"] for f in frames] == ["message.new", "clock", "message.new", "breach", "clock"]
     assert frames[1]["deadline"] == at(11).isoformat()
-    assert frames[2]["code"] == "breach"
+    assert frames[2]["code"] == "breach_counted"
+    assert frames[2]["params"] == {"streak": 1, "limit": 3, "left": 2}
     assert frames[4]["deadline"] == at(21).isoformat()
     breach = frames[3]
     assert breach["session"] == order.pk

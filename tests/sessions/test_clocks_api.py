@@ -284,3 +284,22 @@ def test_tier_editing_refuses_contract_terms_out_of_bounds(fields, ok):
             tier.breach_refund_cap_percent,
             tier.breach_termination_count,
         ) == before
+
+
+def test_timeline_page_shows_beijing_time_and_money_in_yuan_as_a_list(client):
+    # given: the test clock starts at 12:00 UTC, 20:00 in Beijing
+    order = order_with_history()
+    breach = Breach.objects.get(order=order)
+    client.force_login(order.client)
+    # when
+    page = client.get(reverse("sessions:timeline", args=[order.pk])).content.decode()
+    # then
+    assert "时间均为北京时间。" in page
+    assert '<time class="sent" datetime="2030-01-15T20:00:01+08:00">20:00:01</time>' in page
+    assert '<time class="sent" datetime="2030-01-15T20:00:05+08:00">20:00:05</time>' in page
+    assert "12:00:0" not in page
+    refund = f"¥{breach.refund_fen // 100}.{breach.refund_fen % 100:02d}"
+    assert f"已退款：{refund}" in page
+    assert "分" not in page.replace("分钟", "")
+    assert page.count('<li class="timeline-entry"') == 2
+    assert "<table" not in page

@@ -60,7 +60,9 @@ def outcome(order: Order) -> dict:
             for c in clocks(order)
         ],
         "messages": list(
-            Message.objects.filter(order=order).order_by("seq").values_list("seq", "system_code")
+            Message.objects.filter(order=order)
+            .order_by("seq")
+            .values_list("seq", "system_code", "system_params")
         ),
         "state": order.state,
     }
@@ -88,7 +90,11 @@ def test_a_batch_records_what_the_row_by_row_rules_record():
     assert [b.refund_fen for b in breaches(capped)] == [per, capped.price_fen * 30 // 100 - per]
     assert [b.terminated for b in breaches(ending)] == [False, True]
     assert outcome(ending)["state"] == Order.State.TERMINATED
-    assert outcome(fresh)["messages"] == [(1, ""), (2, "breach"), (3, "breach")]
+    assert outcome(fresh)["messages"] == [
+        (1, "", {}),
+        (2, "breach_counted", {"streak": 1, "limit": 3, "left": 2}),
+        (3, "breach_counted", {"streak": 2, "limit": 3, "left": 1}),
+    ]
 
 
 def test_a_deadline_already_on_record_is_not_recorded_twice():

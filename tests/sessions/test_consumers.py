@@ -426,7 +426,8 @@ async def test_a_missed_deadline_reaches_the_socket_as_message_breach_and_clock_
     # then: the socket gets the three frames, in order
     frames = [await socket.receive_json_from(timeout=5) for _ in range(3)]
     assert [f["type"] for f in frames] == ["message.new", "breach", "clock"]
-    assert frames[0]["code"] == "breach"
+    assert frames[0]["code"] == "breach_counted"
+    assert frames[0]["params"] == {"streak": 1, "limit": 3, "left": 2}
     assert frames[1]["missed_deadline"] == at(11).isoformat()
     assert frames[2]["deadline"] == at(21).isoformat()
     await socket.disconnect()

@@ -26,7 +26,6 @@ from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 from tests.sessions.factories import InstantOrderFactory
 
 pytestmark = [
-    pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.timeout(120),
     pytest.mark.django_db(transaction=True),

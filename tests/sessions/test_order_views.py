@@ -119,3 +119,71 @@ def test_an_unpaid_order_has_no_follow_up_links(client):
     response = detail(client, order)
     # then
     assert links(response) == {}
+
+
+def test_a_paid_instant_order_waits_for_the_listener_with_the_time_left_to_accept(
+    client, local_stripe
+):
+    # given
+    from tests.payments.helpers import order_paid
+    from tests.sessions.factories import InstantOrderFactory
+
+    order = order_paid(InstantOrderFactory())
+    # when
+    html = detail(client, order).content.decode()
+    # then: the page follows the order by itself (sessions/static/sessions/order-wait.js)
+    assert 'id="order-wait"' in html
+    assert f'data-chat-url="/chat/{order.pk}/"' in html
+    assert f'data-deadline="{order.accept_deadline.isoformat()}"' in html
+    assert "对方一接单，本页会自动进入聊天" in html
+    assert "sessions/order-wait.js" in html
+    assert 'id="closed-notice"' not in html
+
+
+@pytest.mark.parametrize(
+    ("close", "why"),
+    [("timeout", "倾听师没有及时接单。"), ("decline", "倾听师拒绝了这个订单。")],
+)
+def test_an_order_the_listener_did_not_take_says_so_and_shows_the_full_refund(
+    client, local_stripe, django_capture_on_commit_callbacks, close, why
+):
+    # given
+    from payments.invariants import assert_ledger_consistent
+    from payments.models import Refund
+    from sessions.services import orders
+    from tests.payments.helpers import order_paid
+    from tests.sessions.factories import InstantOrderFactory
+
+    order = order_paid(InstantOrderFactory(price_fen=4500))
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        if close == "timeout":
+            orders.orders_accept_timeout(now=order.accept_deadline)
+        else:
+            orders.order_decline(order_id=order.pk, listener_user=order.listener.user)
+    html = detail(client, order).content.decode()
+    # then
+    refund = Refund.objects.get(order=order)
+    assert refund.amount_fen == 4500
+    notice = html[html.index('id="closed-notice"') :]
+    assert why in notice
+    if refund.status == Refund.Status.SUCCEEDED:
+        assert "¥45.00 已全额退回你的银行卡。" in notice
+    else:
+        assert "¥45.00 正在全额退回你的银行卡。" in notice
+    assert 'id="order-wait"' not in html
+    assert_ledger_consistent()
+
+
+def test_the_pay_page_says_the_reply_rule_in_plain_words_before_paying(client, local_stripe):
+    # given
+    from tests.sessions.factories import InstantOrderFactory
+
+    order = InstantOrderFactory(reply_window_seconds=10)
+    client.force_login(order.client)
+    # when
+    html = client.get(reverse("sessions:pay", args=[order.pk])).content.decode()
+    # then
+    assert "消息一直没有回复时，之后每再过 10 秒，再记一次超时。" in html
+    assert '<a href="/terms/#reply-window">超时如何计算</a>' in html
+    assert "倾听师接单时开始" in html

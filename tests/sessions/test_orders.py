@@ -346,3 +346,49 @@ def test_reminder_goes_to_both_sides_once(sms_outbox):
     assert (first, second) == (1, 0)
     phones = sorted(sms.phone for sms in sms_outbox())
     assert phones == sorted([order.client.phone, order.listener.user.phone])
+
+
+def test_an_instant_orders_paid_time_starts_when_the_listener_accepts():
+    # given: booked, paid, accepted 50 s later (inside the 60 s to accept)
+    order = order_paid(InstantOrderFactory(minutes=15))
+    booked_start, booked_end = order.starts_at, order.ends_at
+    accepted = booked_start + timedelta(seconds=50)
+    # when
+    accepted_order = orders.order_accept(
+        order_id=order.pk, listener_user=order.listener.user, now=accepted
+    )
+    # then: the whole 15 minutes lie after the acceptance; the price is untouched
+    order.refresh_from_db()
+    assert booked_end - booked_start == timedelta(minutes=15)
+    assert (order.starts_at, order.ends_at) == (accepted, accepted + timedelta(minutes=15))
+    assert (accepted_order.starts_at, accepted_order.ends_at) == (order.starts_at, order.ends_at)
+    assert order.accepted_at == accepted
+    assert order.price_fen == order.quote["total_fen"]
+
+
+def test_an_appointments_window_stays_where_it_was_booked_when_accepted():
+    # given
+    order = order_paid(OrderFactory())
+    starts_at, ends_at = order.starts_at, order.ends_at
+    # when
+    orders.order_accept(order_id=order.pk, listener_user=order.listener.user)
+    # then
+    order.refresh_from_db()
+    assert (order.starts_at, order.ends_at) == (starts_at, ends_at)
+
+
+def test_time_left_after_a_late_acceptance_is_counted_from_the_acceptance():
+    # given: booked, accepted 50 s later, terminated 5 minutes into the session
+    from sessions.services import lifecycle
+    from sessions.services.compensation import termination_refund_fen
+
+    order = order_paid(InstantOrderFactory(minutes=30))
+    accepted = order.starts_at + timedelta(seconds=50)
+    orders.order_accept(order_id=order.pk, listener_user=order.listener.user, now=accepted)
+    lifecycle.session_activate(order_id=order.pk, now=accepted)
+    # when
+    ended = lifecycle.session_terminate(
+        order_id=order.pk, reason="test", now=accepted + timedelta(minutes=5)
+    )
+    # then: 25 of the 30 bought minutes are unused, none lost to the wait
+    assert termination_refund_fen(order=ended) == order.price_fen * 25 // 30

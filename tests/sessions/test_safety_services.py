@@ -115,18 +115,18 @@ def test_clean_message_writes_no_flag_and_sends_no_safety_frame(
     assert safety_frames(groups) == []
 
 
-def test_off_platform_counts_per_listener():
-    # given
+def test_off_platform_counts_per_listener_keep_the_clients_requests_apart():
+    # given: the first listener's client asks twice; the second listener asks once
     first, second = ChatOrderFactory(), ChatOrderFactory()
     for n, text in enumerate(["add me on wechat", "转账给我", "hello"]):
         message_send(user=first.client, order_id=first.pk, client_id=f"a{n}", text=text)
-    message_send(user=second.client, order_id=second.pk, client_id="b1", text="dm me")
+    message_send(user=second.listener.user, order_id=second.pk, client_id="b1", text="dm me")
     # when
     counts = off_platform_counts_by_listener()
-    # then
-    assert [(row.listener_id, row.count) for row in counts] == [
-        (first.listener_id, 2),
-        (second.listener_id, 1),
+    # then: the listener is credited only with their own request
+    assert [(row.listener_id, row.count, row.client_count) for row in counts] == [
+        (second.listener_id, 1, 0),
+        (first.listener_id, 0, 2),
     ]
 
 

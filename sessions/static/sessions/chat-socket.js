@@ -296,7 +296,7 @@ export class Transcript {
     li.dataset.kind = msg.kind || "text";
     const body = document.createElement("div");
     body.className = "bubble";
-    body.textContent = msg.kind === "system" ? (this.strings.system[msg.code] || msg.text) : msg.text;
+    body.textContent = msg.kind === "system" ? systemText(this.strings.system[msg.code], msg) : msg.text;
     li.appendChild(body);
     const meta = document.createElement("div");
     meta.className = "meta";
@@ -384,4 +384,13 @@ export class Transcript {
     this.otherRead = Math.max(this.otherRead, seq);
     for (const [s, el] of this.bySeq) if (el.dataset.mine === "1") this.meta(el, { seq: s, at: null });
   }
+}
+
+// A system message in this page's language: its code's translated text with the
+// frame's params filled in ("%(left)s"); the stored text when the code is unknown.
+export function systemText(template, msg) {
+  if (!template) return msg.text;
+  const params = msg.params || {};
+  const filled = template.replace(/%\((\w+)\)s/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  return /%\(\w+\)s/.test(filled) ? msg.text : filled;
 }

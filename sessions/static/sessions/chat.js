@@ -65,6 +65,18 @@ function notice(text) {
   li.textContent = text;
   $("messages").appendChild(li);
   scrollDown();
+  return li;
+}
+
+// What the safety scan hid in a stored message, named ("a WeChat handle"), once per
+// message: from the message itself (so it is there again after a reload) or from the
+// sender's own safety frame.
+const maskedNoticed = new Set();
+function noticeMasked(seq, kinds) {
+  if (!kinds || !kinds.length || maskedNoticed.has(seq)) return;
+  maskedNoticed.add(seq);
+  const names = kinds.map((kind) => strings.maskedKinds[kind] || kind).join(strings.listSeparator);
+  notice(strings.maskedNamed.replace("%(kinds)s", names)).dataset.seq = seq;
 }
 
 const socket = new ChatSocket({
@@ -77,6 +89,7 @@ const socket = new ChatSocket({
       case "message.ack": transcript.ack(frame); scrollDown(); break;
       case "message.new":
         if (transcript.add(frame)) { scrollDown(); markRead(); }
+        noticeMasked(frame.seq, frame.masked);
         if (frame.sender !== config.me) typingUntil = 0;
         break;
       case "typing": if (frame.user !== config.me) typingUntil = Date.now() + 3000; break;
@@ -89,7 +102,7 @@ const socket = new ChatSocket({
         if (frame.excused) notice(strings.breachExcused);
         else { notice(strings.breach); moneyHeldMayChange(); }
         break;
-      case "safety": if (!frame.kind || frame.kind === "masked") notice(strings.masked); break; // other kinds: safety.js
+      case "safety": if (!frame.kind || frame.kind === "masked") noticeMasked(frame.seq, frame.masked); break; // other kinds: safety.js
       case "session.state":
         setState(frame.state);
         moneyHeldMayChange();

@@ -205,16 +205,18 @@ function tick() {
       : strings.states[chat.state] || chat.state;
     chat.row.querySelector(".row-left").textContent = left;
     const clock = chat.row.querySelector(".row-clock");
+    let due = ""; // the header's dd has its own "Reply due" label: the bare countdown there
     if (chat.deadline && chat.state === "active") {
       const secs = (chat.deadline - t) / 1000;
-      clock.textContent = strings.replyDue + " " + (secs > 0 ? formatSeconds(secs) : strings.overdue);
+      due = secs > 0 ? formatSeconds(secs) : strings.overdue;
+      clock.textContent = strings.replyDue + " " + due;
       clock.dataset.urgent = secs < 10 ? "1" : "0";
       if (soonest === null || secs < soonest) soonest = secs;
       if (secs < 5 && !beeped.has(chat.deadline)) { beeped.add(chat.deadline); beep(); }
     } else { clock.textContent = ""; clock.dataset.urgent = "0"; }
     if (chat.id === current) {
       $("time-left").textContent = left;
-      $("clock").textContent = clock.textContent || "–";
+      $("clock").textContent = due || "–";
       $("clock").dataset.urgent = clock.dataset.urgent;
       $("typing").hidden = Date.now() > chat.typingUntil;
     }
