@@ -28,7 +28,10 @@ def test_page_and_close_are_404_for_non_staff(client, escalation, who):
         client.force_login(escalation.listener.user)
     # when
     page = client.get(reverse("sessions:escalations"))
-    close = client.post(reverse("sessions:escalation_close", args=[escalation.pk]), {"note": "x"})
+    close = client.post(
+        reverse("sessions:escalation_close", args=[escalation.pk]),
+        {"outcome": "other", "note": "x"},
+    )
     # then
     assert (page.status_code, close.status_code) == (404, 404)
     escalation.refresh_from_db()
@@ -48,16 +51,18 @@ def test_staff_see_open_escalations_and_close_one_with_a_note(client, escalation
     assert "我不想活了" in html
     # when
     response = client.post(
-        reverse("sessions:escalation_close", args=[escalation.pk]), {"note": "已电话回访"}
+        reverse("sessions:escalation_close", args=[escalation.pk]),
+        {"outcome": "support_given", "note": "已电话回访"},
     )
     # then
     assert response.status_code == 302
     escalation.refresh_from_db()
-    assert (escalation.state, escalation.closed_by_id, escalation.close_note) == (
-        "closed",
-        staff.pk,
-        "已电话回访",
-    )
+    assert (
+        escalation.state,
+        escalation.closed_by_id,
+        escalation.outcome,
+        escalation.close_note,
+    ) == ("closed", staff.pk, "support_given", "已电话回访")
 
 
 def test_close_without_a_note_changes_nothing(client, escalation):

@@ -18,9 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", help="File to write (default: standard output).")
-        parser.add_argument(
-            "--since", help="Only what was labelled or opened since YYYY-MM-DD."
-        )
+        parser.add_argument("--since", help="Only what was labelled or opened since YYYY-MM-DD.")
 
     def handle(self, *args, **options):
         since = None
