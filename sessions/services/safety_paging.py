@@ -157,11 +157,11 @@ def escalations_repage(*, now: datetime | None = None) -> dict[str, int]:
             ack_due_at__lte=now,
         ).values_list("pk", flat=True)
     )
-    repaged = 0
+    repaged: list[int] = []
     for escalation_id in due:
         with transaction.atomic():
             escalation = (
-                Escalation.objects.select_for_update(skip_locked=True)
+                Escalation.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(
                     pk=escalation_id,
                     state=Escalation.State.OPEN,
@@ -182,12 +182,14 @@ def escalations_repage(*, now: datetime | None = None) -> dict[str, int]:
             page_assign(
                 escalation, user=oncall_next(after_user_id=escalation.paged_user_id), now=now
             )
-            repaged += 1
+            repaged.append(escalation_id)
     resent = 0
-    for escalation_id, page_round in _unsent_pages().values_list("pk", "page_round"):
+    # Pages handed on just now have their own task (enqueued on commit).
+    unsent = _unsent_pages().exclude(pk__in=repaged).values_list("pk", "page_round")
+    for escalation_id, page_round in unsent:
         page_enqueue(escalation_id=escalation_id, page_round=page_round)
         resent += 1
-    return {"repaged": repaged, "resent": resent}
+    return {"repaged": len(repaged), "resent": resent}
 
 
 def escalation_acknowledge(
