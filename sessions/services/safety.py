@@ -134,7 +134,8 @@ def listener_texts(*, language: str, level: Level, escalated: bool) -> dict[str,
     and refunds wait only when an escalation is open. Never a level or a signal."""
     support = [line for line in hotlines(language=language) if not line["emergency"]]
     with translation.override(language):
-        listed = "; ".join(f"{line['name']} {line['phone']}" for line in support)
+        separator = "；" if language.startswith("zh") else "; "  # noqa: RUF001
+        listed = separator.join(f"{line['name']} {line['phone']}" for line in support)
         guidance = [_(line) for line in GUIDANCE]
         if listed:
             guidance.append(_(GUIDANCE_HOTLINES) % {"hotlines": listed})
