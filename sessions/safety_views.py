@@ -1,5 +1,6 @@
 """Pages of safety. Staff: open escalations (overdue pages first), one escalation with its
-transcript, risk and labels, acknowledging, closing with an outcome, labelling a message,
+transcript, risk and labels, any order's transcript (from the dispute desk),
+acknowledging, closing with an outcome, labelling a message,
 off-platform requests counted per listener — 404 for everyone else. The listener: the
 "I'm worried about this client" form of the dashboard (the API twin is safety_api)."""
 
@@ -8,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.exceptions import NotFound
 from marketplace.web import form_action
-from sessions.models import Escalation, MessageLabel
+from sessions.models import Escalation, MessageLabel, Order
 from sessions.selectors import safety as selectors
 from sessions.services import safety as services
 from sessions.services import safety_paging
@@ -64,6 +66,7 @@ def escalation_detail(request: HttpRequest, escalation_id: int) -> HttpResponse:
             ),
             "outcomes": Escalation.Outcome.choices,
             "labels": MessageLabel.Label.choices,
+            "back": request.path,
         },
     )
 
@@ -90,23 +93,43 @@ def escalation_close(request: HttpRequest, escalation_id: int) -> HttpResponse:
     return redirect("sessions:escalations")
 
 
+def order_transcript(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Any order's transcript with risk and labels, for staff (linked from the dispute
+    desk): a missed crisis has no escalation to start from."""
+    _staff_only(request)
+    order = Order.objects.filter(pk=order_id).select_related("client", "listener").first()
+    if order is None:
+        raise Http404
+    return render(
+        request,
+        "sessions/safety/order_transcript.html",
+        {
+            "order": order,
+            "escalations": list(Escalation.objects.filter(order=order).order_by("-id")),
+            "transcript": selectors.staff_transcript(order_id=order.pk, client_id=order.client_id),
+            "labels": MessageLabel.Label.choices,
+            "back": request.path,
+        },
+    )
+
+
 @require_POST
-def message_label(request: HttpRequest, escalation_id: int, message_id: int) -> HttpResponse:
+def message_label(request: HttpRequest, order_id: int, message_id: int) -> HttpResponse:
     _staff_only(request)
     with form_action(request):
-        escalation = selectors.access_escalation_for_staff(
-            user=request.user, escalation_id=escalation_id
-        )
         services.message_label(
             staff=request.user,
             message_id=message_id,
-            order_id=escalation.order_id,
+            order_id=order_id,
             label=request.POST.get("label", ""),
             level=request.POST.get("level", "high"),
             note=request.POST.get("note", ""),
         )
         messages.success(request, _("Label saved."))
-    return redirect("sessions:escalation_detail", escalation_id=escalation_id)
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("sessions:order_transcript", order_id=order_id)
 
 
 @login_required

@@ -52,8 +52,9 @@ urlpatterns: list = [
         safety_views.escalation_close,
         name="escalation_close",
     ),
+    path("safety/orders/<int:order_id>/", safety_views.order_transcript, name="order_transcript"),
     path(
-        "safety/escalations/<int:escalation_id>/messages/<int:message_id>/label/",
+        "safety/orders/<int:order_id>/messages/<int:message_id>/label/",
         safety_views.message_label,
         name="message_label",
     ),

@@ -168,14 +168,15 @@ def test_acknowledge_detail_and_label_are_404_for_non_staff(client, paged, who):
     # when
     responses = [
         client.get(reverse("sessions:escalation_detail", args=[paged.pk])),
+        client.get(reverse("sessions:order_transcript", args=[paged.order_id])),
         client.post(reverse("sessions:escalation_acknowledge", args=[paged.pk])),
         client.post(
-            reverse("sessions:message_label", args=[paged.pk, message.pk]),
+            reverse("sessions:message_label", args=[paged.order_id, message.pk]),
             {"label": "false_alarm"},
         ),
     ]
     # then
-    assert [r.status_code for r in responses] == [404, 404, 404]
+    assert [r.status_code for r in responses] == [404, 404, 404, 404]
     paged.refresh_from_db()
     assert paged.acknowledged_at is None
     assert MessageLabel.objects.count() == 0
@@ -208,14 +209,18 @@ def test_staff_label_messages_from_the_transcript(client, escalation):
     assert f'data-message="{escalation.message_id}" data-level="high"' in html
     assert "intent" in html
     # when: one is marked "should have escalated", the crisis message "false alarm"
-    url = reverse("sessions:message_label", args=[escalation.pk, missed.pk])
-    first = client.post(url, {"label": "should_escalate", "level": "imminent", "note": "囤药"})
-    second = client.post(
-        reverse("sessions:message_label", args=[escalation.pk, escalation.message_id]),
-        {"label": "false_alarm", "level": "high"},
+    back = reverse("sessions:escalation_detail", args=[escalation.pk])
+    url = reverse("sessions:message_label", args=[order.pk, missed.pk])
+    first = client.post(
+        url, {"label": "should_escalate", "level": "imminent", "note": "囤药", "next": back}
     )
-    # then
-    assert (first.status_code, second.status_code) == (302, 302)
+    second = client.post(
+        reverse("sessions:message_label", args=[order.pk, escalation.message_id]),
+        {"label": "false_alarm", "level": "high", "next": "https://evil.example/"},
+    )
+    # then: back to the page it came from (never another site)
+    assert (first.status_code, first["Location"]) == (302, back)
+    assert second["Location"] == reverse("sessions:order_transcript", args=[order.pk])
     assert sorted(
         MessageLabel.objects.values_list("message_id", "label", "level", "note", "labelled_by")
     ) == sorted(
@@ -229,14 +234,14 @@ def test_staff_label_messages_from_the_transcript(client, escalation):
     assert 'data-label="false_alarm"' in html
 
 
-def test_a_message_of_another_order_cannot_be_labelled_through_an_escalation(client, escalation):
+def test_a_message_of_another_order_cannot_be_labelled_through_this_one(client, escalation):
     # given
     other = ChatOrderFactory()
     foreign = message_send(user=other.client, order_id=other.pk, client_id="o1", text="hi").message
     _staff_client(client)
     # when
     response = client.post(
-        reverse("sessions:message_label", args=[escalation.pk, foreign.pk]),
+        reverse("sessions:message_label", args=[escalation.order_id, foreign.pk]),
         {"label": "false_alarm"},
     )
     # then
@@ -247,7 +252,7 @@ def test_a_message_of_another_order_cannot_be_labelled_through_an_escalation(cli
 def test_a_bad_label_changes_nothing(client, escalation):
     # given
     _staff_client(client)
-    url = reverse("sessions:message_label", args=[escalation.pk, escalation.message_id])
+    url = reverse("sessions:message_label", args=[escalation.order_id, escalation.message_id])
     # when
     responses = [
         client.post(url, {"label": "maybe"}),
@@ -311,3 +316,29 @@ def test_page_form_is_404_for_anyone_but_the_orders_listener(client, who):
     # then
     assert response.status_code == 404
     assert Escalation.objects.count() == 0
+
+
+def test_staff_label_a_missed_message_of_an_order_without_escalation(client):
+    # given: a session where nothing was escalated
+    order = ChatOrderFactory()
+    missed = message_send(
+        user=order.client, order_id=order.pk, client_id="c1", text="今晚一个人开车去水库"
+    ).message
+    staff = _staff_client(client)
+    # when
+    page = client.get(reverse("sessions:order_transcript", args=[order.pk]))
+    response = client.post(
+        reverse("sessions:message_label", args=[order.pk, missed.pk]),
+        {"label": "should_escalate", "level": "high", "next": page.request["PATH_INFO"]},
+    )
+    # then
+    assert page.status_code == 200
+    assert "今晚一个人开车去水库" in page.content.decode()
+    assert response["Location"] == reverse("sessions:order_transcript", args=[order.pk])
+    label = MessageLabel.objects.get()
+    assert (label.message_id, label.label, label.level, label.labelled_by_id) == (
+        missed.pk,
+        "should_escalate",
+        2,
+        staff.pk,
+    )
