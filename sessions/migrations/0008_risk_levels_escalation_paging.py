@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='escalation',
             name='outcome',
-            field=models.CharField(blank=True, choices=[('false_alarm', 'False alarm'), ('support_given', 'Support given'), ('emergency', 'Emergency services contacted'), ('referred', 'Referred to professional help'), ('other', 'Other')], max_length=16, verbose_name='outcome'),
+            field=models.CharField(blank=True, choices=[('false_alarm', 'False alarm'), ('support_given', 'Support given'), ('emergency', 'Emergency services contacted'), ('referred', 'Referred to professional help'), ('other', 'Other')], max_length=16, verbose_name='safety outcome'),
         ),
         migrations.AddField(
             model_name='escalation',
