@@ -18,7 +18,7 @@ from marketplace.web import form_action
 from sessions.models import Escalation, MessageLabel, Order
 from sessions.selectors import safety as selectors
 from sessions.services import safety as services
-from sessions.services import safety_paging
+from sessions.services import safety_labels, safety_paging
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -117,7 +117,7 @@ def order_transcript(request: HttpRequest, order_id: int) -> HttpResponse:
 def message_label(request: HttpRequest, order_id: int, message_id: int) -> HttpResponse:
     _staff_only(request)
     with form_action(request):
-        services.message_label(
+        safety_labels.message_label(
             staff=request.user,
             message_id=message_id,
             order_id=order_id,

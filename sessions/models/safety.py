@@ -114,7 +114,9 @@ class Escalation(models.Model):
         related_name="+",
         verbose_name=_("closed by"),
     )
-    outcome = models.CharField(_("safety outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome = models.CharField(
+        _("safety outcome"), max_length=16, choices=Outcome.choices, blank=True
+    )
     close_note = models.TextField(_("closing note"), blank=True)
 
     class Meta:

@@ -46,7 +46,6 @@ from sessions.models import (
     EscalationEvent,
     Message,
     MessageFlag,
-    MessageLabel,
     MessageRisk,
     Order,
 )
@@ -433,7 +432,8 @@ def _level_effects(escalation: Escalation, *, was: Level, now: datetime) -> None
         page_start(escalation, now=now)
 
 
-def _note_clean(note: object, *, required: bool) -> str:
+def note_clean(note: object, *, required: bool) -> str:
+    """A staff or listener note: trimmed, at most MAX_NOTE_CHARS (DomainError otherwise)."""
     note = (note if isinstance(note, str) else "").strip()
     if required and not note:
         raise DomainError(_("Write a note on what was done."), code="note_required")
@@ -458,7 +458,7 @@ def escalation_open_by_listener(
         raise DomainError(_("Choose how worried you are."), code="level_invalid")
     if not (isinstance(note, str) and note.strip()):
         raise DomainError(_("Write a few words on what worries you."), code="worry_note_required")
-    note = _note_clean(note, required=True)
+    note = note_clean(note, required=True)
     now = now or timezone.now()
     with transaction.atomic():
         order = (
@@ -499,7 +499,7 @@ def escalation_close(
         raise NotFound(_("No such escalation."))
     if outcome not in Escalation.Outcome.values:
         raise DomainError(_("Choose the outcome."), code="outcome_required")
-    note = _note_clean(note, required=True)
+    note = note_clean(note, required=True)
     now = now or timezone.now()
     order_id = (
         Escalation.objects.filter(pk=escalation_id).values_list("order_id", flat=True).first()
@@ -550,57 +550,6 @@ def compensation_resume(*, order_id: int) -> list[int]:
     if ids:
         compensation_enqueue(ids)
     return ids
-
-
-# --- Staff labels on messages (labelled data for the corpus) --------------------------------
-
-LABEL_LEVELS = {"concern": Level.CONCERN, "high": Level.HIGH, "imminent": Level.IMMINENT}
-
-
-def message_label(
-    *,
-    staff: User,
-    message_id: int,
-    order_id: int | None = None,
-    label: object,
-    level: object = "high",
-    note: object = "",
-    now: datetime | None = None,
-) -> MessageLabel:
-    """Staff mark a chat message (of order `order_id`, if given) from the transcript:
-    "should have escalated" (at `level`) or "false alarm" (level none). The latest word
-    replaces an earlier one.
-    Raises NotFound (not staff, no such chat message) or DomainError (`label_invalid`,
-    `level_invalid`, `note_too_long`); then nothing changes."""
-    if not (staff.is_authenticated and staff.is_staff):
-        raise NotFound(_("No such message."))
-    if label not in MessageLabel.Label.values:
-        raise DomainError(_("Choose a label."), code="label_invalid")
-    if label == MessageLabel.Label.FALSE_ALARM:
-        chosen = Level.NONE
-    else:
-        chosen = LABEL_LEVELS.get(level) if isinstance(level, str) else None
-        if chosen is None:
-            raise DomainError(_("Choose the level it deserved."), code="level_invalid")
-    note = _note_clean(note, required=False)
-    found = Message.objects.filter(pk=message_id, sender__isnull=False)
-    if order_id is not None:
-        found = found.filter(order_id=order_id)
-    message = found.first()
-    if message is None:
-        raise NotFound(_("No such message."))
-    labelled, _created = MessageLabel.objects.update_or_create(
-        message=message,
-        defaults={
-            "order_id": message.order_id,
-            "label": label,
-            "level": chosen,
-            "note": note,
-            "labelled_by": staff,
-            "labelled_at": now or timezone.now(),
-        },
-    )
-    return labelled
 
 
 # --- Registration ----------------------------------------------------------------------------

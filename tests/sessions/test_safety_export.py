@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from sessions.models import Escalation, Message
 from sessions.services import safety as safety_services
+from sessions.services import safety_labels
 from sessions.services.chat import message_send
 from tests.factories import StaffUserFactory
 from tests.sessions.chat_factories import ChatOrderFactory
@@ -40,7 +41,7 @@ def test_export_writes_labels_outcomes_and_listener_escalations_masked(tmp_path)
         client_id="b",
         text=f"药都攒够了，替我跟妈妈说声对不起 {PHONE}",
     ).message
-    safety_services.message_label(
+    safety_labels.message_label(
         staff=staff, message_id=missed.pk, label="should_escalate", level="imminent"
     )
     # and a listener's escalation on a third order
@@ -91,9 +92,7 @@ def test_a_label_wins_over_the_outcome_of_the_same_message(tmp_path):
     safety_services.escalation_close(
         staff=staff, escalation_id=escalation.pk, outcome="support_given", note="聊过了"
     )
-    safety_services.message_label(
-        staff=staff, message_id=escalation.message_id, label="false_alarm"
-    )
+    safety_labels.message_label(staff=staff, message_id=escalation.message_id, label="false_alarm")
     # when
     lines = export(tmp_path)
     # then
@@ -124,7 +123,7 @@ def test_export_to_stdout_and_since(capsys):
     # given
     order = ChatOrderFactory()
     message_send(user=order.client, order_id=order.pk, client_id="a", text="hello")
-    safety_services.message_label(
+    safety_labels.message_label(
         staff=StaffUserFactory(), message_id=Message.objects.get().pk, label="false_alarm"
     )
     # when

@@ -342,3 +342,23 @@ def test_staff_label_a_missed_message_of_an_order_without_escalation(client):
         2,
         staff.pk,
     )
+
+
+# --- The on-call roster in the admin -------------------------------------------------------------
+
+
+def test_admin_adds_staff_to_the_on_call_roster_and_refuses_others(client):
+    # given
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, role="staff"))
+    staff = UserFactory(is_staff=True, role="staff", phone="13700000005")
+    not_staff = UserFactory(phone="13700000006")
+    url = reverse("admin:live_sessions_oncall_add")
+    # when
+    added = client.post(url, {"user": staff.pk, "position": 1, "active": "on"})
+    refused = client.post(url, {"user": not_staff.pk, "position": 2, "active": "on"})
+    # then
+    assert added.status_code == 302
+    assert refused.status_code == 200  # the form again, with the error
+    assert list(OnCall.objects.values_list("user_id", "position", "active")) == [
+        (staff.pk, 1, True)
+    ]

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from sessions.services.safety_export import safety_export_lines
+from sessions.services.safety_labels import safety_export_lines
 
 
 class Command(BaseCommand):

@@ -1,16 +1,74 @@
-"""What people taught the platform about risk, as lines of the training corpus
-(docs/safety.md, "Export"): staff labels on messages, closed escalations' outcomes and
-listeners' escalations. `manage.py safety_export` writes them; a person reviews them before
-they join the corpus (never automatically). Texts pass the scan's masking (no phone
-numbers, ID or card numbers, handles); nothing says who wrote them."""
+"""Labelled data (docs/safety.md): staff labels on messages from the transcript, and what
+people taught the platform about risk as lines of the training corpus ("Export"): staff
+labels, closed escalations' outcomes and listeners' escalations. `manage.py
+safety_export` writes them; a person reviews them before they join the corpus (never
+automatically). Texts pass the scan's masking (no phone numbers, ID or card numbers,
+handles); nothing says who wrote them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sessions.models import Escalation, MessageLabel, MessageRisk
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.exceptions import DomainError, NotFound
+from marketplace.models import User
+from sessions.models import Escalation, Message, MessageLabel, MessageRisk
 from sessions.risk import Level
 from sessions.safety import scan
+from sessions.services.safety import note_clean
+
+LABEL_LEVELS = {"concern": Level.CONCERN, "high": Level.HIGH, "imminent": Level.IMMINENT}
+
+
+def message_label(
+    *,
+    staff: User,
+    message_id: int,
+    order_id: int | None = None,
+    label: object,
+    level: object = "high",
+    note: object = "",
+    now: datetime | None = None,
+) -> MessageLabel:
+    """Staff mark a chat message (of order `order_id`, if given) from the transcript:
+    "should have escalated" (at `level`) or "false alarm" (level none). The latest word
+    replaces an earlier one.
+    Raises NotFound (not staff, no such chat message) or DomainError (`label_invalid`,
+    `level_invalid`, `note_too_long`); then nothing changes."""
+    if not (staff.is_authenticated and staff.is_staff):
+        raise NotFound(_("No such message."))
+    if label not in MessageLabel.Label.values:
+        raise DomainError(_("Choose a label."), code="label_invalid")
+    if label == MessageLabel.Label.FALSE_ALARM:
+        chosen = Level.NONE
+    else:
+        chosen = LABEL_LEVELS.get(level) if isinstance(level, str) else None
+        if chosen is None:
+            raise DomainError(_("Choose the level it deserved."), code="level_invalid")
+    note = note_clean(note, required=False)
+    found = Message.objects.filter(pk=message_id, sender__isnull=False)
+    if order_id is not None:
+        found = found.filter(order_id=order_id)
+    message = found.first()
+    if message is None:
+        raise NotFound(_("No such message."))
+    labelled, _created = MessageLabel.objects.update_or_create(
+        message=message,
+        defaults={
+            "order_id": message.order_id,
+            "label": label,
+            "level": chosen,
+            "note": note,
+            "labelled_by": staff,
+            "labelled_at": now or timezone.now(),
+        },
+    )
+    return labelled
+
+
+# --- Export for the corpus (manage.py safety_export) -------------------------------------
 
 
 def _lang(text: str) -> str:
