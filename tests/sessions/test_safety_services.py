@@ -5,6 +5,7 @@ other paths, paging, the listener's button, labels and the export:
 test_safety_escalation.py."""
 
 import pytest
+from django.test import override_settings
 
 from marketplace.exceptions import DomainError, NotFound
 from payments.invariants import assert_ledger_consistent
@@ -391,3 +392,39 @@ def test_other_orders_are_compensated_while_one_escalation_is_open():
     assert len(refunds(calm)) == 1
     assert refunds(crisis) == []
     assert_ledger_consistent()
+
+
+# --- Hotlines per region and language ---------------------------------------------------------
+
+HOTLINES = {
+    "CN": [{"phone": "120", "name": {"zh-hans": "急救", "en": "Ambulance"}, "emergency": True}],
+    "XX": [
+        {
+            "phone": "+1 (555) 0100",
+            "name": {"zh-hans": "测试热线", "en": "Test line"},
+            "note": {"en": "all night"},
+        },
+        {"phone": "999", "name": {"en": "Emergency"}, "emergency": True},
+    ],
+}
+
+
+@override_settings(SAFETY_HOTLINES=HOTLINES, SAFETY_REGION="XX")
+@pytest.mark.parametrize(
+    ("language", "names", "notes", "danger"),
+    [
+        ("en", ["Test line", "Emergency"], ["all night", ""], "call 999 now."),
+        ("zh-hans", ["测试热线", "Emergency"], ["all night", ""], "请立即拨打 999。"),
+    ],
+)
+def test_hotlines_come_from_the_setting_per_region_and_language(language, names, notes, danger):
+    # when
+    texts = safety_services.client_texts(language=language)
+    guidance = safety_services.listener_texts(language=language, level=2, escalated=True)
+    # then: the region's lines, in the language (else the default, else the first)
+    assert [line["name"] for line in texts["resources"]] == names
+    assert [line["note"] for line in texts["resources"]] == notes
+    assert [line["tel"] for line in texts["resources"]] == ["+15550100", "999"]
+    assert texts["danger"].endswith(danger)
+    assert any("+1 (555) 0100" in line for line in guidance["guidance"])
+    assert not any("999" in line for line in guidance["guidance"])

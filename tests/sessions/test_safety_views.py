@@ -5,6 +5,8 @@ chat page; the listener's "I'm worried" form (page endpoint, the dashboard)."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -362,3 +364,28 @@ def test_admin_adds_staff_to_the_on_call_roster_and_refuses_others(client):
     assert list(OnCall.objects.values_list("user_id", "position", "active")) == [
         (staff.pk, 1, True)
     ]
+
+
+def test_the_escalations_page_costs_the_same_queries_for_more_escalations(client):
+    # given
+    _staff_client(client)
+    url = reverse("sessions:escalations")
+
+    def open_one(n):
+        order = ChatOrderFactory()
+        escalation_open_by_listener(
+            user=order.listener.user, order_id=order.pk, level="high", note=f"n{n}"
+        )
+
+    open_one(0)
+    client.get(url)  # warm the session and the templates
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(1, 5):
+        open_one(n)
+    # when
+    with CaptureQueriesContext(connection) as five:
+        html = client.get(url).content.decode()
+    # then
+    assert html.count('class="card escalation level-2"') == 5
+    assert len(five) == len(one)
