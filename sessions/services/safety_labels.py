@@ -72,7 +72,13 @@ def message_label(
 
 
 def _lang(text: str) -> str:
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+    """The corpus's language tag: "zh" with Chinese characters, "mixed" when a Latin word
+    stands beside them, "en" otherwise (the rule the corpus loader infers it by)."""
+    cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    latin_word = any(word.isascii() and word.isalpha() for word in text.split())
+    if cjk and latin_word:
+        return "mixed"
+    return "zh" if cjk else "en"
 
 
 def _export_line(text: str, *, level: Level, signals: list[str], source: str) -> dict:

@@ -141,3 +141,25 @@ def test_a_bad_since_is_a_clear_error():
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("safety_export", "--since", "yesterday")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("我吃了药", "zh"),
+        ("I took them all", "en"),
+        ("I took 一整瓶药", "mixed"),
+        ("吃了100片", "zh"),
+    ],
+)
+def test_export_language_tags(tmp_path, text, lang):
+    # given
+    order = ChatOrderFactory()
+    message = message_send(user=order.client, order_id=order.pk, client_id="a", text=text).message
+    safety_labels.message_label(
+        staff=StaffUserFactory(), message_id=message.pk, label="should_escalate"
+    )
+    # when
+    [line] = export(tmp_path)
+    # then
+    assert line["lang"] == lang
