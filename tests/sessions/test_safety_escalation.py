@@ -15,7 +15,7 @@ from django.utils import timezone
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.sms import SmsBackend
 from sessions import events
-from sessions.models import Escalation, Message, MessageRisk, OnCall, Order
+from sessions.models import Escalation, MessageRisk, OnCall, Order
 from sessions.risk import Assessment, Level
 from sessions.safety import scan
 from sessions.selectors.safety import compensation_deferred
@@ -23,7 +23,7 @@ from sessions.services import safety as safety_services
 from sessions.services import safety_paging
 from sessions.services.chat import MessageContext, message_send
 from tests.factories import StaffUserFactory
-from tests.sessions.chat_factories import ChatOrderFactory
+from tests.sessions.chat_factories import ChatOrderFactory, MessageFactory
 from tests.sessions.layer_capture import settled
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
@@ -81,8 +81,7 @@ def test_concern_guides_the_listener_only(django_capture_on_commit_callbacks, so
     # given: a client message the assessment rates as concern (an explicit assessment)
     order = ChatOrderFactory()
     groups = sockets(order)
-    message_send(user=order.client, order_id=order.pk, client_id="c0", text="最近好累")
-    message = Message.objects.get()
+    message = MessageFactory(order=order, seq=1, text="最近好累，觉得自己是个负担")
     locked = Order.objects.select_for_update().get(pk=order.pk)
     ctx = MessageContext(
         order=locked,
@@ -472,11 +471,12 @@ def test_an_ordinary_message_after_a_signal_carries_the_conversations_level():
     order = ChatOrderFactory()
     message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
     # when
-    result = message_send(user=order.client, order_id=order.pk, client_id="c2", text="算了")
-    # then: the second message's own level is none, its conversation's high
+    result = message_send(user=order.client, order_id=order.pk, client_id="c2", text="好的")
+    # then: the second message's own level is none, its conversation's at least high
     risk = MessageRisk.objects.get(message=result.message)
-    assert (risk.level, risk.signals, risk.conversation_level) == (0, [], 2)
-    assert risk.conversation_signals == ["intent"]
+    assert (risk.level, risk.signals) == (0, [])
+    assert risk.conversation_level >= Level.HIGH
+    assert "intent" in risk.conversation_signals
 
 
 def test_the_conversation_window_is_the_last_hour(django_assert_num_queries):
