@@ -488,3 +488,17 @@ def test_the_conversation_window_is_the_last_hour(django_assert_num_queries):
     # when / then: outside the window, no query and no risk
     with django_assert_num_queries(0):
         assert safety_services.conversation_risk(ctx).level == Level.NONE
+
+
+def test_a_resync_below_high_gives_the_listener_guidance_and_the_client_nothing():
+    # given: the listener escalated at concern
+    order = ChatOrderFactory()
+    escalate(order, "concern")
+    # when
+    to_client = safety_services.crisis_frames_for_sync(order, order.client)
+    to_listener = safety_services.crisis_frames_for_sync(order, order.listener.user)
+    # then
+    assert to_client == []
+    assert [(f["kind"], f["role"], f["title"]) for f in to_listener] == [
+        ("crisis", "listener", "客户可能正在经历困难")
+    ]

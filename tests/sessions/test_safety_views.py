@@ -389,3 +389,17 @@ def test_the_escalations_page_costs_the_same_queries_for_more_escalations(client
     # then
     assert html.count('class="card escalation level-2"') == 5
     assert len(five) == len(one)
+
+
+def test_the_clients_panel_stays_hidden_below_high(client):
+    # given: the listener escalated at concern
+    order = ChatOrderFactory()
+    escalation_open_by_listener(
+        user=order.listener.user, order_id=order.pk, level="concern", note="低落"
+    )
+    client.force_login(order.client)
+    # when
+    html = client.get(reverse("sessions:chat", args=[order.pk])).content.decode()
+    # then: rendered (a later rise reveals it) but hidden
+    assert 'id="safety-panel"' in html
+    assert ' hidden role="alert"' in html
