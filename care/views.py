@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,7 +28,7 @@ from marketplace import exclusion
 from marketplace.exceptions import DomainError, NotFound
 from payments.money import yuan
 from payments.services.limits import limit_set, limits_for_client
-from sessions.services.safety import HOTLINES
+from sessions.services.safety import hotlines
 
 
 @login_required
@@ -124,11 +124,8 @@ def step_back(request: HttpRequest) -> HttpResponse:
 
 
 def resources(request: HttpRequest) -> HttpResponse:
-    hotlines = [
-        {"name": _(item["name"]), "phone": item["phone"], "note": _(item["note"])}
-        for item in HOTLINES
-    ]
-    return render(request, "care/resources.html", {"hotlines": hotlines})
+    lines = hotlines(language=translation.get_language())
+    return render(request, "care/resources.html", {"hotlines": lines})
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

@@ -102,6 +102,15 @@ app.conf.beat_schedule = {
         "schedule": 15.0,
         "options": {"expires": 15},
     },
+    # Imminent-risk pages must be acknowledged within SAFETY_ACK_SECONDS (2 minutes):
+    # every 15 s a page past its deadline goes to the next on call, late by at most 15 s,
+    # and a page whose SMS was lost is sent again. Duplicated runs are harmless (row
+    # locks with SKIP LOCKED, a new deadline per round, sends claimed on the row).
+    "sessions-safety-repage": {
+        "task": "sessions.safety_repage",
+        "schedule": 15.0,
+        "options": {"expires": 15},
+    },
     # Listeners' 30-day reply figures (catalogue card, profile, reply-speed sort): a
     # minute's delay is invisible there; each run covers the last 5 minutes, so a missed
     # run loses nothing.

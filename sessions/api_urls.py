@@ -3,6 +3,7 @@ from django.urls import path
 from sessions.api_orders import OrderApi, OrderCancelApi, OrdersApi
 from sessions.chat_api import OrderMessagesApi
 from sessions.clock_api import OrderPauseAnswerApi, OrderPausesApi, OrderTimelineApi
+from sessions.safety_api import OrderEscalationsApi
 
 app_name = "sessions-api"
 urlpatterns: list = [
@@ -19,5 +20,11 @@ urlpatterns: list = [
         "orders/<int:order_id>/pauses/<int:pause_id>/answer/",
         OrderPauseAnswerApi.as_view(),
         name="order-pause-answer",
+    ),
+    # Safety: the listener escalates ("I'm worried about this client").
+    path(
+        "orders/<int:order_id>/escalations/",
+        OrderEscalationsApi.as_view(),
+        name="order-escalations",
     ),
 ]

@@ -96,3 +96,28 @@ def refresh_reply_stats(since_seconds: int = 300) -> int:
     from sessions.services import reputation
 
     return reputation.reply_stats_refresh_recent(since_seconds=since_seconds)
+
+
+# --- Safety: on-call paging for imminent risk (docs/safety.md) -----------------------------
+
+
+@shared_task(
+    name="sessions.safety_page_send",
+    ignore_result=True,
+    soft_time_limit=20,
+    time_limit=30,
+)
+def safety_page_send(escalation_id: int, page_round: int) -> bool:
+    """Text one round of an imminent-risk page to the paged on-call staff member. Safe to
+    run twice: the send is claimed on the escalation's row (once per round)."""
+    from sessions.services import safety_paging
+
+    return safety_paging.page_send(escalation_id=escalation_id, page_round=page_round)
+
+
+@shared_task(name="sessions.safety_repage", ignore_result=True, soft_time_limit=30, time_limit=45)
+def safety_repage() -> dict[str, int]:
+    """Hand pages nobody acknowledged in time to the next on call; re-send lost pages."""
+    from sessions.services import safety_paging
+
+    return safety_paging.escalations_repage()

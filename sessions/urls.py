@@ -36,11 +36,29 @@ urlpatterns: list = [
         clock_views.pause_answer,
         name="pause_answer",
     ),
+    # Safety: the listener's "I'm worried about this client" form (the dashboard's).
+    path("<int:order_id>/escalate/", safety_views.listener_escalate, name="chat_escalate"),
     # Safety: crisis escalations for staff (404 for everyone else).
     path("safety/escalations/", safety_views.escalations, name="escalations"),
+    path(
+        "safety/escalations/<int:escalation_id>/",
+        safety_views.escalation_detail,
+        name="escalation_detail",
+    ),
+    path(
+        "safety/escalations/<int:escalation_id>/acknowledge/",
+        safety_views.escalation_acknowledge,
+        name="escalation_acknowledge",
+    ),
     path(
         "safety/escalations/<int:escalation_id>/close/",
         safety_views.escalation_close,
         name="escalation_close",
+    ),
+    path("safety/orders/<int:order_id>/", safety_views.order_transcript, name="order_transcript"),
+    path(
+        "safety/orders/<int:order_id>/messages/<int:message_id>/label/",
+        safety_views.message_label,
+        name="message_label",
     ),
 ]

@@ -310,8 +310,42 @@ PAYMENT_TIMEOUT_MINUTES = env_int("PAYMENT_TIMEOUT_MINUTES", 15)
 # Dispute decisions refunding more than this (fen) need a second staff member's approval.
 DISPUTE_SECOND_APPROVAL_FEN = env_int("DISPUTE_SECOND_APPROVAL_FEN", 50_000)
 
-# On-call phone texted when a crisis escalation opens (empty: staff see it on the page only).
-SAFETY_ONCALL_PHONE = os.environ.get("SAFETY_ONCALL_PHONE", "")
+# Safety (docs/safety.md). Imminent risk pages the on-call roster (admin: "on-call
+# roster") by SMS; a page not acknowledged within this many seconds goes to the next.
+SAFETY_ACK_SECONDS = env_int("SAFETY_ACK_SECONDS", 120)
+# The crisis resources shown to a client in SAFETY_REGION, in the viewer's language (the
+# first name listed when there is none in it); `emergency` lines are the ones named for
+# immediate danger. Add a region here to serve it: the one place hotlines are defined.
+SAFETY_REGION = env_str("SAFETY_REGION", "CN")
+SAFETY_HOTLINES = {
+    "CN": [
+        {
+            "phone": "400-161-9995",
+            "name": {"zh-hans": "希望24热线", "en": "Hope 24 crisis hotline"},
+            "note": {"zh-hans": "24 小时，免费且保密", "en": "24 hours, free and confidential"},  # noqa: RUF001
+        },
+        {
+            "phone": "010-82951332",
+            "name": {
+                "zh-hans": "北京心理危机研究与干预中心",
+                "en": "Beijing Psychological Crisis Research and Intervention Center",
+            },
+            "note": {"zh-hans": "24 小时", "en": "24 hours"},
+        },
+        {
+            "phone": "120",
+            "name": {"zh-hans": "急救电话", "en": "Ambulance"},
+            "note": {"zh-hans": "如果您正处于紧急危险中", "en": "if you are in immediate danger"},
+            "emergency": True,
+        },
+        {
+            "phone": "110",
+            "name": {"zh-hans": "报警电话", "en": "Police"},
+            "note": {"zh-hans": "如果您正处于紧急危险中", "en": "if you are in immediate danger"},
+            "emergency": True,
+        },
+    ],
+}
 
 # How approved payouts are sent: "manual" (recorded, paid by hand; the embedded default has
 # no Stripe Connect) or "stripe_connect" (a transfer to the listener's connected account).

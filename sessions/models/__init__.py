@@ -3,13 +3,20 @@
 orders.py  - the order ("session") and its lifecycle states
 chat.py    - chat messages and read state (live chat)
 clocks.py  - reply clocks and breaches (the reply-window contract)
-safety.py  - crisis escalations and message flags (the safety scan)
+safety.py  - crisis escalations, message risk, flags and labels, the on-call roster
 """
 
 from sessions.models.chat import Message, QuickReply, ReadMarker
 from sessions.models.clocks import Breach, Pause, ReplyClock
 from sessions.models.orders import Order
-from sessions.models.safety import Escalation, EscalationEvent, MessageFlag
+from sessions.models.safety import (
+    Escalation,
+    EscalationEvent,
+    MessageFlag,
+    MessageLabel,
+    MessageRisk,
+    OnCall,
+)
 
 __all__ = [
     "Breach",
@@ -17,6 +24,9 @@ __all__ = [
     "EscalationEvent",
     "Message",
     "MessageFlag",
+    "MessageLabel",
+    "MessageRisk",
+    "OnCall",
     "Order",
     "Pause",
     "QuickReply",

@@ -94,6 +94,10 @@ class Order(models.Model):
     # by `sessions.services.clocks` under the order's row lock, in the same transaction
     # as the clock row, so a client message that finds a clock running costs no query.
     reply_clock_open = models.BooleanField(_("reply clock running"), default=False)
+    # When a client message of this order last carried a crisis risk signal. Kept by
+    # `sessions.services.safety` under the order's row lock, so a message without a signal
+    # and none in the conversation window before it costs no query (docs/safety.md).
+    risk_signal_at = models.DateTimeField(_("last risk signal at"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     payment_deadline = models.DateTimeField(_("pay before"))

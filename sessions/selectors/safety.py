@@ -1,4 +1,5 @@
-"""Reads of the safety sub-domain: open escalations, flags per listener (docs/safety.md)."""
+"""Reads of the safety sub-domain: open escalations, an escalation's transcript with risk
+and labels, flags per listener (docs/safety.md). Staff only where it says so."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from marketplace.exceptions import NotFound
 from marketplace.models import User
-from sessions.models import Escalation, MessageFlag
+from sessions.models import Escalation, Message, MessageFlag, MessageLabel, MessageRisk
 
 
 def escalation_latest_for_order(*, order_id: int) -> Escalation | None:
@@ -29,7 +30,7 @@ def escalations_for_staff(*, state: str = Escalation.State.OPEN, limit: int = 10
     return (
         Escalation.objects.filter(state=state)
         .select_related("order", "order__client", "listener", "listener__user", "message")
-        .select_related("closed_by")
+        .select_related("closed_by", "opened_by", "paged_user", "acknowledged_by")
         .order_by("-opened_at", "-id")[:limit]
     )
 
@@ -37,10 +38,49 @@ def escalations_for_staff(*, state: str = Escalation.State.OPEN, limit: int = 10
 def access_escalation_for_staff(*, user: User, escalation_id: int) -> Escalation:
     if not (user.is_authenticated and user.is_staff):
         raise NotFound("No such escalation.")
-    escalation = Escalation.objects.filter(pk=escalation_id).first()
+    escalation = (
+        Escalation.objects.filter(pk=escalation_id)
+        .select_related("order", "order__client", "listener", "message", "opened_by")
+        .select_related("closed_by", "paged_user", "acknowledged_by")
+        .first()
+    )
     if escalation is None:
         raise NotFound("No such escalation.")
     return escalation
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One message of a transcript as staff see it: with its risk and staff label."""
+
+    message: Message
+    role: str  # "client" | "listener" | "system"
+    risk: MessageRisk | None
+    label: MessageLabel | None
+
+
+def staff_transcript(*, order_id: int, client_id: int) -> list[TranscriptLine]:
+    """The order's whole transcript with each message's risk and label (three queries).
+    Staff only: the callers check."""
+    messages = list(Message.objects.filter(order_id=order_id).order_by("seq"))
+    risks = {r.message_id: r for r in MessageRisk.objects.filter(order_id=order_id)}
+    labels = {
+        label.message_id: label
+        for label in MessageLabel.objects.filter(order_id=order_id).select_related("labelled_by")
+    }
+    return [
+        TranscriptLine(
+            message=m,
+            role=(
+                "system"
+                if m.sender_id is None
+                else ("client" if m.sender_id == client_id else "listener")
+            ),
+            risk=risks.get(m.pk),
+            label=labels.get(m.pk),
+        )
+        for m in messages
+    ]
 
 
 @dataclass(frozen=True)

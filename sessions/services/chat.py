@@ -1,4 +1,4 @@
-"""The message pipeline: validate -> safety scan -> persist with the next seq -> steps -> ack.
+"""The message pipeline: validate -> scan and assess -> persist with the next seq -> steps -> ack.
 
 `message_send` is the one way a chat message enters the system. Inside one transaction
 it locks the order row (which serialises senders of the same session and orders them
@@ -37,6 +37,7 @@ from marketplace.sql import rows_relation
 from sessions import events
 from sessions.exceptions import InvalidMessage, SessionClosed
 from sessions.models import Message, Order, QuickReply, ReadMarker
+from sessions.risk import Assessment, assess_message
 from sessions.safety import ScanResult, scan
 from sessions.selectors.chat import CHAT_STATES, last_seq, role_in_order
 
@@ -55,6 +56,7 @@ class MessageContext:
     scan: ScanResult
     now: datetime
     origin_channel: str | None = None  # the sending socket, which gets an ack instead
+    risk: Assessment | None = None  # the message's own crisis risk (sessions.risk)
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,7 @@ def message_send(
             scan=result,
             now=now,
             origin_channel=origin_channel,
+            risk=assess_message(clean),
         )
         for step in MESSAGE_STEPS:
             step(ctx)

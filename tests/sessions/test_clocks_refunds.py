@@ -265,11 +265,12 @@ def test_a_breach_whose_refund_was_never_reserved_stays_uncompensated(monkeypatc
 def test_breaches_deferred_by_an_escalation_do_not_starve_the_retry_pass():
     # given: two older breaches of an order under an open crisis escalation, then one of
     # another order, all left uncompensated; the retry pass takes two at a time
+    from sessions.risk import Level
     from sessions.services.safety import escalation_open
 
     deferred = paid_active_order(window=10, breach_termination_count=2)
     message = send(deferred, "client", 1)
-    escalation_open(order=deferred, message=message, now=at(2))
+    escalation_open(order=deferred, level=Level.HIGH, message=message, now=at(2))
     watcher_services.clocks_sweep(now=at(22), compensate=False)
     other = paid_active_order(window=10)
     send(other, "client", 100)

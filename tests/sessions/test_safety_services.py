@@ -1,8 +1,8 @@
-"""Safety after the scan: message flags, crisis escalations (opened once, frames to both
-sides after commit, the on-call SMS), closing with a note, and deadline refunds deferred
-while an escalation is open and resumed after it closes."""
-
-from datetime import timedelta
+"""Safety after the scan: message flags and risk rows, high-risk escalations (opened once,
+frames to both sides after commit), closing with an outcome and a note, and deadline
+refunds deferred while an escalation is open and resumed after it closes. The levels'
+other paths, paging, the listener's button, labels and the export:
+test_safety_escalation.py."""
 
 import pytest
 from django.test import override_settings
@@ -11,7 +11,7 @@ from marketplace.exceptions import DomainError, NotFound
 from payments.invariants import assert_ledger_consistent
 from payments.models import Refund
 from sessions import events
-from sessions.models import Escalation, EscalationEvent, Message, MessageFlag
+from sessions.models import Escalation, EscalationEvent, Message, MessageFlag, MessageRisk
 from sessions.selectors.safety import compensation_deferred, off_platform_counts_by_listener
 from sessions.services import compensation as compensation_services
 from sessions.services import safety as safety_services
@@ -133,8 +133,7 @@ def test_off_platform_counts_per_listener_keep_the_clients_requests_apart():
 # --- Escalations ------------------------------------------------------------------------------
 
 
-@override_settings(SAFETY_ONCALL_PHONE="13900000000")
-def test_crisis_message_opens_one_escalation_and_alerts_after_commit(
+def test_high_risk_message_opens_one_escalation_with_both_panels_and_no_page(
     django_capture_on_commit_callbacks, session_sockets, sms_outbox
 ):
     # given
@@ -153,7 +152,7 @@ def test_crisis_message_opens_one_escalation_and_alerts_after_commit(
         result.message.pk,
         "open",
     )
-    assert escalation.alerted_at is not None
+    assert (escalation.level, escalation.source, escalation.page_round) == (2, "scan", 0)
     frames = {group: frame for group, frame in delivered if frame["type"] == "safety"}
     client_frame = frames[f"chat.user.{order.client_id}"]
     listener_frame = frames[f"chat.user.{order.listener.user_id}"]
@@ -169,14 +168,20 @@ def test_crisis_message_opens_one_escalation_and_alerts_after_commit(
         "110",
     ]
     assert client_frame["resources"][0]["name"] == "希望24热线"
+    assert client_frame["resources"][0]["tel"] == "4001619995"
+    assert client_frame["danger"] == "如果您正处于紧急危险中，请立即拨打 120 / 110。"
     assert (listener_frame["kind"], listener_frame["role"]) == ("crisis", "listener")
+    assert listener_frame["title"] == "客户可能正处于危机中"
     assert len(listener_frame["guidance"]) == 5
     assert len([frame for _, frame in delivered if frame["type"] == "safety"]) == 2
-    [sms] = sms_outbox()
-    assert sms.phone == "13900000000"
-    assert f"{escalation.pk}" in sms.text
-    assert list(escalation.events.values_list("action", flat=True)) == ["opened", "alerted"]
-    assert list(MessageFlag.objects.values_list("kind", flat=True)) == ["crisis"]
+    # high risk: the staff page, no on-call page
+    assert sms_outbox() == []
+    assert list(escalation.events.values_list("action", flat=True)) == ["opened"]
+    # the risk is stored with the message (for staff), the old yes/no flag is gone
+    assert MessageFlag.objects.count() == 0
+    [risk] = MessageRisk.objects.all()
+    assert (risk.message_id, risk.sender_role, risk.level) == (result.message.pk, "client", 2)
+    assert "intent" in risk.signals
 
 
 def test_a_second_crisis_message_keeps_the_one_open_escalation(
@@ -211,7 +216,7 @@ def test_crisis_words_from_the_listener_are_flagged_but_not_escalated(
         message_send(user=order.listener.user, order_id=order.pk, client_id="l1", text="自杀")
     # then
     assert Escalation.objects.count() == 0
-    assert list(MessageFlag.objects.values_list("kind", "sender_role")) == [("crisis", "listener")]
+    assert list(MessageRisk.objects.values_list("sender_role", "level")) == [("listener", 2)]
     assert safety_frames(groups) == []
 
 
@@ -234,11 +239,12 @@ def test_rolled_back_message_leaves_no_escalation_and_sends_nothing(
     assert Message.objects.count() == 0
     assert Escalation.objects.count() == 0
     assert MessageFlag.objects.count() == 0
+    assert MessageRisk.objects.count() == 0
     assert settled(*groups) == []
     assert sms_outbox() == []
 
 
-def test_staff_close_with_a_note_is_audited_and_the_listener_told(
+def test_staff_close_with_an_outcome_and_a_note_is_audited_and_the_listener_told(
     django_capture_on_commit_callbacks, session_sockets
 ):
     # given
@@ -250,21 +256,25 @@ def test_staff_close_with_a_note_is_audited_and_the_listener_told(
     # when
     with django_capture_on_commit_callbacks(execute=True):
         safety_services.escalation_close(
-            staff=staff, escalation_id=escalation.pk, note="Called the client; safe."
+            staff=staff,
+            escalation_id=escalation.pk,
+            outcome="support_given",
+            note="Called the client; safe.",
         )
     # then
     escalation.refresh_from_db()
-    assert (escalation.state, escalation.closed_by_id, escalation.close_note) == (
-        "closed",
-        staff.pk,
-        "Called the client; safe.",
-    )
+    assert (
+        escalation.state,
+        escalation.closed_by_id,
+        escalation.outcome,
+        escalation.close_note,
+    ) == ("closed", staff.pk, "support_given", "Called the client; safe.")
     assert escalation.closed_at is not None
     last = escalation.events.order_by("id").last()
     assert (last.action, last.actor_id, last.note) == (
         "closed",
         staff.pk,
-        "Called the client; safe.",
+        "support_given · Called the client; safe.",
     )
     [(group, frame)] = safety_frames(groups)
     assert (group, frame["kind"]) == (f"chat.user.{order.listener.user_id}", "closed")
@@ -272,13 +282,16 @@ def test_staff_close_with_a_note_is_audited_and_the_listener_told(
 
 
 @pytest.mark.parametrize(
-    ("who", "note", "error"),
+    ("who", "outcome", "note", "error"),
     [
-        ("client", "ok", NotFound),
-        ("staff", "   ", DomainError),
+        ("client", "false_alarm", "ok", NotFound),
+        ("staff", "false_alarm", "   ", DomainError),
+        ("staff", "", "called", DomainError),
+        ("staff", "made_up", "called", DomainError),
+        ("staff", "other", "x" * 2001, DomainError),
     ],
 )
-def test_close_refused_changes_nothing(who, note, error):
+def test_close_refused_changes_nothing(who, outcome, note, error):
     # given
     order = ChatOrderFactory()
     message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
@@ -286,10 +299,12 @@ def test_close_refused_changes_nothing(who, note, error):
     user = order.client if who == "client" else staff_user()
     # when
     with pytest.raises(error):
-        safety_services.escalation_close(staff=user, escalation_id=escalation.pk, note=note)
+        safety_services.escalation_close(
+            staff=user, escalation_id=escalation.pk, outcome=outcome, note=note
+        )
     # then
     escalation.refresh_from_db()
-    assert escalation.state == "open"
+    assert (escalation.state, escalation.outcome) == ("open", "")
     assert list(escalation.events.values_list("action", flat=True)) == ["opened"]
 
 
@@ -299,10 +314,14 @@ def test_closing_twice_is_refused():
     message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
     escalation = Escalation.objects.get()
     staff = staff_user()
-    safety_services.escalation_close(staff=staff, escalation_id=escalation.pk, note="done")
+    safety_services.escalation_close(
+        staff=staff, escalation_id=escalation.pk, outcome="other", note="done"
+    )
     # when
     with pytest.raises(DomainError) as caught:
-        safety_services.escalation_close(staff=staff, escalation_id=escalation.pk, note="again")
+        safety_services.escalation_close(
+            staff=staff, escalation_id=escalation.pk, outcome="other", note="again"
+        )
     # then
     assert caught.value.code == "already_closed"
     assert escalation.events.filter(action="closed").count() == 1
@@ -313,7 +332,9 @@ def test_a_new_crisis_after_closing_opens_a_new_escalation():
     order = ChatOrderFactory()
     message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
     first = Escalation.objects.get()
-    safety_services.escalation_close(staff=staff_user(), escalation_id=first.pk, note="done")
+    safety_services.escalation_close(
+        staff=staff_user(), escalation_id=first.pk, outcome="false_alarm", note="done"
+    )
     # when
     message_send(user=order.client, order_id=order.pk, client_id="c2", text="kill myself")
     # then
@@ -345,7 +366,7 @@ def test_breach_refunds_wait_while_open_and_resume_after_closing(
     escalation = Escalation.objects.get(order=order)
     with django_capture_on_commit_callbacks(execute=True):
         safety_services.escalation_close(
-            staff=staff_user(), escalation_id=escalation.pk, note="handled"
+            staff=staff_user(), escalation_id=escalation.pk, outcome="referred", note="handled"
         )
     # then: the task refunded the breach once; the retry pass finds nothing left to do
     assert compensation_services.breaches_compensation_retry(now=at(60)) == 0
@@ -373,31 +394,37 @@ def test_other_orders_are_compensated_while_one_escalation_is_open():
     assert_ledger_consistent()
 
 
-def test_escalation_alert_without_a_phone_sends_nothing(sms_outbox):
-    # given
-    order = ChatOrderFactory()
-    message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
-    escalation = Escalation.objects.get()
-    # when
-    sent = safety_services.escalation_alert(escalation_id=escalation.pk)
-    # then
-    assert sent is False
-    assert sms_outbox() == []
-    escalation.refresh_from_db()
-    assert escalation.alerted_at is None
+# --- Hotlines per region and language ---------------------------------------------------------
+
+HOTLINES = {
+    "CN": [{"phone": "120", "name": {"zh-hans": "急救", "en": "Ambulance"}, "emergency": True}],
+    "XX": [
+        {
+            "phone": "+1 (555) 0100",
+            "name": {"zh-hans": "测试热线", "en": "Test line"},
+            "note": {"en": "all night"},
+        },
+        {"phone": "999", "name": {"en": "Emergency"}, "emergency": True},
+    ],
+}
 
 
-@override_settings(SAFETY_ONCALL_PHONE="13900000000")
-def test_escalation_alert_goes_out_once(sms_outbox):
-    # given
-    order = ChatOrderFactory()
-    message_send(user=order.client, order_id=order.pk, client_id="c1", text=CRISIS)
-    escalation = Escalation.objects.get()
+@override_settings(SAFETY_HOTLINES=HOTLINES, SAFETY_REGION="XX")
+@pytest.mark.parametrize(
+    ("language", "names", "notes", "danger"),
+    [
+        ("en", ["Test line", "Emergency"], ["all night", ""], "call 999 now."),
+        ("zh-hans", ["测试热线", "Emergency"], ["all night", ""], "请立即拨打 999。"),
+    ],
+)
+def test_hotlines_come_from_the_setting_per_region_and_language(language, names, notes, danger):
     # when
-    first = safety_services.escalation_alert(escalation_id=escalation.pk)
-    second = safety_services.escalation_alert(
-        escalation_id=escalation.pk, now=escalation.opened_at + timedelta(seconds=5)
-    )
-    # then
-    assert (first, second) == (True, False)
-    assert len(sms_outbox()) == 1
+    texts = safety_services.client_texts(language=language)
+    guidance = safety_services.listener_texts(language=language, level=2, escalated=True)
+    # then: the region's lines, in the language (else the default, else the first)
+    assert [line["name"] for line in texts["resources"]] == names
+    assert [line["note"] for line in texts["resources"]] == notes
+    assert [line["tel"] for line in texts["resources"]] == ["+15550100", "999"]
+    assert texts["danger"].endswith(danger)
+    assert any("+1 (555) 0100" in line for line in guidance["guidance"])
+    assert not any("999" in line for line in guidance["guidance"])
