@@ -76,6 +76,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Wallet withdrawals left pending by a Stripe outage are settled (found by our row id,
+    # or sent again with the same key), as order refunds are, every minute.
+    "payments-wallet-refunds-reconcile": {
+        "task": "payments.wallet_refunds_reconcile",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # Webhook events whose processing task was lost (a worker crash between commit and
     # enqueue) are processed within about half a minute.
     "payments-events-sweep": {

@@ -74,6 +74,10 @@ def account_listener_paid_out(*, listener_id: int) -> Account:
     )
 
 
+def account_wallet(*, client_id: int) -> Account:
+    return _account(f"wallet:{client_id}", Account.Kind.CLIENT_WALLET, client_id=client_id)
+
+
 # --- Balances ------------------------------------------------------------------------------
 
 

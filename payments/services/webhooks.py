@@ -58,14 +58,20 @@ def _apply(event: dict) -> None:
     obj = (event.get("data") or {}).get("object") or {}
     if kind.startswith("payment_intent."):
         from payments.services.payments import payment_apply_intent
+        from payments.wallet.services import topup_apply_intent
 
-        payment_apply_intent(
-            intent=gateway.intent_view_from_event(obj), cause=f"event:{event['id']}"
-        )
+        intent = gateway.intent_view_from_event(obj)
+        if intent.topup_id is not None:
+            topup_apply_intent(intent=intent, cause=f"event:{event['id']}")
+        else:
+            payment_apply_intent(intent=intent, cause=f"event:{event['id']}")
     elif kind in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
         from payments.services.refunds import refund_apply_stripe_update
+        from payments.wallet.services import wallet_refund_apply_stripe_update
 
-        refund_apply_stripe_update(stripe_refund=gateway.refund_view_from_event(obj))
+        stripe_refund = gateway.refund_view_from_event(obj)
+        if not wallet_refund_apply_stripe_update(stripe_refund=stripe_refund):
+            refund_apply_stripe_update(stripe_refund=stripe_refund)
     else:
         logger.info("webhook %s of type %s ignored", event.get("id"), kind)
 
