@@ -101,6 +101,15 @@ app.conf.beat_schedule = {
         "schedule": 1.0,
         "options": {"expires": 1},
     },
+    # Per-minute sessions: each minute is charged from the wallet at its boundary (a minute
+    # ahead), and a session the wallet cannot pay pauses; the charge must follow the
+    # boundary within a second, so every second on the clock queue. Idempotent: a charged
+    # minute moves the session's boundary on; SKIP LOCKED leaves busy rows to the next run.
+    "sessions-meter-sessions": {
+        "task": "sessions.meter_sessions",
+        "schedule": 1.0,
+        "options": {"expires": 1},
+    },
     # Breach refunds whose task was lost (a worker killed, the broker down at enqueue)
     # are issued within about half a minute; a breach counts as lost after 10 s. Kept out
     # of the watcher's queue because it calls Stripe.

@@ -85,17 +85,30 @@ def ledger_problems() -> list[str]:
         elif row["status"] == Refund.Status.PENDING:
             refunds_pending[row["order_id"]] += row["total"]
     states = dict(Order.objects.filter(pk__in=list(by_kind)).values_list("id", "state"))
+    metered_prices = dict(
+        Order.objects.filter(pk__in=list(by_kind), kind=Order.Kind.METERED).values_list(
+            "id", "price_fen"
+        )
+    )
 
     for order_id, kinds in by_kind.items():
         captured = kinds.get(LedgerTransaction.Kind.CAPTURE, 0)
-        refunded = -kinds.get(LedgerTransaction.Kind.REFUND, 0)
+        charged = kinds.get(LedgerTransaction.Kind.CHARGE, 0)  # per-minute, from the wallet
+        refunded = -kinds.get(LedgerTransaction.Kind.REFUND, 0) - kinds.get(
+            LedgerTransaction.Kind.RETURN, 0
+        )
         reversed_ = kinds.get(LedgerTransaction.Kind.REVERSAL, 0)
         released = -kinds.get(LedgerTransaction.Kind.RELEASE, 0)
         held = sum(kinds.values())
-        if captured != refunded - reversed_ + released + held:
+        if captured + charged != refunded - reversed_ + released + held:
             problems.append(
-                f"order {order_id}: captured {captured} != refunded {refunded} - reversed "
-                f"{reversed_} + released {released} + held {held}"
+                f"order {order_id}: captured {captured} + charged {charged} != refunded "
+                f"{refunded} - reversed {reversed_} + released {released} + held {held}"
+            )
+        if charged and charged != metered_prices.get(order_id):
+            problems.append(
+                f"order {order_id}: charged {charged} minute by minute but its price is "
+                f"{metered_prices.get(order_id)}"
             )
         if captured != payments.get(order_id, 0):
             problems.append(
@@ -132,9 +145,9 @@ def ledger_problems() -> list[str]:
 
     # Every succeeded refund row is in the ledger exactly once; no other refunds are.
     booked = set(
-        LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.REFUND).values_list(
-            "key", flat=True
-        )
+        LedgerTransaction.objects.filter(
+            kind__in=[LedgerTransaction.Kind.REFUND, LedgerTransaction.Kind.RETURN]
+        ).values_list("key", flat=True)
     )
     expected = {
         f"refund:{pk}"

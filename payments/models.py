@@ -270,8 +270,14 @@ class Refund(models.Model):
         related_name="refunds",
         verbose_name=_("order"),
     )
+    # None for a per-minute order paid from the wallet: its refunds go back to the wallet.
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("payment"),
     )
     amount_fen = models.BigIntegerField(verbose_name=_("amount (fen)"))
     cause = models.CharField(max_length=20, choices=Cause.choices, verbose_name=_("cause"))

@@ -84,7 +84,10 @@ def month_figures_fen(*, client, now: datetime) -> tuple[int, int]:
     """(spent, held) this month. Spent: paid orders and top-ups minus their refunds and
     withdrawals. Held: orders and top-ups awaiting payment, until their payment deadline."""
     start = month_start(now)
-    orders = Order.objects.filter(client=client, created_at__gte=start, state__in=SPENDING_STATES)
+    # Per-minute orders are paid from the wallet, whose top-ups already counted.
+    orders = Order.objects.filter(
+        client=client, created_at__gte=start, state__in=SPENDING_STATES
+    ).exclude(kind=Order.Kind.METERED)
     held = (
         orders.filter(state=Order.State.PENDING_PAYMENT, payment_deadline__gt=now).aggregate(
             total=Sum("price_fen")
@@ -101,6 +104,7 @@ def month_figures_fen(*, client, now: datetime) -> tuple[int, int]:
         order__created_at__gte=start,
         order__state__in=SPENDING_STATES,
         status__in=[Refund.Status.SUCCEEDED, Refund.Status.PENDING],
+        payment__isnull=False,  # refunds of per-minute orders go back to the wallet
     ).aggregate(total=Sum("amount_fen"))["total"]
     topups_spent, topups_held = topups_month_fen(client=client, start=start, now=now)
     return (spent or 0) - (refunded or 0) + topups_spent, held + topups_held

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +38,9 @@ SYSTEM_TEXTS = {
     "time_over": gettext_noop("Service time is over."),
     "client_ended": gettext_noop("The client ended the session."),
     "terminated": gettext_noop("The session was ended by the platform."),
+    "balance_out": gettext_noop(
+        "The balance ran out and the grace period passed, so the session has ended."
+    ),
     "terminated_missed_replies": gettext_noop(
         "The listener missed too many replies in a row, so the session has ended. "
         "The unused time is refunded."
@@ -46,6 +49,7 @@ SYSTEM_TEXTS = {
 
 END_REASON_TIME_OVER = "time_over"
 END_REASON_CLIENT_ENDED = "client_ended"
+END_REASON_BALANCE_OUT = "balance_out"
 
 # Run inside the transaction right after a session leaves ACTIVE (e.g. the reply clock
 # closing whatever clock is still open). Each gets the order, already in its new state.
@@ -69,7 +73,11 @@ def session_activate(*, order_id: int, now: datetime | None = None) -> Order:
         order = order_lock(order_id=order_id)
         if order.state == Order.State.ACCEPTED and order.starts_at > now:
             raise DomainError(_("This session has not started yet."), code="not_started")
-        order = order_transition(order_id=order_id, to=Order.State.ACTIVE, now=now)
+        fields = {}
+        if order.kind == Order.Kind.METERED:
+            # The minutes charged start counting when the chat starts, not at booking.
+            fields["ends_at"] = now + timedelta(minutes=order.minutes)
+        order = order_transition(order_id=order_id, to=Order.State.ACTIVE, now=now, **fields)
         order = Order.objects.select_related("listener").get(pk=order.pk)
         system_message_post(order=order, code="started", text=SYSTEM_TEXTS["started"], now=now)
         _announce(order)
@@ -126,6 +134,17 @@ def session_end_early(*, user: User, order_id: int, now: datetime | None = None)
     )
 
 
+def session_end_out_of_balance(*, order_id: int, now: datetime | None = None) -> Order:
+    """A paused per-minute session whose grace passed without a top-up ends normally."""
+    return _end(
+        order_id=order_id,
+        to=Order.State.COMPLETED,
+        code="balance_out",
+        reason=END_REASON_BALANCE_OUT,
+        now=now or timezone.now(),
+    )
+
+
 def session_terminate(*, order_id: int, reason: str, now: datetime | None = None) -> Order:
     """ACTIVE -> TERMINATED by the platform (e.g. too many missed replies); `reason` is
     stored as the order's end_reason, and a reason with its own system text (see
@@ -154,7 +173,13 @@ def sessions_due_sweep(*, now: datetime | None = None, limit: int = 500) -> dict
             done["activated"] += 1
         except (InvalidTransition, DomainError) as exc:
             logger.info("order %s not activated: %s", order_id, exc)
-    due_end = Order.objects.filter(state=Order.State.ACTIVE, ends_at__lte=now).order_by("ends_at")
+    # Per-minute sessions end by their metering (stop, or the grace after a pause), never
+    # at `ends_at`, which is only the end of the minutes charged so far.
+    due_end = (
+        Order.objects.filter(state=Order.State.ACTIVE, ends_at__lte=now)
+        .exclude(kind=Order.Kind.METERED)
+        .order_by("ends_at")
+    )
     for order_id in due_end.values_list("pk", flat=True)[:limit]:
         try:
             session_complete(order_id=order_id, now=now)

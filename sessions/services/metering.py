@@ -1,0 +1,478 @@
+"""Per-minute sessions: booked from the wallet, metered by the server minute by minute.
+
+A per-minute order is paid from the client's wallet one minute at a time, each minute
+moved into the order's escrow at its start ("a minute ahead"), so a chat never runs on
+credit. `ends_at` is the end of the minutes charged so far:
+
+- booking (`metered_order_create`) charges the first minute; the listener accepts as
+  for any instant order, and the minute starts counting when the session starts;
+- at each minute boundary (`ends_at`) the metering pass (beat, `clock` queue) charges the
+  next minute; when the wallet cannot pay it the session **pauses**: nothing can be sent,
+  the reply clock stops (its deadline is moved by the grace, and back on resume), and the
+  client has `METERED_GRACE_SECONDS` to top up and resume (`metered_resume`); after the
+  grace the session ends;
+- when a charge leaves less than two minutes' price, both sides are warned (once);
+- the client can stop at any moment (`session_end_early`) and has paid the minutes
+  started, no more.
+
+The pass is one pure planner (`metering_plan`: rows, balances and `now` in, charges,
+warnings, pauses and ends out) and one set-based writer (`metering_pass`); resuming and
+booking use the same minute price rule. Lock order: the order rows (by id), then the
+wallet accounts (by id, inside the ledger).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from listeners.models import ListenerProfile, PricingTier
+from listeners.pricing import minute_is_night, minute_prices_fen, night_window_for
+from marketplace.exceptions import DomainError, NotFound
+from payments.models import Account, LedgerTransaction
+from payments.money import yuan
+from payments.services import ledger
+from payments.services.budget import budget_check
+from payments.wallet.selectors import wallet_available_fen
+from payments.wallet.services import wallet_lock
+from sessions import events
+from sessions.models import Order, ReplyClock
+from sessions.services.chat import system_message_post
+from sessions.services.clocks import clocks_catch_up
+from sessions.services.transitions import order_lock
+
+logger = logging.getLogger(__name__)
+
+MINUTE = timedelta(minutes=1)
+# Warn when the balance pays for fewer than this many minutes after the current one.
+WARN_MINUTES = 2
+
+METER_TEXTS = {
+    "balance_low": gettext_noop(
+        "The client's balance runs out in about two minutes; the session then pauses."
+    ),
+    "paused_balance": gettext_noop(
+        "The balance ran out, so the session is paused. Top up within the grace period to carry on."
+    ),
+    "resumed": gettext_noop("The client topped up; the session carries on."),
+}
+
+
+class MeteringRefused(DomainError):
+    code = "metering_refused"
+    status = 409
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=settings.METERED_GRACE_SECONDS)
+
+
+# --- The minute price ------------------------------------------------------------------------
+
+
+def metered_terms(tier: PricingTier) -> dict:
+    """The per-minute terms frozen on the order at booking (later price changes never
+    touch it)."""
+    day, night = minute_prices_fen(tier)
+    window = night_window_for(tier.listener)
+    return {
+        "kind": "metered",
+        "minute_day_fen": day,
+        "minute_night_fen": night,
+        "night_window": [window[0].strftime("%H:%M"), window[1].strftime("%H:%M")],
+        "lines": [],
+        "currency": settings.PLATFORM_CURRENCY,
+    }
+
+
+def _window(terms: dict) -> tuple[time, time]:
+    start, end = terms["night_window"]
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+def minute_price_fen(*, terms: dict, at: datetime) -> int:
+    """The price of the minute starting at `at`, by the order's frozen terms."""
+    night = minute_is_night(at, _window(terms))
+    return terms["minute_night_fen"] if night else terms["minute_day_fen"]
+
+
+# --- The planner (pure) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeterRow:
+    order_id: int
+    client_id: int
+    ends_at: datetime
+    paused_at: datetime | None
+    warned: bool
+    terms: dict
+
+
+@dataclass
+class MeterPlan:
+    charges: list[tuple[MeterRow, int]] = field(default_factory=list)
+    warnings: list[MeterRow] = field(default_factory=list)
+    pauses: list[MeterRow] = field(default_factory=list)
+    ends: list[MeterRow] = field(default_factory=list)
+    balances: dict[int, int] = field(default_factory=dict)  # per client, after the charges
+
+
+def metering_plan(
+    *, rows: list[MeterRow], available: dict[int, int], now: datetime, grace: timedelta
+) -> MeterPlan:
+    """What to do with each due session: charge its next minute if the wallet pays for
+    it, else pause it; end it when its grace is over. Sessions of one wallet draw on it in
+    order id, so two of them can never both spend the same fen."""
+    plan = MeterPlan(balances=dict(available))
+    for row in sorted(rows, key=lambda r: r.order_id):
+        if row.paused_at is not None:
+            if now >= row.paused_at + grace:
+                plan.ends.append(row)
+            continue
+        price = minute_price_fen(terms=row.terms, at=row.ends_at)
+        left = plan.balances.get(row.client_id, 0)
+        if left < price:
+            plan.pauses.append(row)
+            continue
+        left -= price
+        plan.balances[row.client_id] = left
+        plan.charges.append((row, price))
+        next_price = minute_price_fen(terms=row.terms, at=row.ends_at + MINUTE)
+        if not row.warned and left < WARN_MINUTES * next_price:
+            plan.warnings.append(row)
+    return plan
+
+
+# --- Writing -------------------------------------------------------------------------------
+
+
+def _charge_posting(
+    *, order_id: int, minute: int, amount: int, wallet: Account, escrow: Account
+) -> ledger.Posting:
+    return ledger.Posting(
+        key=f"charge:{order_id}:{minute}",
+        kind=LedgerTransaction.Kind.CHARGE,
+        cause=f"metering:order:{order_id}",
+        order_id=order_id,
+        memo=f"minute {minute}",
+        legs=(ledger.Leg(wallet, -amount), ledger.Leg(escrow, amount)),
+    )
+
+
+def meter_frames(order: Order, *, balance_fen: int, warn: bool = False) -> list:
+    """`meter` frames: time used, money spent and, for the client only, the balance."""
+    frame = {
+        "type": "meter",
+        "session": order.pk,
+        "minutes": order.minutes,
+        "spent_fen": order.price_fen,
+        "paid_until": events.ts(order.ends_at),
+        "paused": order.paused_at is not None,
+        "grace_ends_at": events.ts(order.paused_at + grace()) if order.paused_at else None,
+        "warn": warn,
+    }
+    listener_user_id = order.listener.user_id
+    return [
+        (events.user_group(order.client_id), {**frame, "balance_fen": balance_fen}),
+        (events.user_group(listener_user_id), {**frame, "balance_fen": None}),
+    ]
+
+
+def _pause(order: Order, *, now: datetime) -> None:
+    """The wallet cannot pay the next minute: stop sending and the reply clock. The
+    clock's deadline moves by the whole grace (no breach while paused); resuming gives
+    back what the pause did not use."""
+    clock = clocks_catch_up(order=order, now=now)
+    order.refresh_from_db()
+    if order.state != Order.State.ACTIVE:
+        return
+    order.paused_at = now
+    order.save(update_fields=["paused_at"])
+    if clock is not None:
+        clock.deadline += grace()
+        clock.save(update_fields=["deadline"])
+    system_message_post(
+        order=order, code="paused_balance", text=METER_TEXTS["paused_balance"], now=now
+    )
+
+
+def metering_due(*, now: datetime):
+    """Live per-minute sessions whose next minute is due (or that are paused)."""
+    return Order.objects.filter(kind=Order.Kind.METERED, state=Order.State.ACTIVE, ends_at__lte=now)
+
+
+def _available_by_client(client_ids: list[int]) -> dict[int, int]:
+    from django.db.models import Sum
+
+    from payments.models import Entry
+    from payments.wallet.models import TopUpRefund
+
+    balances = dict(
+        Entry.objects.filter(
+            account__kind=Account.Kind.CLIENT_WALLET, account__client_id__in=client_ids
+        )
+        .values("account__client_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("account__client_id", "total")
+    )
+    for client_id, pending in (
+        TopUpRefund.objects.filter(
+            topup__client_id__in=client_ids, status=TopUpRefund.Status.PENDING
+        )
+        .values("topup__client_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("topup__client_id", "total")
+    ):
+        balances[client_id] = balances.get(client_id, 0) - pending
+    return balances
+
+
+def metering_pass(*, now: datetime | None = None, limit: int = 20_000) -> dict[str, int]:
+    """Beat (`sessions.meter_sessions`): charge every due minute, warn, pause, end.
+
+    Set-based: the due orders are locked in one statement (SKIP LOCKED: a session being
+    resumed or ended right now is metered by the next pass), the wallets in one, balances
+    read in two aggregates, the charges written with a few bulk statements. Idempotent:
+    a charged minute moves `ends_at` on, so a second pass finds nothing due.
+    """
+    from sessions.services import lifecycle
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        orders = list(
+            metering_due(now=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("listener")
+            .order_by("pk")[:limit]
+        )
+        if not orders:
+            return {"charged": 0, "warned": 0, "paused": 0, "ended": 0}
+        client_ids = sorted({o.client_id for o in orders})
+        wallets = {
+            a.client_id: a
+            for a in Account.objects.select_for_update()
+            .filter(kind=Account.Kind.CLIENT_WALLET, client_id__in=client_ids)
+            .order_by("pk")
+        }
+        escrows = {
+            a.order_id: a
+            for a in Account.objects.filter(
+                kind=Account.Kind.ESCROW, order_id__in=[o.pk for o in orders]
+            )
+        }
+        rows = [
+            MeterRow(
+                order_id=o.pk,
+                client_id=o.client_id,
+                ends_at=o.ends_at,
+                paused_at=o.paused_at,
+                warned=o.low_balance_warned_at is not None,
+                terms=o.quote,
+            )
+            for o in orders
+        ]
+        plan = metering_plan(
+            rows=rows, available=_available_by_client(client_ids), now=now, grace=grace()
+        )
+        by_id = {o.pk: o for o in orders}
+        postings, changed = [], []
+        for row, amount in plan.charges:
+            order = by_id[row.order_id]
+            order.minutes += 1
+            order.price_fen += amount
+            order.ends_at += MINUTE
+            postings.append(
+                _charge_posting(
+                    order_id=order.pk,
+                    minute=order.minutes,
+                    amount=amount,
+                    wallet=wallets[row.client_id],
+                    escrow=escrows[row.order_id],
+                )
+            )
+            changed.append(order)
+        warned = {row.order_id for row in plan.warnings}
+        for order_id in warned:
+            by_id[order_id].low_balance_warned_at = now
+        ledger.ledger_post_many(postings)
+        Order.objects.bulk_update(
+            changed, ["minutes", "price_fen", "ends_at", "low_balance_warned_at"], batch_size=2000
+        )
+        frames = []
+        for order in changed:
+            if order.pk in warned:
+                system_message_post(
+                    order=order, code="balance_low", text=METER_TEXTS["balance_low"], now=now
+                )
+            frames += meter_frames(
+                order, balance_fen=plan.balances[order.client_id], warn=order.pk in warned
+            )
+        for row in plan.pauses:
+            order = by_id[row.order_id]
+            _pause(order, now=now)
+            frames += meter_frames(order, balance_fen=plan.balances.get(row.client_id, 0))
+        events.send_many_on_commit(frames)
+        for row in plan.ends:
+            lifecycle.session_end_out_of_balance(order_id=row.order_id, now=now)
+    return {
+        "charged": len(plan.charges),
+        "warned": len(plan.warnings),
+        "paused": len(plan.pauses),
+        "ended": len(plan.ends),
+    }
+
+
+# --- Booking and resuming ------------------------------------------------------------------
+
+
+def _charge_one(order: Order, *, at: datetime, minute: int) -> int:
+    """Inside the order's lock: charge minute number `minute`, starting at `at` (refused
+    when the wallet cannot pay it). Returns its price."""
+    wallet = wallet_lock(client_id=order.client_id)
+    price = minute_price_fen(terms=order.quote, at=at)
+    available = wallet_available_fen(client_id=order.client_id)
+    if available < price:
+        raise MeteringRefused(
+            _("Your balance (¥%(balance)s) does not cover a minute (¥%(price)s); top up first.")
+            % {"balance": yuan(max(available, 0)), "price": yuan(price)},
+            code="balance_too_low",
+        )
+    ledger.ledger_post_many(
+        [
+            _charge_posting(
+                order_id=order.pk,
+                minute=minute,
+                amount=price,
+                wallet=wallet,
+                escrow=ledger.account_escrow(order_id=order.pk),
+            )
+        ]
+    )
+    return price
+
+
+def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -> Order:
+    """Start a per-minute session with an online listener now, its first minute charged
+    from the wallet. Refused (nothing written) without a minute's balance, with an offline
+    or full listener, or while another per-minute session of the client is open."""
+    from sessions.services.orders import BUSY_STATES, BookingError, _occupying, order_mark_paid
+
+    now = now or timezone.now()
+    tier = PricingTier.objects.select_related("listener").filter(pk=tier_id, is_active=True).first()
+    if tier is None:
+        raise NotFound(_("This pricing tier does not exist."))
+    if not tier.per_minute:
+        raise BookingError(_("This tier is not offered per minute."), code="not_per_minute")
+    if tier.listener.user_id == client.pk:
+        raise BookingError(_("You cannot book yourself."), code="own_listener")
+    terms = metered_terms(tier)
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().get(pk=client.pk)
+        listener = ListenerProfile.objects.select_for_update().get(pk=tier.listener_id)
+        if not listener.is_approved:
+            raise BookingError(_("This listener is not verified yet."), code="listener_unverified")
+        if listener.presence != ListenerProfile.Presence.ONLINE:
+            raise BookingError(_("This listener is not online now."), code="listener_offline")
+        busy = _occupying(listener_id=listener.pk, now=now)
+        chats = busy.filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS)).count()
+        if chats >= listener.max_concurrent_chats:
+            raise BookingError(
+                _("This listener is busy with other chats; try again soon."), code="listener_full"
+            )
+        if Order.objects.filter(
+            client=client, kind=Order.Kind.METERED, state__in=BUSY_STATES
+        ).exists():
+            raise BookingError(
+                _("You already have a per-minute session open; end it before starting another."),
+                code="metered_open",
+            )
+        # The wallet's money was counted against the budget when it was topped up; this
+        # only refuses a session while the cap is already used up by unpaid orders.
+        budget_check(client=client, amount_fen=0, now=now)
+        first = minute_price_fen(terms=terms, at=now)
+        order = Order.objects.create(
+            client=client,
+            listener=listener,
+            tier=tier,
+            kind=Order.Kind.METERED,
+            starts_at=now,
+            ends_at=now + MINUTE,
+            minutes=1,
+            quote={**terms, "total_fen": first},
+            price_fen=first,
+            currency=settings.PLATFORM_CURRENCY,
+            reply_window_seconds=tier.reply_window_seconds,
+            breach_refund_percent=tier.breach_refund_percent,
+            breach_refund_cap_percent=tier.breach_refund_cap_percent,
+            breach_termination_count=tier.breach_termination_count,
+            created_at=now,
+            payment_deadline=now,
+        )
+        _charge_one(order, at=now, minute=1)
+        order_mark_paid(order_id=order.pk, now=now)
+    logger.info("per-minute order %s started by %s", order.pk, client.pk)
+    return Order.objects.get(pk=order.pk)
+
+
+def metered_resume(*, user, order_id: int, now: datetime | None = None) -> Order:
+    """The client resumes a paused session within the grace (after topping up): the next
+    minute is charged from now and the reply clock gets back its remaining time."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = order_lock(order_id=order_id)
+        if order.client_id != user.pk:
+            raise NotFound(_("No such session."))
+        if order.state != Order.State.ACTIVE or order.paused_at is None:
+            raise MeteringRefused(_("This session is not paused."), code="not_paused")
+        if now >= order.paused_at + grace():
+            raise MeteringRefused(
+                _("The grace period is over; the session has ended."), code="grace_over"
+            )
+        price = _charge_one(order, at=now, minute=order.minutes + 1)
+        unused = order.paused_at + grace() - now
+        clock = ReplyClock.objects.filter(order=order, status=ReplyClock.Status.OPEN).first()
+        if clock is not None:
+            clock.deadline -= unused
+            clock.save(update_fields=["deadline"])
+            events.send_on_commit(
+                events.order_group(order.pk),
+                events.clock_frame(order_id=order.pk, deadline=clock.deadline),
+            )
+        order.minutes += 1
+        order.price_fen += price
+        order.ends_at = now + MINUTE
+        order.paused_at = None
+        order.low_balance_warned_at = None
+        order.save(
+            update_fields=["minutes", "price_fen", "ends_at", "paused_at", "low_balance_warned_at"]
+        )
+        order = Order.objects.select_related("listener").get(pk=order.pk)
+        system_message_post(order=order, code="resumed", text=METER_TEXTS["resumed"], now=now)
+        events.send_many_on_commit(
+            meter_frames(order, balance_fen=wallet_available_fen(client_id=order.client_id))
+        )
+    return order
+
+
+def meter_state_for(*, order: Order) -> dict | None:
+    """What the chat page shows of a per-minute session when it loads (then `meter` frames
+    keep it live)."""
+    if order.kind != Order.Kind.METERED:
+        return None
+    return {
+        "minutes": order.minutes,
+        "spent_fen": order.price_fen,
+        "paused": order.paused_at is not None,
+        "grace_ends_at": events.ts(order.paused_at + grace()) if order.paused_at else None,
+        "paid_until": events.ts(order.ends_at),
+    }
