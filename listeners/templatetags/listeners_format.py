@@ -31,3 +31,11 @@ def percent(permille) -> str:
     if permille is None:
         return "—"
     return f"{int(permille) / 10:.1f} %"
+
+
+@register.filter
+def minute_prices(tier) -> tuple[int, int]:
+    """(day, night) price of a minute of a per-minute tier, in fen."""
+    from listeners.pricing import minute_prices_fen
+
+    return minute_prices_fen(tier)
