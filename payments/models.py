@@ -262,6 +262,7 @@ class Refund(models.Model):
         BREACH = "breach", _("Missed reply window")
         TERMINATION = "termination", _("Session terminated")
         DISPUTE = "dispute", _("Dispute decision")
+        EARLY_END = "early_end", _("Ended early: time not used")
         ADMIN = "admin", _("Staff decision")
 
     order = models.ForeignKey(

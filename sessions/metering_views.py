@@ -16,7 +16,13 @@ from django.views.decorators.http import require_POST
 from listeners.models import PricingTier
 from marketplace.exceptions import DomainError
 from marketplace.web import form_action
-from sessions.services import metering
+from sessions.services import lifecycle, metering
+
+
+def metering_system_texts() -> dict[str, str]:
+    """Translated texts of the metering's system messages, by code (for the chat scripts)."""
+    texts = {**metering.METER_TEXTS, "balance_out": lifecycle.SYSTEM_TEXTS["balance_out"]}
+    return {code: _(text) for code, text in texts.items()}
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from payments import stripe_gateway as gateway
+from payments.declines import decline_message
 from payments.exceptions import PaymentError, PaymentUnavailable
 from payments.models import LedgerTransaction, Payment, Refund
 from payments.services import ledger
@@ -108,7 +109,11 @@ def payment_confirm(
         raise PaymentUnavailable(_("Payments are unavailable, try again shortly.")) from exc
     except gateway.GatewayError as exc:
         Payment.objects.filter(pk=payment.pk).update(last_error=str(exc)[:300])
-        raise PaymentError(str(exc) or _("The card was declined."), code="card_declined") from exc
+        # Stripe's message is English; the decline code says what the client can do. The
+        # order stays payable: the next attempt (another card) gets its own key.
+        raise PaymentError(
+            decline_message(code=exc.code, decline_code=exc.decline_code), code="card_declined"
+        ) from exc
     payment_apply_intent(intent=intent, cause=f"confirm:{intent.id}")
     payment.refresh_from_db()
     return payment

@@ -37,6 +37,7 @@ SYSTEM_TEXTS = {
     "started": gettext_noop("The session has started."),
     "time_over": gettext_noop("Service time is over."),
     "client_ended": gettext_noop("The client ended the session."),
+    "listener_ended": gettext_noop("The listener ended the session. The unused time is refunded."),
     "terminated": gettext_noop("The session was ended by the platform."),
     "balance_out": gettext_noop(
         "The balance ran out and the grace period passed, so the session has ended."
@@ -49,6 +50,7 @@ SYSTEM_TEXTS = {
 
 END_REASON_TIME_OVER = "time_over"
 END_REASON_CLIENT_ENDED = "client_ended"
+END_REASON_LISTENER_ENDED = "listener_ended"
 END_REASON_BALANCE_OUT = "balance_out"
 
 # Run inside the transaction right after a session leaves ACTIVE (e.g. the reply clock
@@ -84,7 +86,9 @@ def session_activate(*, order_id: int, now: datetime | None = None) -> Order:
     return order
 
 
-def _end(*, order_id: int, to: str, code: str, reason: str, now: datetime, check=None) -> Order:
+def _end(
+    *, order_id: int, to: str, code: str, reason: str, now: datetime, check=None, money=None
+) -> Order:
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if check is not None:
@@ -94,6 +98,8 @@ def _end(*, order_id: int, to: str, code: str, reason: str, now: datetime, check
         system_message_post(order=order, code=code, text=SYSTEM_TEXTS[code], now=now)
         for step in SESSION_END_STEPS:
             step(order)
+        if money is not None:
+            money(order)  # e.g. the early end's refund, reserved with the end
         _announce(order)
     return order
 
@@ -120,6 +126,8 @@ def session_end_early(*, user: User, order_id: int, now: datetime | None = None)
     """The client ends an active session before its end time."""
     now = now or timezone.now()
 
+    from sessions.services.early_end import early_end_refund_reserve
+
     def check(order: Order) -> None:
         if order.client_id != user.pk:
             raise NotFound(_("No such session."))
@@ -131,6 +139,29 @@ def session_end_early(*, user: User, order_id: int, now: datetime | None = None)
         reason=END_REASON_CLIENT_ENDED,
         now=now,
         check=check,
+        money=lambda order: early_end_refund_reserve(order=order, by_listener=False),
+    )
+
+
+def session_end_by_listener(*, user: User, order_id: int, now: datetime | None = None) -> Order:
+    """The listener ends an active session before its end time: all unused time is
+    refunded to the client."""
+    from sessions.services.early_end import early_end_refund_reserve
+
+    now = now or timezone.now()
+
+    def check(order: Order) -> None:
+        if order.listener.user_id != user.pk:
+            raise NotFound(_("No such session."))
+
+    return _end(
+        order_id=order_id,
+        to=Order.State.COMPLETED,
+        code="listener_ended",
+        reason=END_REASON_LISTENER_ENDED,
+        now=now,
+        check=check,
+        money=lambda order: early_end_refund_reserve(order=order, by_listener=True),
     )
 
 
