@@ -58,6 +58,7 @@ def chat_strings() -> dict:
             "started": _("The session has started."),
             "time_over": _("Service time is over."),
             "client_ended": _("The client ended the session."),
+            "listener_ended": _("The listener ended the session. The unused time is refunded."),
             "terminated": _("The session was ended by the platform."),
             "terminated_missed_replies": _(
                 "The listener missed too many replies in a row, so the session has ended. "
