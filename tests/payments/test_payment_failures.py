@@ -101,11 +101,10 @@ def test_the_pay_endpoint_answers_a_decline_with_its_message_and_code(client):
         f"/payments/orders/{order.pk}/pay/",
         {"token": card_token(DECLINED)},
         content_type="application/json",
-        HTTP_ACCEPT_LANGUAGE="en",
     )
     # then
     assert response.status_code == 400
     assert response.json() == {
         "code": "card_declined",
-        "detail": "Your card was declined. Try another card or contact your bank.",
+        "detail": "您的银行卡被拒绝。请换一张卡，或联系发卡银行。",  # the default language
     }
