@@ -68,3 +68,10 @@ bench-chat: $(BIN)/.installed
 .PHONY: bench-watcher
 bench-watcher: $(BIN)/.installed
 	$(BIN)/python bench/watcher.py $(ARGS)
+
+## bench-metering: one metering pass (per-minute charges) with 1k / 10k live per-minute
+## sessions, steady (1/60 due) and burst (all due), next to the bare SQL floor of the same
+## writes (on a scratch database next to DATABASE_URL's; PostgreSQL)
+.PHONY: bench-metering
+bench-metering: $(BIN)/.installed
+	$(BIN)/python bench/metering.py $(ARGS)

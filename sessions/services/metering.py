@@ -29,7 +29,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,6 +206,35 @@ def _pause(order: Order, *, now: datetime) -> None:
     )
 
 
+def _orders_advance(*, amounts: dict[int, int], warned: set[int], now: datetime) -> None:
+    """One UPDATE for every charged order: a minute more, its price added, the boundary a
+    minute on, the warning stamped where given (Django's bulk_update builds a CASE per
+    row and field, ten times slower here)."""
+    if not amounts:
+        return
+    meta = Order._meta
+    quote = connection.ops.quote_name
+    col = {
+        name: quote(meta.get_field(name).column)
+        for name in ("minutes", "price_fen", "ends_at", "low_balance_warned_at")
+    }
+    ids = list(amounts)
+    # Identifiers come from model metadata; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS o SET "  # noqa: S608
+        f"{col['minutes']} = o.{col['minutes']} + 1, "
+        f"{col['price_fen']} = o.{col['price_fen']} + v.amount, "
+        f"{col['ends_at']} = o.{col['ends_at']} + interval '1 minute', "
+        f"{col['low_balance_warned_at']} = CASE WHEN v.warn THEN %s "
+        f"ELSE o.{col['low_balance_warned_at']} END "
+        "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS amount, "
+        "unnest(%s::boolean[]) AS warn) AS v "
+        f"WHERE o.{quote(meta.pk.column)} = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, ids, [amounts[i] for i in ids], [i in warned for i in ids]])
+
+
 def metering_due(*, now: datetime):
     """Live per-minute sessions whose next minute is due (or that are paused)."""
     return Order.objects.filter(kind=Order.Kind.METERED, state=Order.State.ACTIVE, ends_at__lte=now)
@@ -305,8 +334,8 @@ def metering_pass(*, now: datetime | None = None, limit: int = 20_000) -> dict[s
         for order_id in warned:
             by_id[order_id].low_balance_warned_at = now
         ledger.ledger_post_many(postings)
-        Order.objects.bulk_update(
-            changed, ["minutes", "price_fen", "ends_at", "low_balance_warned_at"], batch_size=2000
+        _orders_advance(
+            amounts={row.order_id: amount for row, amount in plan.charges}, warned=warned, now=now
         )
         frames = []
         for order in changed:
