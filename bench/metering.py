@@ -11,7 +11,9 @@ Measured in the same run, as the baseline on a noisy machine: the **bare SQL flo
 same writes (transactions, legs, order updates, under the same row locks and the
 ledger's commit-time triggers) done by one set-based statement with no application code
 (`FLOOR_SQL`), so "pass/floor" says how much the application adds to what the database
-itself needs. Also: a pass with nothing due.
+itself needs. Also: a pass with nothing due, and the charge lag (ledger transaction time
+minus the minute's boundary) with the product's real Celery beat, main worker and clock
+worker over sessions whose boundaries fall one every 50 ms.
 
 Runs on a scratch database created next to DATABASE_URL's (`<name>_bench_metering`) and
 dropped at the end: ledger rows are append-only (triggers refuse DELETE), so the bench
@@ -290,10 +292,74 @@ def part(n: int, repeats: int) -> list[dict]:
     return rows
 
 
+def part_lag(n: int, spacing: float) -> dict:
+    """Charge lag (ledger transaction time minus the minute's boundary) with the product's
+    real Celery beat, main worker and clock worker, over `n` sessions whose boundaries
+    fall one every `spacing` seconds (real time)."""
+    from django.utils import timezone
+
+    from tests.sessions.celery_procs import CeleryProcesses
+
+    seed(n, minutes_of_balance=4)
+    procs = CeleryProcesses(clock_worker=True)
+    try:
+        procs.wait_ready()
+        first = timezone.now() + timedelta(seconds=3)
+        ids = list(
+            Order.objects.filter(kind=Order.Kind.METERED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        boundaries = {}
+        for index, order_id in enumerate(ids):
+            boundaries[order_id] = first + timedelta(seconds=index * spacing)
+            Order.objects.filter(pk=order_id).update(
+                starts_at=boundaries[order_id] - timedelta(minutes=1),
+                activated_at=boundaries[order_id] - timedelta(minutes=1),
+                ends_at=boundaries[order_id],
+            )
+        until = time.monotonic() + (len(ids) * spacing) + 3 + 15
+        keys = [f"charge:{order_id}:2" for order_id in ids]
+        while time.monotonic() < until:
+            if LedgerTransaction.objects.filter(key__in=keys).count() >= n:
+                break
+            time.sleep(0.5)
+        lags = sorted(
+            (created - boundaries[order_id]).total_seconds() * 1000
+            for order_id, created in LedgerTransaction.objects.filter(key__in=keys).values_list(
+                "order_id", "created_at"
+            )
+        )
+    finally:
+        procs.stop()
+
+    def pick(share: float) -> float:
+        return lags[min(len(lags) - 1, max(0, round(share * len(lags)) - 1))]
+
+    result = {
+        "sessions": n,
+        "charged": len(lags),
+        "lag_p50_ms": round(pick(0.5), 1) if lags else None,
+        "lag_p99_ms": round(pick(0.99), 1) if lags else None,
+        "lag_max_ms": round(lags[-1], 1) if lags else None,
+        "load_1min": round(os.getloadavg()[0], 2),
+    }
+    print(
+        f"charge lag over {len(lags)} boundaries (real beat + workers): p50 "
+        f"{result['lag_p50_ms']} ms, p99 {result['lag_p99_ms']} ms, max {result['lag_max_ms']}"
+        f" ms, load {result['load_1min']}",
+        flush=True,
+    )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--lag-sessions", type=int, default=300)
+    parser.add_argument("--lag-spacing", type=float, default=0.05)
+    parser.add_argument("--skip-lag", action="store_true")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench-metering needs PostgreSQL (DATABASE_URL)")
@@ -311,12 +377,21 @@ def main() -> None:
             results += part(n, max(1, min(args.repeats, 10)))
         finally:
             drop_database(name)
+    lag = None
+    if not args.skip_lag:
+        name = scratch_database()
+        try:
+            call_command("migrate", verbosity=0)
+            lag = part_lag(min(args.lag_sessions, 2000), max(args.lag_spacing, 0.001))
+        finally:
+            drop_database(name)
     print(
         json.dumps(
             {
                 "bench": "metering",
                 "load_avg": [round(x, 2) for x in os.getloadavg()],
                 "rows": results,
+                "lag": lag,
             }
         )
     )

@@ -6,7 +6,9 @@
   price is refunded pro rata by minutes.
 - The listener ends it early: all the unused time is refunded, pro rata to the
   microsecond (as a termination is).
-- A per-minute session has paid only the minutes started; ending it refunds nothing.
+- A per-minute session has paid only the minutes started: ending it gives back a minute
+  charged ahead that had not started yet, and (the listener ending) the unused part of
+  the current one.
 
 The terms are shown before paying (`early_end_terms`) and the end-early confirmation
 repeats them with the amount (`early_end_quote`). The refund is reserved in the same
@@ -53,7 +55,8 @@ def early_end_quote(*, order: Order, now: datetime, by_listener: bool = False) -
     """What ending `order` at `now` costs the client and what comes back."""
     used = min(minutes_used(order=order, now=now), order.minutes)
     if order.kind == Order.Kind.METERED:
-        return EarlyEndQuote(used, order.minutes, order.price_fen, 0)
+        refund = _metered_refund_fen(order=order, now=now, by_listener=by_listener)
+        return EarlyEndQuote(used, order.minutes, order.price_fen - refund, refund)
     if by_listener:
         bought_us = order.minutes * 60 * 1_000_000
         unused_us = min(bought_us, max(0, (order.ends_at - now) // _MICROSECOND))
@@ -62,6 +65,22 @@ def early_end_quote(*, order: Order, now: datetime, by_listener: bool = False) -
     paid_minutes = min(order.minutes, used + early_end_minimum_minutes(tier=order.tier))
     refund = order.price_fen * (order.minutes - paid_minutes) // order.minutes
     return EarlyEndQuote(used, paid_minutes, order.price_fen - refund, refund)
+
+
+def _metered_refund_fen(*, order: Order, now: datetime, by_listener: bool) -> int:
+    """A per-minute session has paid the minutes started: only its last minute can come
+    back — whole if it was charged ahead and never started, or (the listener ending) its
+    unused part."""
+    from sessions.services.metering import minute_price_fen
+
+    last_start = order.ends_at - _MINUTE
+    price = minute_price_fen(terms=order.quote, at=last_start)
+    if now < last_start:
+        return price
+    if by_listener and now < order.ends_at:
+        minute_us = 60 * 1_000_000
+        return price * ((order.ends_at - now) // _MICROSECOND) // minute_us
+    return 0
 
 
 def early_end_refund_reserve(*, order: Order, by_listener: bool) -> None:

@@ -53,6 +53,10 @@ from sessions.services.transitions import order_lock
 logger = logging.getLogger(__name__)
 
 MINUTE = timedelta(minutes=1)
+# The pass charges a minute up to this long before its boundary (the beat's period), so
+# a charge is in escrow when the minute starts, however the beat's second falls. A minute
+# charged ahead that was never started is given back if the session ends before it.
+LOOKAHEAD = timedelta(seconds=1)
 # Warn when the balance pays for fewer than this many minutes after the current one.
 WARN_MINUTES = 2
 
@@ -130,9 +134,11 @@ class MeterPlan:
 def metering_plan(
     *, rows: list[MeterRow], available: dict[int, int], now: datetime, grace: timedelta
 ) -> MeterPlan:
-    """What to do with each due session: charge its next minute if the wallet pays for
-    it, else pause it; end it when its grace is over. Sessions of one wallet draw on it in
-    order id, so two of them can never both spend the same fen."""
+    """What to do with each due session (boundary at most LOOKAHEAD away): charge its
+    next minute if the wallet pays for it, else pause it once the boundary has come (the
+    minute paid so far is the client's to the end); end it when its grace is over.
+    Sessions of one wallet draw on it in order id, so two of them can never both spend
+    the same fen."""
     plan = MeterPlan(balances=dict(available))
     for row in sorted(rows, key=lambda r: r.order_id):
         if row.paused_at is not None:
@@ -142,7 +148,8 @@ def metering_plan(
         price = minute_price_fen(terms=row.terms, at=row.ends_at)
         left = plan.balances.get(row.client_id, 0)
         if left < price:
-            plan.pauses.append(row)
+            if row.ends_at <= now:
+                plan.pauses.append(row)
             continue
         left -= price
         plan.balances[row.client_id] = left
@@ -236,8 +243,10 @@ def _orders_advance(*, amounts: dict[int, int], warned: set[int], now: datetime)
 
 
 def metering_due(*, now: datetime):
-    """Live per-minute sessions whose next minute is due (or that are paused)."""
-    return Order.objects.filter(kind=Order.Kind.METERED, state=Order.State.ACTIVE, ends_at__lte=now)
+    """Live per-minute sessions whose next minute is due within LOOKAHEAD (or paused)."""
+    return Order.objects.filter(
+        kind=Order.Kind.METERED, state=Order.State.ACTIVE, ends_at__lte=now + LOOKAHEAD
+    )
 
 
 def _available_by_client(client_ids: list[int]) -> dict[int, int]:

@@ -97,7 +97,7 @@ def test_someone_else_cannot_end_it_and_nothing_changes():
     assert Refund.objects.count() == 0
 
 
-def test_a_per_minute_session_refunds_nothing_on_an_early_end():
+def test_a_per_minute_session_refunds_nothing_once_its_minute_started():
     # given
     order = metered_session(balance_fen=1_500)
     # when

@@ -78,9 +78,10 @@ def test_booking_charges_the_first_minute_and_the_clock_starts_with_the_session(
 def test_each_boundary_charges_one_minute_once_and_warns_two_minutes_before_zero():
     # given: ¥15 = three minutes
     order = metered_session(balance_fen=1_500)
-    # when: just before the boundary nothing is due
-    early = metering.metering_pass(now=at(59.9))
-    first = metering.metering_pass(now=at(60))
+    # when: more than the lookahead (1 s) before the boundary nothing is due; within it
+    # the minute is charged ahead, once
+    early = metering.metering_pass(now=at(58.9))
+    first = metering.metering_pass(now=at(59.2))
     again = metering.metering_pass(now=at(60.5))
     # then
     assert early["charged"] == 0
@@ -101,7 +102,8 @@ def test_at_zero_the_session_pauses_no_sending_and_no_breach():
     send(order, "client", 100, "c1")
     clock = ReplyClock.objects.get(order=order, status=ReplyClock.Status.OPEN)
     assert clock.deadline == at(100 + order.reply_window_seconds)
-    # when: the third minute cannot be paid
+    # when: the third minute cannot be paid: the paid minute runs to its end first
+    assert metering.metering_pass(now=at(119.5))["paused"] == 0
     result = metering.metering_pass(now=at(120))
     # then
     assert result["paused"] == 1
@@ -253,3 +255,34 @@ def test_bad_starts_are_refused_and_change_nothing():
     assert second.value.code == "metered_open"
     assert Order.objects.count() == 1
     assert wallet_balance_fen(client_id=client.pk) == 1_000 - MINUTE_FEN
+
+
+def test_a_minute_charged_ahead_and_never_started_comes_back_on_stop(
+    django_capture_on_commit_callbacks,
+):
+    # given: the second minute charged 0.6 s before its boundary
+    order = metered_session(balance_fen=1_500)
+    metering.metering_pass(now=at(59.4))
+    # when: the client stops before it starts
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.session_end_early(user=order.client, order_id=order.pk, now=at(59.7))
+    # then: it pays the one minute started
+    refund = Refund.objects.get(order=order)
+    assert (refund.cause, refund.amount_fen, refund.status) == (
+        Refund.Cause.EARLY_END,
+        MINUTE_FEN,
+        Refund.Status.SUCCEEDED,
+    )
+    assert wallet_balance_fen(client_id=order.client_id) == 1_000
+
+
+def test_the_listener_ending_refunds_the_unused_part_of_the_minute(
+    django_capture_on_commit_callbacks,
+):
+    # given
+    order = metered_session(balance_fen=1_500)
+    # when: 45 s into the first minute
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.session_end_by_listener(user=order.listener.user, order_id=order.pk, now=at(45))
+    # then: a quarter of the minute back
+    assert Refund.objects.get(order=order).amount_fen == MINUTE_FEN // 4
