@@ -64,7 +64,7 @@ WITH due AS (
     JOIN {account} w ON w.kind = 'client_wallet' AND w.client_id = o.client_id
     JOIN {account} e ON e.kind = 'escrow' AND e.order_id = o.id
     WHERE o.kind = 'metered' AND o.state = 'active' AND o.paused_at IS NULL
-      AND o.ends_at <= %(now)s
+      AND o.ends_at <= %(until)s
     ORDER BY o.id
     FOR UPDATE OF o SKIP LOCKED
 ), txn AS (
@@ -232,7 +232,7 @@ def timed_floor(now: datetime) -> tuple[float, int]:
 
     def run():
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, {"now": now, "price": MINUTE_FEN})
+            cursor.execute(sql, {"until": now + metering.LOOKAHEAD, "price": MINUTE_FEN})
             return cursor.fetchone()
 
     elapsed, written = timed(run)

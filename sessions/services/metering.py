@@ -6,14 +6,15 @@ credit. `ends_at` is the end of the minutes charged so far:
 
 - booking (`metered_order_create`) charges the first minute; the listener accepts as
   for any instant order, and the minute starts counting when the session starts;
-- at each minute boundary (`ends_at`) the metering pass (beat, `clock` queue) charges the
-  next minute; when the wallet cannot pay it the session **pauses**: nothing can be sent,
+- at each minute boundary (`ends_at`; up to LOOKAHEAD before it) the metering pass (beat,
+  `clock` queue) charges the next minute; when the wallet cannot pay it the session
+  **pauses** at the boundary: nothing can be sent,
   the reply clock stops (its deadline is moved by the grace, and back on resume), and the
   client has `METERED_GRACE_SECONDS` to top up and resume (`metered_resume`); after the
   grace the session ends;
 - when a charge leaves less than two minutes' price, both sides are warned (once);
 - the client can stop at any moment (`session_end_early`) and has paid the minutes
-  started, no more.
+  started, no more (a minute charged ahead and not started comes back: `early_end`).
 
 The pass is one pure planner (`metering_plan`: rows, balances and `now` in, charges,
 warnings, pauses and ends out) and one set-based writer (`metering_pass`); resuming and
@@ -243,9 +244,13 @@ def _orders_advance(*, amounts: dict[int, int], warned: set[int], now: datetime)
 
 
 def metering_due(*, now: datetime):
-    """Live per-minute sessions whose next minute is due within LOOKAHEAD (or paused)."""
+    """Live per-minute sessions whose next minute is due within LOOKAHEAD, or paused with
+    their grace over (a session paused within its grace has nothing to do)."""
     return Order.objects.filter(
-        kind=Order.Kind.METERED, state=Order.State.ACTIVE, ends_at__lte=now + LOOKAHEAD
+        Q(paused_at__isnull=True) | Q(paused_at__lte=now - grace()),
+        kind=Order.Kind.METERED,
+        state=Order.State.ACTIVE,
+        ends_at__lte=now + LOOKAHEAD,
     )
 
 
@@ -275,26 +280,47 @@ def _available_by_client(client_ids: list[int]) -> dict[int, int]:
     return balances
 
 
-def metering_pass(*, now: datetime | None = None, limit: int = 20_000) -> dict[str, int]:
+BATCH = 1_000
+
+
+def metering_pass(
+    *, now: datetime | None = None, batch_size: int = BATCH, max_batches: int = 50
+) -> dict[str, int]:
     """Beat (`sessions.meter_sessions`): charge every due minute, warn, pause, end.
 
-    Set-based: the due orders are locked in one statement (SKIP LOCKED: a session being
-    resumed or ended right now is metered by the next pass), the wallets in one, balances
-    read in two aggregates, the charges written with a few bulk statements. Idempotent:
-    a charged minute moves `ends_at` on, so a second pass finds nothing due.
+    In batches of `batch_size` orders (by id, each batch its own transaction), so a burst
+    of boundaries commits as it goes and no transaction outgrows the task's time limit.
+    Idempotent: a charged minute moves `ends_at` on, so a second pass finds nothing due.
     """
+    now = now or timezone.now()
+    total = {"charged": 0, "warned": 0, "paused": 0, "ended": 0}
+    after = 0
+    for _batch in range(max_batches):
+        done, after, full = _metering_batch(now=now, after=after, limit=batch_size)
+        for name, value in done.items():
+            total[name] += value
+        if not full:
+            break
+    return total
+
+
+def _metering_batch(*, now: datetime, after: int, limit: int) -> tuple[dict[str, int], int, bool]:
+    """One batch: the due orders with an id above `after`. Set-based: the orders locked in
+    one statement (SKIP LOCKED: a session being resumed or ended right now is metered by
+    the next pass), the wallets in one, balances read in two aggregates, the charges
+    written with a few bulk statements. Returns (counts, last id, whether it was full)."""
     from sessions.services import lifecycle
 
-    now = now or timezone.now()
     with transaction.atomic():
         orders = list(
             metering_due(now=now)
+            .filter(pk__gt=after)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("listener")
             .order_by("pk")[:limit]
         )
         if not orders:
-            return {"charged": 0, "warned": 0, "paused": 0, "ended": 0}
+            return {"charged": 0, "warned": 0, "paused": 0, "ended": 0}, after, False
         client_ids = sorted({o.client_id for o in orders})
         wallets = {
             a.client_id: a
@@ -362,12 +388,13 @@ def metering_pass(*, now: datetime | None = None, limit: int = 20_000) -> dict[s
         events.send_many_on_commit(frames)
         for row in plan.ends:
             lifecycle.session_end_out_of_balance(order_id=row.order_id, now=now)
-    return {
+    counts = {
         "charged": len(plan.charges),
         "warned": len(plan.warnings),
         "paused": len(plan.pauses),
         "ended": len(plan.ends),
     }
+    return counts, orders[-1].pk, len(orders) == limit
 
 
 # --- Booking and resuming ------------------------------------------------------------------

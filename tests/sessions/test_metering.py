@@ -286,3 +286,15 @@ def test_the_listener_ending_refunds_the_unused_part_of_the_minute(
         lifecycle.session_end_by_listener(user=order.listener.user, order_id=order.pk, now=at(45))
     # then: a quarter of the minute back
     assert Refund.objects.get(order=order).amount_fen == MINUTE_FEN // 4
+
+
+def test_a_pass_works_through_its_batches():
+    # given: three sessions due at once, two per batch
+    orders = [metered_session(balance_fen=1_500) for _ in range(3)]
+    # when
+    result = metering.metering_pass(now=at(60), batch_size=2)
+    # then
+    assert result["charged"] == 3
+    for order in orders:
+        order.refresh_from_db()
+        assert order.minutes == 2
