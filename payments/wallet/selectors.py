@@ -22,13 +22,33 @@ def wallet_balance_fen(*, client_id: int) -> int:
     )
 
 
-def wallet_available_fen(*, client_id: int) -> int:
-    """The balance minus withdrawals on their way (they reserve their amount). Minute
-    charges and withdrawals read it under the wallet account's lock."""
-    pending = TopUpRefund.objects.filter(
-        topup__client_id=client_id, status=TopUpRefund.Status.PENDING
+def wallets_available_fen(*, client_ids: list[int]) -> dict[int, int]:
+    """Per client: the wallet's balance minus withdrawals on their way (they reserve their
+    amount), in two aggregates. Minute charges and withdrawals read it under the wallet
+    accounts' locks."""
+    available = dict(
+        Entry.objects.filter(
+            account__kind=Account.Kind.CLIENT_WALLET, account__client_id__in=client_ids
+        )
+        .values("account__client_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("account__client_id", "total")
     )
-    return wallet_balance_fen(client_id=client_id) - _sum(pending)
+    for client_id, pending in (
+        TopUpRefund.objects.filter(
+            topup__client_id__in=client_ids, status=TopUpRefund.Status.PENDING
+        )
+        .values("topup__client_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("topup__client_id", "total")
+    ):
+        available[client_id] = available.get(client_id, 0) - pending
+    return {client_id: available.get(client_id, 0) for client_id in client_ids}
+
+
+def wallet_available_fen(*, client_id: int) -> int:
+    """`wallets_available_fen` for one client."""
+    return wallets_available_fen(client_ids=[client_id])[client_id]
 
 
 def topup_remainder_fen(*, topup_id: int) -> int:

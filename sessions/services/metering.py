@@ -43,7 +43,7 @@ from payments.models import Account, LedgerTransaction
 from payments.money import yuan
 from payments.services import ledger
 from payments.services.budget import budget_check
-from payments.wallet.selectors import wallet_available_fen
+from payments.wallet.selectors import wallet_available_fen, wallets_available_fen
 from payments.wallet.services import wallet_lock
 from sessions import events
 from sessions.models import Order, ReplyClock
@@ -254,32 +254,6 @@ def metering_due(*, now: datetime):
     )
 
 
-def _available_by_client(client_ids: list[int]) -> dict[int, int]:
-    from django.db.models import Sum
-
-    from payments.models import Entry
-    from payments.wallet.models import TopUpRefund
-
-    balances = dict(
-        Entry.objects.filter(
-            account__kind=Account.Kind.CLIENT_WALLET, account__client_id__in=client_ids
-        )
-        .values("account__client_id")
-        .annotate(total=Sum("amount_fen"))
-        .values_list("account__client_id", "total")
-    )
-    for client_id, pending in (
-        TopUpRefund.objects.filter(
-            topup__client_id__in=client_ids, status=TopUpRefund.Status.PENDING
-        )
-        .values("topup__client_id")
-        .annotate(total=Sum("amount_fen"))
-        .values_list("topup__client_id", "total")
-    ):
-        balances[client_id] = balances.get(client_id, 0) - pending
-    return balances
-
-
 BATCH = 1_000
 
 
@@ -346,7 +320,10 @@ def _metering_batch(*, now: datetime, after: int, limit: int) -> tuple[dict[str,
             for o in orders
         ]
         plan = metering_plan(
-            rows=rows, available=_available_by_client(client_ids), now=now, grace=grace()
+            rows=rows,
+            available=wallets_available_fen(client_ids=client_ids),
+            now=now,
+            grace=grace(),
         )
         by_id = {o.pk: o for o in orders}
         postings, changed = [], []
