@@ -298,3 +298,21 @@ def test_a_pass_works_through_its_batches():
     for order in orders:
         order.refresh_from_db()
         assert order.minutes == 2
+
+
+def test_the_pages_of_a_per_minute_session_render_for_both_sides(client):
+    # given
+    order = metered_session(balance_fen=1_500)
+    # when / then: the client's pages
+    client.force_login(order.client)
+    for url in (f"/chat/orders/{order.pk}/", "/chat/orders/", f"/chat/{order.pk}/"):
+        assert client.get(url).status_code == 200, url
+    chat = client.get(f"/chat/{order.pk}/").content.decode()
+    assert 'id="meter-balance">¥10.00' in chat
+    assert 'id="meter-spent">¥5.00' in chat
+    # the listener's: no balance of the client's shown
+    client.force_login(order.listener.user)
+    listener_chat = client.get(f"/chat/{order.pk}/").content.decode()
+    assert 'id="meter-spent">¥5.00' in listener_chat
+    assert "meter-balance" not in listener_chat
+    assert client.get("/chat/dashboard/").status_code == 200
