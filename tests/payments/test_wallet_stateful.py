@@ -10,11 +10,17 @@ import pytest
 from django.test import TestCase
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from marketplace.exceptions import DomainError
 from payments.invariants import ledger_problems
-from payments.models import Refund
+from payments.models import LedgerTransaction, Refund
 from payments.selectors import escrow_available_fen
 from payments.services import refunds
 from payments.wallet import services as wallet_services
@@ -42,6 +48,11 @@ class WalletMachine(RuleBasedStateMachine):
             Order.objects.filter(pk__in=self.orders, state=Order.State.ACTIVE).order_by("pk")
         )
         return live[index % len(live)] if live else None
+
+    @initialize()
+    def wallets(self):
+        for client in self.clients:
+            topup_paid(client, 2_000, now=self.now)
 
     @rule(who=st.integers(0, 1), yuan=st.sampled_from([10, 20, 50]))
     def top_up(self, who, yuan):
@@ -125,3 +136,5 @@ def test_random_wallet_sequences_keep_the_invariants(local_stripe):
             suppress_health_check=list(HealthCheck),
         ),
     )
+    # The sequences did meter minutes (rows of every example stay until the test ends).
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.CHARGE).exists()
