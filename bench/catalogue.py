@@ -26,6 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.dev")
 os.environ.setdefault("DEBUG", "0")  # no query log; production-like template caching
+if not os.environ.get("DATABASE_URL"):
+    # The embedded PostgreSQL, throwaway, with a real server's crash safety (fsync on) so
+    # its figures compare with an installed server's.
+    from marketplace import embedded
+
+    os.environ["DATABASE_URL"] = embedded.start_postgres_for_process(durable=True)
 
 import django
 
@@ -196,9 +202,8 @@ def seed(count: int) -> int:
         Package.objects.bulk_create(
             [Package(tier=t, minutes=60, discount_percent=10) for t in tiers], batch_size=5000
         )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return count
 
 
@@ -265,9 +270,8 @@ def main() -> None:
     # fresh PostgreSQL connection per request would add its own cost to every figure.
     connection.settings_dict["CONN_MAX_AGE"] = None
     call_command("migrate", verbosity=0)
-    vendor = connection.vendor
-    if vendor != "postgresql":
-        print("warning: not PostgreSQL; set DATABASE_URL=postgres://... for real figures")
+    connection.ensure_connection()
+    vendor = f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
     started = time.perf_counter()
     seeded = seed(args.listeners)
     approved = ListenerProfile.objects.filter(verification="approved").count()

@@ -1,6 +1,6 @@
 """Chat delivery benchmark: daphne + Redis channel layer + PostgreSQL vs two relays.
 
-    DATABASE_URL=postgres://... [REDIS_URL=redis://...] python bench/chat.py \
+    [DATABASE_URL=postgres://...] [REDIS_URL=redis://...] python bench/chat.py \
         --pairs 50 --rates 250,500,1000 --seconds 5 --layers pubsub,core --json out.json \
         [--systems relay,channels-relay,chat]
 
@@ -580,8 +580,12 @@ def main() -> None:
         uvloop.run(relay_server(args.port, args.redis))  # on the same loop as the web nodes
         return
 
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("Set DATABASE_URL=postgres://... (the benchmark writes real chat rows).")
+    if not os.environ.get("DATABASE_URL"):
+        # The embedded PostgreSQL, throwaway, with a real server's crash safety (fsync on)
+        # so its figures compare with an installed server's; the web nodes inherit the URL.
+        from marketplace.embedded import start_postgres_for_process
+
+        os.environ["DATABASE_URL"] = start_postgres_for_process(durable=True)
     redis_proc = None
     if not os.environ.get("REDIS_URL"):
         from marketplace.embedded import start_redis

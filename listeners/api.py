@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +23,8 @@ from listeners import selectors, services
 from listeners.models import ListenerProfile, PricingTier
 from listeners.pricing import LINE_LABELS, quote_build
 from listeners.validation import LANGUAGE_CHOICES
+from marketplace.api_parsers import BoundedJSONParser
+from marketplace.api_schema import api_errors
 from marketplace.exceptions import NotFound
 
 # --- Output -----------------------------------------------------------------------------
@@ -144,6 +146,17 @@ CATALOGUE_PARAMETERS = [
 ]
 
 
+# Typed parameters: on the API an empty value (`night=`) is refused, as the schema says; the
+# page's form (listeners/views.py) may send empty fields and reads them as unset.
+CATALOGUE_TYPED_PARAMETERS = [p.name for p in CATALOGUE_PARAMETERS if p.type in (int, bool)]
+
+
+def _refuse_empty_typed_parameters(request: Request) -> None:
+    for name in CATALOGUE_TYPED_PARAMETERS:
+        if "" in request.query_params.getlist(name):
+            raise selectors.FilterError(_("The filter %(name)s needs a value.") % {"name": name})
+
+
 def _page_link(request: Request, filters: selectors.CatalogueFilters, page: int) -> str:
     query = {**filters.as_query(), "page": page}
     return request.build_absolute_uri(f"{request.path}?{urlencode(query, doseq=True)}")
@@ -155,6 +168,7 @@ def _page_link(request: Request, filters: selectors.CatalogueFilters, page: int)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def catalogue(request: Request) -> Response:
+    _refuse_empty_typed_parameters(request)
     tags = list(selectors.tags_all())  # read once: for the tag filter and the cards
     filters = selectors.catalogue_filters_parse(request.query_params, tags=tags)
     result = selectors.listener_catalogue_page(
@@ -198,6 +212,30 @@ class QuoteIn(serializers.Serializer):
         return attrs
 
 
+class QuoteByMinutesIn(serializers.Serializer):
+    """A quote for a number of minutes (the schema's half of QuoteIn's rule)."""
+
+    tier_id = serializers.IntegerField()
+    start = serializers.DateTimeField(required=False)
+    minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+
+
+class QuoteByPackageIn(serializers.Serializer):
+    """A quote for one of the tier's packages."""
+
+    tier_id = serializers.IntegerField()
+    start = serializers.DateTimeField(required=False)
+    package_id = serializers.IntegerField()
+
+
+# Documented as exactly one of the two shapes (oneOf): `minutes` or `package_id`, not both.
+QUOTE_REQUEST = PolymorphicProxySerializer(
+    component_name="QuoteIn",
+    serializers=[QuoteByMinutesIn, QuoteByPackageIn],
+    resource_type_field_name=None,
+)
+
+
 def quote_json(quote) -> dict[str, Any]:
     data = quote.to_json()
     for line in data["lines"]:
@@ -205,7 +243,7 @@ def quote_json(quote) -> dict[str, Any]:
     return data
 
 
-@extend_schema(request=QuoteIn, responses={200: None})
+@extend_schema(request=QUOTE_REQUEST, responses={200: None, **api_errors(404)})
 @api_view(["POST"])
 @permission_classes([AllowAny])
 def quote(request: Request) -> Response:
@@ -287,7 +325,7 @@ def _own_profile(request: Request) -> ListenerProfile:
 @extend_schema(request=ApplyIn, responses={201: None})
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
-@parser_classes([MultiPartParser, FormParser, JSONParser])
+@parser_classes([MultiPartParser, FormParser, BoundedJSONParser])
 def apply(request: Request) -> Response:
     data = ApplyIn(data=request.data)
     data.is_valid(raise_exception=True)
@@ -313,7 +351,7 @@ class SettingsIn(serializers.Serializer):
     night_end = serializers.TimeField(required=False, allow_null=True, default=None)
 
 
-@extend_schema(request=SettingsIn, responses={200: None})
+@extend_schema(request=SettingsIn, responses={200: None, **api_errors(404)})
 @api_view(["GET", "PUT"])
 @permission_classes([IsAuthenticated])
 def me(request: Request) -> Response:
@@ -348,7 +386,7 @@ class TierPatchIn(TierIn):
     price_per_hour_fen = serializers.IntegerField(required=False)
 
 
-@extend_schema(request=TierIn, responses={201: None})
+@extend_schema(request=TierIn, responses={201: None, **api_errors(404)})
 @api_view(["POST"])
 @permission_classes([IsAuthenticated])
 def tiers(request: Request) -> Response:

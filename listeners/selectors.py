@@ -328,8 +328,7 @@ def _catalogue_order(*, sort: str, interests: bool, prefix: str = "") -> list[st
     stats (prefix "stats__"). Each ends in the primary key (the profile's id), matching
     the last column of the sort's index; `interest_overlap` must be annotated."""
     if sort == "rating":
-        # Unrated (null) last: the same COALESCE as the index (SQLite cannot index
-        # NULLS LAST).
+        # Unrated (null) last: the same COALESCE as the index.
         rating = Coalesce(F(f"{prefix}rating_avg"), Value(0), output_field=RATING_FIELD)
         return [rating.desc(), F(f"{prefix}rating_count").desc(), f"{prefix}listener_id"]
     if sort == "price":

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace import services
+from marketplace.api_schema import api_errors
 from marketplace.selectors import client_ip
 
 
@@ -40,7 +41,7 @@ class SmsVerifyOut(serializers.Serializer):
     user = MeOut()
 
 
-@extend_schema(request=SmsRequestIn, responses={202: SmsRequestOut})
+@extend_schema(request=SmsRequestIn, responses={202: SmsRequestOut, **api_errors(429)})
 @api_view(["POST"])
 @permission_classes([AllowAny])
 @throttle_classes([])  # limited per phone and per IP by the service itself
@@ -57,14 +58,14 @@ def sms_request(request: Request) -> Response:
     return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(request=SmsVerifyIn, responses={200: SmsVerifyOut})
+@extend_schema(request=SmsVerifyIn, responses={200: SmsVerifyOut, **api_errors(429)})
 @api_view(["POST"])
 @permission_classes([AllowAny])
 def sms_verify(request: Request) -> Response:
     """Check the code; sign up (as a client) or log in, and return an API token."""
     data = SmsVerifyIn(data=request.data)
     data.is_valid(raise_exception=True)
-    user, created = services.sms_code_verify(**data.validated_data)
+    user, created = services.sms_code_verify(**data.validated_data, ip=client_ip(request))
     return Response(
         {"token": services.api_token_issue(user=user), "created": created, "user": MeOut(user).data}
     )

@@ -9,6 +9,7 @@ NAVIGATION = {
         ("listeners:catalogue", _("Listeners")),
         ("sessions:my_orders", _("My orders")),
         ("payments:budget", _("Budget")),
+        ("care:usage", _("My usage")),
         ("listeners:interests", _("My interests")),
         ("payments:notifications", _("Notifications")),
     ],
@@ -23,6 +24,7 @@ NAVIGATION = {
         ("listeners:catalogue", _("Listeners")),
         ("payments:dispute_desk", _("Dispute desk")),
         ("sessions:escalations", _("Safety escalations")),
+        ("care:staff", _("Client care")),
         ("admin:index", _("Admin")),
     ],
 }

@@ -1,8 +1,9 @@
 """`make run`: the whole product on one machine, on the embedded defaults.
 
-Starts the embedded Redis and Stripe servers (unless REDIS_URL / STRIPE_API_BASE name real
-ones), migrates, loads the demo data, then runs daphne, a Celery worker, a Celery worker
-for the `clock` queue only (reply-deadline watcher, session sweep) and Celery beat.
+Starts the embedded PostgreSQL, Redis and Stripe servers (unless DATABASE_URL / REDIS_URL /
+STRIPE_API_BASE name real ones), migrates, loads the demo data, then runs daphne, a Celery
+worker, a Celery worker for the `clock` queue only (reply-deadline watcher, session sweep)
+and Celery beat.
 Every child's output is prefixed with its name; Ctrl-C (or any child dying) stops them all.
 """
 
@@ -18,12 +19,11 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 from marketplace import embedded
 
-ROOT = Path(__file__).resolve().parent.parent
-RUN_DIR = ROOT / ".run"
+ROOT = embedded.ROOT
+RUN_DIR = embedded.RUN_DIR
 HOST = os.environ.get("WEB_HOST") or "127.0.0.1"
 PORT = int(os.environ.get("WEB_PORT") or "8000")
 COLORS = ["36", "33", "35", "32", "34", "31"]
@@ -130,6 +130,25 @@ def ensure_free(port: int, what: str, variable: str) -> None:
             ) from None
 
 
+def start_postgres(supervisor: Supervisor, env: dict[str, str]) -> str:
+    """The embedded PostgreSQL on its data directory (kept between runs); its URL."""
+    data_dir = embedded.run_postgres_dir()
+    try:
+        embedded.postgres_prepare(data_dir, log=lambda line: supervisor.say("db", line))
+    except RuntimeError as error:  # in use by another run, unreachable, initdb failed
+        raise SystemExit(str(error)) from None
+    proc = supervisor.start("db", embedded.postgres_command(data_dir), env)
+    try:
+        version = embedded.wait_for_postgres(data_dir, proc=proc)
+    except (RuntimeError, OSError) as error:
+        raise SystemExit(f"PostgreSQL did not start ({error}); its log is above.") from None
+    if embedded.postgres_create_database(data_dir):
+        supervisor.say("db", f"created the database {embedded.DATABASE_NAME}")
+    url = embedded.postgres_url(data_dir)
+    supervisor.say("db", f"PostgreSQL {version} ready, data in {data_dir}: psql '{url}'")
+    return url
+
+
 def main() -> None:
     RUN_DIR.mkdir(exist_ok=True)
     env = dict(os.environ)
@@ -140,6 +159,8 @@ def main() -> None:
     python = sys.executable
     try:
         ensure_free(PORT, "web server", "WEB_PORT")
+        if not env.get("DATABASE_URL"):
+            env["DATABASE_URL"] = start_postgres(supervisor, env)
         if not env.get("REDIS_URL"):
             port = int(env.get("EMBEDDED_REDIS_PORT") or "6390")
             ensure_free(port, "embedded Redis", "EMBEDDED_REDIS_PORT")

@@ -22,3 +22,14 @@ class RateLimited(DomainError):
 class NotFound(DomainError):
     code = "not_found"
     status = 404
+
+
+class Conflict(DomainError):
+    """The request is valid but lost to the current state (e.g. a concurrent request)."""
+
+    code = "conflict"
+    status = 409
+
+
+class CodeUsed(Conflict):
+    code = "code_used"

@@ -100,3 +100,33 @@ class SmsCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.phone[:3]}****{self.phone[-4:]} at {self.created_at:%H:%M:%S}"
+
+
+class SelfExclusion(models.Model):
+    """A client's pause of their own account (7, 30 or 90 days): no bookings, no top-ups,
+    no marketing while it lasts. Ending it early is asked for and takes effect 24 hours
+    after the first ask (`marketplace.exclusion`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    starts_at = models.DateTimeField(_("starts at"), default=timezone.now)
+    ends_at = models.DateTimeField(_("ends at"))
+    end_requested_at = models.DateTimeField(_("early end asked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account pause")
+        verbose_name_plural = _("account pauses")
+        indexes = [models.Index(fields=["user", "ends_at"], name="self_exclusion_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="self_exclusion_window_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pause of {self.user_id} until {self.ends_at:%Y-%m-%d}"

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.utils.translation import ngettext
 from redis.exceptions import LockError
 from rest_framework.authtoken.models import Token
 
-from marketplace.exceptions import DomainError, RateLimited
+from marketplace.exceptions import CodeUsed, DomainError, RateLimited
 from marketplace.models import SmsCode, User
 from marketplace.sms import sms_send
 
@@ -132,15 +133,48 @@ def sms_code_request(*, phone: str, ip: str) -> SmsCode:
     return sms_code
 
 
-def sms_code_verify(*, phone: str, code: str) -> tuple[User, bool]:
+def _failed_checks_key(ip: str) -> str:
+    return f"sms:failed-checks:ip:{ip}"
+
+
+def _failed_check_count(ip: str) -> int:
+    return cache.get(_failed_checks_key(ip)) or 0
+
+
+def _failed_check_record(ip: str) -> None:
+    """Count a failed check against the IP for an hour from its first failure."""
+    key = _failed_checks_key(ip)
+    cache.add(key, 0, timeout=60 * 60)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr: start again
+        cache.set(key, 1, timeout=60 * 60)
+
+
+def sms_code_verify(*, phone: str, code: str, ip: str) -> tuple[User, bool]:
     """Check a code; on success return the user (created as a client on first sign-in).
 
     Only the newest live code of the phone counts. Every try spends one of its attempts,
     committed before a refusal is raised, so the attempt limit holds across requests; the
     spend and the "used" mark are conditional updates, so they hold under concurrency on
     any database. A successful sign-in retires every outstanding code of the phone, so no
-    code can be replayed.
+    code can be replayed (a replay, or a concurrent check that lost, is a 409).
+
+    Failed checks are also counted per IP: past SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR the
+    IP is refused before any code's attempt is spent, so an outsider cannot burn a
+    victim's codes one after another and lock the number out of sign-in for an hour.
     """
+    if _failed_check_count(ip) >= settings.SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR:
+        raise RateLimited(_("Too many wrong codes from your network. Try again later."))
+    try:
+        return _sms_code_check(phone=phone, code=code)
+    except DomainError as exc:
+        if exc.code != "invalid_phone":
+            _failed_check_record(ip)
+        raise
+
+
+def _sms_code_check(*, phone: str, code: str) -> tuple[User, bool]:
     phone = phone_normalize(phone)
     code = (code or "").strip()
     created = False
@@ -154,6 +188,13 @@ def sms_code_verify(*, phone: str, code: str) -> tuple[User, bool]:
             .first()
         )
         if sms_code is None:
+            newest = (
+                SmsCode.objects.filter(phone=phone, expires_at__gt=now)
+                .order_by("-created_at")
+                .first()
+            )
+            if newest is not None and newest.used_at is not None:
+                raise CodeUsed(_("This code was already used. Ask for a new one."))
             raise DomainError(
                 _("This code has expired or was already used. Ask for a new one."),
                 code="code_expired",
@@ -167,10 +208,7 @@ def sms_code_verify(*, phone: str, code: str) -> tuple[User, bool]:
         if hmac.compare_digest(sms_code.code_hash, _code_hash(phone, code)):
             won = SmsCode.objects.filter(pk=sms_code.pk, used_at__isnull=True).update(used_at=now)
             if not won:  # a concurrent request with the same code signed in first
-                raise DomainError(
-                    _("This code has expired or was already used. Ask for a new one."),
-                    code="code_expired",
-                )
+                raise CodeUsed(_("This code was already used. Ask for a new one."))
             SmsCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
             user = User.objects.filter(phone=phone).first()
             if user is None:

@@ -1,12 +1,11 @@
 """Set-based writes for batches: a batch's rows as one relation a single statement reads.
 
-On PostgreSQL the rows travel as one array parameter per column and `unnest` turns them
+The rows travel as one array parameter per column and PostgreSQL's `unnest` turns them
 back into rows: the query text stays short whatever the batch size, so neither psycopg
 nor the server parses thousands of placeholders. Each array goes as its text literal
 (`{1,2,3}`), which the server parses in C; psycopg's own list adapter costs about a
-microsecond per element in Python, a noticeable share of a 1,000-row batch. Elsewhere
-(SQLite, the embedded defaults) they are a VALUES list. Used by the reply-clock watcher
-(docs/reply-clock.md).
+microsecond per element in Python, a noticeable share of a 1,000-row batch. Used by the
+reply-clock watcher (docs/reply-clock.md).
 """
 
 from __future__ import annotations
@@ -47,37 +46,18 @@ def rows_relation(
     int, str, bool or datetime) and whose rows are `rows`. Use it as
     `FROM (<sql>) AS alias`."""
     quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{PG_ARRAY_TYPES[kind]}" for _name, kind in columns)
-        names = ", ".join(quote(name) for name, _kind in columns)
-        params = [
-            pg_array_literal([row[index] for row in rows], kind)
-            for index, (_name, kind) in enumerate(columns)
-        ]
-        # Names are the caller's identifiers, quoted; every value is a parameter.
-        return f"SELECT * FROM unnest({arrays}) AS batch_rows ({names})", params  # noqa: S608
-    if not rows:  # a VALUES list needs at least one row
-        nulls = ", ".join(f"NULL AS {quote(name)}" for name, _kind in columns)
-        return f"SELECT {nulls} WHERE 1 = 0", []
-    # SQLite names the columns of a VALUES list column1, column2, …: rename them.
-    renamed = ", ".join(
-        f"column{index} AS {quote(name)}" for index, (name, _kind) in enumerate(columns, 1)
-    )
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    adapt = [
-        connection.ops.adapt_datetimefield_value if kind is datetime else None
-        for _name, kind in columns
-    ]
+    arrays = ", ".join(f"%s::{PG_ARRAY_TYPES[kind]}" for _name, kind in columns)
+    names = ", ".join(quote(name) for name, _kind in columns)
     params = [
-        convert(value) if convert else value
-        for values in rows
-        for value, convert in zip(values, adapt, strict=True)
+        pg_array_literal([row[index] for row in rows], kind)
+        for index, (_name, kind) in enumerate(columns)
     ]
-    return f"SELECT {renamed} FROM (VALUES {', '.join([row] * len(rows))})", params  # noqa: S608
+    # Names are the caller's identifiers, quoted; every value is a parameter.
+    return f"SELECT * FROM unnest({arrays}) AS batch_rows ({names})", params  # noqa: S608
 
 
 def ids_relation(connection, ids: Sequence[int]) -> RawSQL:
-    """`ids` as a one-column subquery for `field__in=`: on PostgreSQL one array
-    parameter instead of a placeholder per id (a batch holds hundreds)."""
+    """`ids` as a one-column subquery for `field__in=`: one array parameter instead of a
+    placeholder per id (a batch holds hundreds)."""
     source, params = rows_relation(connection, [("id", int)], [(value,) for value in ids])
     return RawSQL(f"SELECT id FROM ({source}) AS batch_ids", params)  # noqa: S608, S611

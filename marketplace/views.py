@@ -75,7 +75,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if form.is_valid():
                 try:
                     user, created = services.sms_code_verify(
-                        phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+                        phone=form.cleaned_data["phone"],
+                        code=form.cleaned_data["code"],
+                        ip=client_ip(request),
                     )
                 except DomainError as error:
                     status = error.status
@@ -131,12 +133,14 @@ def logout_everywhere_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, Redis and background-process heartbeats; 503 when any is down or stale."""
+    """Database (named: engine and server version), Redis and background-process
+    heartbeats; 503 when any is down or stale."""
     checks: dict[str, dict] = {}
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = {"ok": True}
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+        checks["database"] = {"ok": True, "engine": connection.display_name, "version": version}
     except DatabaseError as error:  # Django wraps every driver error in DatabaseError
         checks["database"] = {"ok": False, "error": type(error).__name__}
 

@@ -17,7 +17,10 @@ class BudgetForm(forms.Form):
             value = Decimal(raw)
         except InvalidOperation as exc:
             raise forms.ValidationError(_("Enter an amount such as 500 or 499.50.")) from exc
-        if value < 0 or value != value.quantize(Decimal("0.01")) or value > 1_000_000:
+        # NaN, sNaN and Infinity parse as Decimals but compare or quantize only by raising.
+        if not value.is_finite():
+            raise forms.ValidationError(_("Enter an amount such as 500 or 499.50."))
+        if value < 0 or value > 1_000_000 or value != value.quantize(Decimal("0.01")):
             raise forms.ValidationError(_("Enter an amount such as 500 or 499.50."))
         return int(value * 100)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from payments.models import Account, Entry, LedgerTransaction, Payment, Refund
 from sessions.models import Order
@@ -227,5 +227,41 @@ def wallet_problems() -> list[str]:
         if row["total"] > row["topup__amount_fen"]:
             problems.append(
                 f"top-up {row['topup_id']} refunded {row['total']} of {row['topup__amount_fen']}"
+            )
+    return problems
+
+
+def stripe_capture_problems() -> list[str]:
+    """Captures in the ledger that Stripe does not confirm: for each, the PaymentIntent is
+    retrieved and must exist, have succeeded, and match the captured amount. Unlike
+    `ledger_problems` this asks Stripe (one call per capture), so it runs in
+    `ledger_check` and not after every test. Stripe unreachable is reported as such."""
+    from payments import stripe_gateway as gateway
+
+    problems: list[str] = []
+    captures = (
+        LedgerTransaction.objects.filter(
+            kind=LedgerTransaction.Kind.CAPTURE, key__startswith="capture:"
+        )
+        .annotate(amount=Sum("entries__amount_fen", filter=Q(entries__amount_fen__gt=0)))
+        .order_by("id")
+    )
+    for capture in captures:
+        intent_id = capture.key.removeprefix("capture:")
+        where = f"order {capture.order_id}: capture {capture.pk} of {intent_id}"
+        try:
+            intent = gateway.payment_intent_retrieve(intent_id=intent_id)
+        except gateway.GatewayUnavailable:
+            problems.append(f"{where}: Stripe unreachable, not checked")
+            continue
+        except gateway.GatewayError:
+            problems.append(f"{where}: Stripe does not know this payment")
+            continue
+        if intent.status != "succeeded":
+            problems.append(f"{where}: Stripe says {intent.status}, not succeeded")
+        elif intent.amount_received_fen != capture.amount:
+            problems.append(
+                f"{where}: Stripe received {intent.amount_received_fen} fen, "
+                f"the ledger captured {capture.amount}"
             )
     return problems

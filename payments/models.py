@@ -5,7 +5,7 @@ The ledger (Account / LedgerTransaction / Entry) is append-only: rows are insert
 updated or deleted. PostgreSQL triggers (migration 0002) refuse UPDATE and DELETE and check,
 at commit, that each transaction's legs sum to zero and that accounts which must not go
 negative (escrow, listener payable) do not. The models below refuse the same at the Django
-level, so the mistake shows up on SQLite too.
+level too, so the mistake shows up where it is made, before the database is asked.
 
 Sign convention: a leg's amount is signed; money moves *from* the account with the negative
 leg *to* the account with the positive leg. Escrow and payable balances are positive while
@@ -481,6 +481,44 @@ class BudgetCap(models.Model):
 
     def __str__(self) -> str:
         return f"budget of {self.client_id}"
+
+
+class ClientLimit(models.Model):
+    """One of a client's self-set time limits (beside the money cap of `BudgetCap`). Same
+    rule as the budget: lowering applies at once; raising or removing it applies
+    `LIMIT_RAISE_DELAY_HOURS` later, through `pending_*`. Minutes; null means no limit."""
+
+    class Kind(models.TextChoices):
+        WEEKLY_MINUTES = "weekly_minutes", _("hours per week")
+        NIGHT_MINUTES = "night_minutes", _("night hours per week")
+        SESSION_MINUTES = "session_minutes", _("longest session")
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("client"),
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    minutes = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("limit (minutes)"))
+    pending_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("pending limit (minutes)")
+    )
+    pending_remove = models.BooleanField(default=False, verbose_name=_("limit removal pending"))
+    pending_effective_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("pending change takes effect at")
+    )
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("client limit")
+        verbose_name_plural = _("client limits")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "kind"], name="client_limit_one_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} limit of {self.client_id}"
 
 
 # Disputes live in their own sub-package; importing them here makes them payments models.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from payments.models import Account, Entry, LedgerTransaction, Payout, PayoutBatch, Refund
 from sessions.models import Order
@@ -96,3 +98,22 @@ def listener_payables() -> list[tuple[int, int]]:
         .order_by("account__listener_id")
     )
     return [(r["account__listener_id"], r["total"]) for r in rows]
+
+
+def client_spend_by_day(*, client_id: int, since) -> dict:
+    """Net spending of a client per local (Asia/Shanghai) day from `since`, straight from
+    the ledger: what was captured into the escrow of their orders minus what was refunded
+    out of it, dated by the ledger transaction. One query."""
+    rows = (
+        Entry.objects.filter(
+            account__kind=Account.Kind.ESCROW,
+            transaction__kind__in=[LedgerTransaction.Kind.CAPTURE, LedgerTransaction.Kind.REFUND],
+            transaction__order__client_id=client_id,
+            transaction__created_at__gte=since,
+        )
+        .annotate(day=TruncDate("transaction__created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(total=Sum("amount_fen"))
+        .order_by()
+    )
+    return {row["day"]: row["total"] for row in rows}

@@ -13,6 +13,7 @@ pending for reconciliation with the *same* idempotency key.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -116,10 +117,6 @@ def _intent_view(pi) -> IntentView:
         topup_id=int(topup_id) if topup_id and str(topup_id).isdigit() else None,
         decline_code=str(last_error.get("decline_code") or last_error.get("code") or ""),
     )
-
-
-def intent_view_from_event(obj: dict) -> IntentView:
-    return _intent_view(obj)
 
 
 def _refund_view(refund) -> RefundView:
@@ -277,8 +274,26 @@ def transfer_create(
 # --- Webhooks ------------------------------------------------------------------------------
 
 
+def _signed_at(signature: str | None) -> int | None:
+    """The `t=` timestamp of a Stripe-Signature header, if it has one."""
+    for item in (signature or "").split(","):
+        name, _sep, value = item.strip().partition("=")
+        if name == "t" and value.isdigit():
+            return int(value)
+    return None
+
+
 def webhook_verify(*, payload: bytes, signature: str | None) -> dict:
-    """The verified event as a dict. Raises stripe.SignatureVerificationError / ValueError."""
+    """The verified event as a dict. Raises stripe.SignatureVerificationError / ValueError.
+
+    The SDK refuses a timestamp older than the tolerance; one as far in the future is
+    refused here too (a signature made ahead of time must not stay valid for days)."""
+    signed_at = _signed_at(signature)
+    tolerance = settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
+    if signed_at is not None and signed_at > time.time() + tolerance:
+        raise stripe.SignatureVerificationError(
+            "Timestamp is in the future, outside the tolerance zone", signature, payload
+        )
     event = stripe.Webhook.construct_event(
         payload,
         signature,

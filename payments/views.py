@@ -1,11 +1,11 @@
 """Edges of payments: the Stripe webhook, the client's budget page, the listener's earnings,
 and the pay endpoint Stripe.js posts the card token to."""
 
-import json
 import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.exceptions import DomainError, NotFound
+from marketplace.jsonlimits import json_loads_bounded
 from payments.forms import BudgetForm
 from payments.money import yuan
 from payments.selectors import listener_earnings
@@ -47,8 +48,8 @@ def order_pay(request: HttpRequest, order_id: int) -> JsonResponse:
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
+        data = json_loads_bounded((request.body or b"{}").decode())
+    except (ValueError, RequestDataTooBig):  # not JSON, too deep, or too large: no card
         data = {}
     token = data.get("token") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token.startswith("tok_") or len(token) > 100:

@@ -5,7 +5,7 @@ services' and comes back as {"code", "detail"}.
 """
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.pagination import PageNumberPagination
@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from listeners.models import ListenerProfile
+from marketplace.api_schema import paginated
 from marketplace.exceptions import NotFound
 from reviews import selectors, services
 from reviews.models import MAX_REASON_LENGTH, Review, ReviewReport
@@ -113,7 +114,13 @@ class ReviewPagination(PageNumberPagination):
     max_page_size = 50
 
 
-@extend_schema(responses=ReviewOut(many=True))
+@extend_schema(
+    parameters=[
+        OpenApiParameter("page", int, description="1, 2, ...; past the last page: 404"),
+        OpenApiParameter("page_size", int, description="1-50 (default 10)"),
+    ],
+    responses={200: paginated(ReviewOut, name="PaginatedReviewList")},
+)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def listener_reviews(request: Request, listener_id: int) -> Response:

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.api_schema import api_errors
 from marketplace.exceptions import DomainError
 from payments.selectors import order_escrow_balance_fen
 from payments.services import payments as payment_services
@@ -104,7 +105,7 @@ class OrdersApi(ListAPIView):
     def get_queryset(self):
         return orders_for_client(client=self.request.user)
 
-    @extend_schema(request=OrderCreateIn, responses={201: OrderDetailOut})
+    @extend_schema(request=OrderCreateIn, responses={201: OrderDetailOut, **api_errors(404)})
     def post(self, request: Request) -> Response:
         data = OrderCreateIn(data=request.data)
         data.is_valid(raise_exception=True)

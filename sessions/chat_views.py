@@ -209,7 +209,8 @@ def quick_reply_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def quick_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
-    chat_services.quick_reply_delete(user=request.user, reply_id=reply_id)
+    with form_action(request):  # someone else's reply: 404
+        chat_services.quick_reply_delete(user=request.user, reply_id=reply_id)
     return redirect("sessions:dashboard")
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from marketplace.exceptions import DomainError
+from marketplace.jsonlimits import json_too_deep
 from sessions import events
 from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
@@ -55,37 +56,11 @@ TYPING_MIN_INTERVAL = 2.0  # seconds between typing frames forwarded per session
 HEARTBEAT_MIN_INTERVAL = 10.0  # seconds between presence heartbeats written
 
 
-def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True if brackets outside strings nest deeper than `limit` (checked without parsing,
-    so a 10,000-level document never reaches the recursive decoder)."""
-    if text.count("[") + text.count("{") <= limit:
-        return False
-    depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
-
-
 def frame_parse(text: str) -> dict[str, Any]:
     """The frame as a dict with a string `type`, or DomainError with a stable code."""
     if len(text) > MAX_FRAME_CHARS:
         raise DomainError(_("Frame too large."), code="frame_too_large")
-    if json_too_deep(text):
+    if json_too_deep(text, MAX_JSON_DEPTH):
         raise DomainError(_("Frame nested too deeply."), code="bad_frame")
     try:
         frame = json.loads(text)
@@ -93,7 +68,19 @@ def frame_parse(text: str) -> dict[str, Any]:
         raise DomainError(_("Frames must be JSON objects."), code="bad_frame") from exc
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise DomainError(_("Frames must be JSON objects with a type."), code="bad_frame")
+    if "\\u" in text and not _encodable(frame):
+        # A lone surrogate (\ud800) decodes to a str that cannot become UTF-8 again: it
+        # could be neither stored nor echoed. Refused here, so no error frame repeats it.
+        raise DomainError(_("Frames must be valid Unicode text."), code="bad_frame")
     return frame
+
+
+def _encodable(frame: dict[str, Any]) -> bool:
+    try:
+        json.dumps(frame, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _int_field(frame: dict[str, Any], name: str, *, minimum: int = 0) -> int:
@@ -120,7 +107,7 @@ def _statements_prepared(conn) -> None:
     binding caps a statement at 65,535 parameters, which bulk work elsewhere (the admin,
     management commands) may need; those keep Django's client-side binding."""
     threshold = settings.CHAT_DB_PREPARE_THRESHOLD
-    if conn.vendor != "postgresql" or threshold <= 0:
+    if threshold <= 0:
         return
     conn.ensure_connection()
     raw = conn.connection
@@ -162,14 +149,11 @@ def _keep_connection(function):
 # a time per socket anyway); sockets are spread over the lanes, so one session's round
 # trips to PostgreSQL overlap with another's instead of queueing behind them on asgiref's
 # one thread-sensitive thread. The order row lock still serialises writers of the same
-# session. SQLite (the embedded default) keeps the single thread-sensitive thread: its
-# in-memory shared-cache database refuses concurrent writers instead of waiting.
+# session.
 _lanes: list[ThreadPoolExecutor] = []
 
 
 def _lane_count() -> int:
-    if connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
-        return 0
     return max(0, int(getattr(settings, "CHAT_DB_THREADS", 4)))
 
 

@@ -1,10 +1,11 @@
 """Fixtures and rules shared by the whole suite.
 
-Services: the suite runs on whatever DATABASE_URL / REDIS_URL name, or on SQLite and an
-embedded Redis when they are unset. Tests marked `postgres` need real row locks and
-triggers: they skip on SQLite, and fail instead when REQUIRE_SERVICES=1 (CI), so a
-misconfigured CI can never pass by skipping. The same holds for `browser` tests and
-Chromium.
+Services: the suite runs on whatever DATABASE_URL / REDIS_URL name, or on a throwaway
+embedded PostgreSQL and a private embedded Redis when they are unset
+(marketplace/settings/test.py): every test runs on PostgreSQL, with real row locks and
+triggers. Only a missing external program skips a test, saying which (Chromium for the
+`browser` tests), and fails it instead when REQUIRE_SERVICES=1 (CI), so a misconfigured
+CI can never pass by skipping.
 """
 
 import os
@@ -39,22 +40,15 @@ def missing_service(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test database; before it drops a PostgreSQL one, end the sessions
-    that threads and subprocesses of the tests (socket threads, daphne, celery) may have
-    left on it, else the DROP fails and leaves the database behind."""
+    """pytest-django's test database; before it drops it, end the sessions that threads
+    and subprocesses of the tests (socket threads, daphne, celery) may have left on it,
+    else the DROP fails and leaves the database behind."""
     yield
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-
-
-@pytest.fixture(autouse=True)
-def _require_marked_services(request):
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        missing_service("this test needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """Settings shared by every environment.
 
 Everything that differs between machines comes from environment variables; the defaults
-are the embedded development setup (SQLite, the embedded Redis, the local Stripe server).
+are the embedded development setup (the embedded PostgreSQL and Redis, the local Stripe
+server).
 `.env.example` documents each variable.
 """
 
@@ -9,6 +10,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+
+from marketplace import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -52,19 +55,23 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files, not a CDN
     "channels",
     "marketplace",
     "listeners",
     "sessions.apps.LiveSessionsConfig",
     "payments",
     "reviews",
+    "care",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "marketplace.middleware.LanguageMiddleware",
+    "marketplace.api_errors.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.context_processors.navigation",
+                "care.context_processors.nudge_card",
             ],
         },
     },
@@ -101,11 +109,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Database ---------------------------------------------------------------------------
 
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# PostgreSQL only. Unset: the embedded server that `make run` starts (marketplace/embedded.py),
+# on its Unix socket in .run/postgres; the tests start a throwaway one of their own.
+DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url(embedded.run_postgres_dir())
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A busy timeout keeps the worker, beat and web processes from tripping over each other.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 # --- Redis: channel layer, Celery broker, cache -----------------------------------------
 
@@ -196,6 +203,9 @@ SMS_CODE_MAX_ATTEMPTS = 5
 SMS_CODES_PER_PHONE_PER_HOUR = 5
 SMS_CODES_PER_IP_PER_HOUR = 20
 SMS_CODE_RESEND_SECONDS = 60
+# Wrong or stale codes tried from one IP in an hour before its checks are refused (two
+# codes' worth of attempts, so an outsider cannot burn a victim's codes all hour long).
+SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR = env_int("SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR", 10)
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries we trust.
 # 0 means REMOTE_ADDR is the client (no proxy); never trust the header blindly.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -203,6 +213,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # --- Internationalisation -----------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
+# Every cookie the product sets says SameSite (Django's language cookie has none by default).
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 # Each language is named in itself, so a reader finds theirs whatever is active.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -230,15 +245,29 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api_schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "marketplace.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "marketplace.api_parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Request bodies: form fields and JSON up to Django's 2.5 MB; on /api/ a whole body (a
+# listener's application with its 5 MB avatar) up to this, else 413 in the API's shape.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 6 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Instant-reply listener marketplace API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from our static files (drf-spectacular-sidecar): the
+    # product's users (and a machine without internet) may not reach a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Two different choice sets are both called "kind" (order kind, message kind).
     "ENUM_NAME_OVERRIDES": {
         "OrderKindEnum": "sessions.models.orders.Order.Kind",
@@ -286,3 +315,23 @@ SAFETY_ONCALL_PHONE = os.environ.get("SAFETY_ONCALL_PHONE", "")
 # How approved payouts are sent: "manual" (recorded, paid by hand; the embedded default has
 # no Stripe Connect) or "stripe_connect" (a transfer to the listener's connected account).
 PAYOUTS_GATEWAY = os.environ.get("PAYOUTS_GATEWAY") or "manual"
+
+# Client care nudges (docs/care.md): each rule shows a calm card at most once per period
+# per client, on the next booking page or at a session's end; never a block. `enabled`
+# switches a rule off; the figures tune it.
+CARE_NUDGES = {
+    # Spending this month above this share of the monthly income the client stated.
+    "income_share": {"enabled": env_bool("CARE_NUDGE_INCOME_SHARE", True), "percent": 20},
+    # Chats on this many nights in a row (night: NIGHT_WINDOW_START-NIGHT_WINDOW_END).
+    "nights_in_row": {"enabled": env_bool("CARE_NUDGE_NIGHTS_IN_ROW", True), "nights": 3},
+    # Hours this week at least `percent` % of the client's own weekly average over the
+    # previous `weeks` weeks (and at least `min_hours`), once they have that much history.
+    "hours_above_usual": {
+        "enabled": env_bool("CARE_NUDGE_HOURS_ABOVE_USUAL", True),
+        "percent": 200,
+        "weeks": 8,
+        "min_hours": 3,
+    },
+    # The monthly budget cap this much used.
+    "budget_used": {"enabled": env_bool("CARE_NUDGE_BUDGET_USED", True), "percent": 80},
+}

@@ -26,10 +26,27 @@ SECURE_HSTS_PRELOAD = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Real Stripe keys, never the embedded defaults: with the well-known `whsec_embedded` anyone
+# could sign a webhook. (Payments are also checked against Stripe before escrow is credited.)
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+if not STRIPE_SECRET_KEY.startswith(("sk_", "rk_")) or "embedded" in STRIPE_SECRET_KEY:
+    raise ImproperlyConfigured("Set STRIPE_SECRET_KEY to your Stripe secret key (sk_...).")
+if not STRIPE_WEBHOOK_SECRET.startswith("whsec_") or "embedded" in STRIPE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "Set STRIPE_WEBHOOK_SECRET to your webhook endpoint's signing secret (whsec_...)."
+    )
+if not STRIPE_PUBLISHABLE_KEY.startswith("pk_") or "embedded" in STRIPE_PUBLISHABLE_KEY:
+    raise ImproperlyConfigured(
+        "Set STRIPE_PUBLISHABLE_KEY to your Stripe publishable key (pk_...)."
+    )
 
 # Real Stripe unless told otherwise (the embedded localstripe exists only in development).
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or "https://api.stripe.com"

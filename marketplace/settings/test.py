@@ -1,12 +1,16 @@
 """Tests: the real services named by DATABASE_URL / REDIS_URL, or the embedded ones.
 
-Without REDIS_URL a private embedded Redis is started for this test process.
+Without DATABASE_URL a throwaway embedded PostgreSQL, without REDIS_URL a private embedded
+Redis is started for this test process. Both URLs go into the environment, so the
+processes the tests start (daphne, Celery) reach the same servers.
 """
 
 import os
 
 from marketplace import embedded
 
+if not os.environ.get("DATABASE_URL"):
+    os.environ["DATABASE_URL"] = embedded.start_postgres_for_process()
 if not os.environ.get("REDIS_URL"):
     os.environ["REDIS_URL"] = embedded.start_redis_for_process()
 

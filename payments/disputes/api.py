@@ -21,6 +21,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from marketplace.api_schema import api_errors
 from marketplace.exceptions import NotFound
 from payments.disputes import notifications, selectors, services
 from payments.disputes.models import Dispute, Notification
@@ -139,7 +140,7 @@ def _staff(request: Request) -> None:
         raise NotFound(_("No such dispute."))
 
 
-@extend_schema(responses=DeskDisputeOut(many=True))
+@extend_schema(responses={200: DeskDisputeOut(many=True), **api_errors(404)})
 @api_view(["GET"])
 def desk_queue(request: Request) -> Response:
     _staff(request)

@@ -4,8 +4,6 @@
 - a DEFERRED constraint trigger checks at commit that every transaction touched has at
   least two legs summing to zero, and that no account flagged non-negative (escrow,
   listener payable) ends below zero.
-
-SQLite has no such triggers; there the models and the services refuse the same things.
 """
 
 from django.db import migrations
@@ -68,13 +66,11 @@ DROP FUNCTION IF EXISTS payments_refuse_change();
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
+    schema_editor.execute(FORWARD, params=None)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
+    schema_editor.execute(BACKWARD, params=None)
 
 
 class Migration(migrations.Migration):

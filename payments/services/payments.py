@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.exceptions import DomainError
 from payments import stripe_gateway as gateway
 from payments.declines import decline_message
-from payments.exceptions import PaymentError, PaymentUnavailable
+from payments.exceptions import PaymentConflict, PaymentError, PaymentUnavailable
 from payments.models import LedgerTransaction, Payment, Refund
 from payments.services import ledger
 from sessions.models import Order
@@ -51,13 +51,15 @@ def _payment_row(*, order: Order) -> Payment:
 def payment_prepare(*, order_id: int) -> Payment:
     """The order's payment with its PaymentIntent, created on first use.
 
-    Refused when the order no longer awaits payment (a second payment of a paid order).
-    Call outside a transaction: the payment row commits before Stripe is called.
+    Refused with a 409 when the order no longer awaits payment (a second payment of a paid
+    order). Call outside a transaction: the payment row commits before Stripe is called.
     """
     order = Order.objects.get(pk=order_id)
     if order.state != Order.State.PENDING_PAYMENT:
         logger.info("payment refused: order %s is %s", order.pk, order.state)
-        raise PaymentError(_("This order does not await payment."), code="not_payable")
+        if Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED).exists():
+            raise PaymentConflict(_("This order is already paid."), code="already_paid")
+        raise PaymentConflict(_("This order does not await payment."), code="not_payable")
     if order.payment_deadline <= timezone.now():
         raise PaymentError(_("The time to pay for this order has passed."), code="payment_expired")
     payment = _payment_row(order=order)
@@ -87,34 +89,57 @@ def payment_confirm(
     *, order_id: int, payment_method: str | None = None, token: str = ""
 ) -> Payment:
     """Confirm the order's PaymentIntent server-side with a card from Stripe.js (a token) or
-    a payment method id. The result is applied only as Stripe reports it."""
+    a payment method id. The result is applied only as Stripe reports it.
+
+    Confirmations of one order run one at a time: the order and payment rows stay locked
+    through the Stripe call (the same lock order as a webhook's capture), so of parallel
+    confirmations the first charges the card and reports success, and each later one finds
+    the payment succeeded and is refused with 409 `already_paid`. The attempt number that
+    makes the idempotency key is written in that transaction: if the process dies during
+    the call, the next attempt reuses the key and Stripe replays the outcome.
+    """
     payment = payment_prepare(order_id=order_id)
-    if payment.status == Payment.Status.SUCCEEDED:
-        raise PaymentError(_("This order is already paid."), code="already_paid")
-    # The attempt number is committed first: it makes this confirmation's idempotency key.
-    Payment.objects.filter(pk=payment.pk).update(confirm_attempts=F("confirm_attempts") + 1)
-    payment.refresh_from_db()
-    key = f"{payment.idempotency_key}-confirm-{payment.confirm_attempts}"
     try:
         if token:
             payment_method = gateway.payment_method_from_token(token=token)
-        if not payment_method:
-            raise PaymentError(_("Enter a card."), code="card_missing")
-        intent = gateway.payment_intent_confirm(
-            intent_id=payment.stripe_payment_intent_id,
-            payment_method=payment_method,
-            idempotency_key=key,
-        )
     except gateway.GatewayUnavailable as exc:
         raise PaymentUnavailable(_("Payments are unavailable, try again shortly.")) from exc
     except gateway.GatewayError as exc:
-        Payment.objects.filter(pk=payment.pk).update(last_error=str(exc)[:300])
-        # Stripe's message is English; the decline code says what the client can do. The
-        # order stays payable: the next attempt (another card) gets its own key.
         raise PaymentError(
             decline_message(code=exc.code, decline_code=exc.decline_code), code="card_declined"
         ) from exc
-    payment_apply_intent(intent=intent, cause=f"confirm:{intent.id}")
+    if not payment_method:
+        raise PaymentError(_("Enter a card."), code="card_missing")
+    refused: DomainError | None = None
+    with transaction.atomic():
+        order_lock(order_id=order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.SUCCEEDED:
+            raise PaymentConflict(_("This order is already paid."), code="already_paid")
+        payment.confirm_attempts += 1
+        payment.save(update_fields=["confirm_attempts"])
+        key = f"{payment.idempotency_key}-confirm-{payment.confirm_attempts}"
+        try:
+            intent = gateway.payment_intent_confirm(
+                intent_id=payment.stripe_payment_intent_id,
+                payment_method=payment_method,
+                idempotency_key=key,
+            )
+        except gateway.GatewayUnavailable:
+            refused = PaymentUnavailable(_("Payments are unavailable, try again shortly."))
+        except gateway.GatewayError as exc:
+            payment.last_error = str(exc)[:300]
+            payment.save(update_fields=["last_error"])
+            # Stripe's message is English; the decline code says what the client can do.
+            # The order stays payable: the next attempt (another card) has its own key.
+            refused = PaymentError(
+                decline_message(code=exc.code, decline_code=exc.decline_code),
+                code="card_declined",
+            )
+        else:
+            payment_apply_intent(intent=intent, cause=f"confirm:{intent.id}")
+    if refused is not None:  # raised after the commit, which keeps the attempt and error
+        raise refused
     payment.refresh_from_db()
     return payment
 
@@ -134,6 +159,25 @@ def payment_sync(*, order_id: int) -> Payment | None:
     payment_apply_intent(intent=intent, cause=f"retrieve:{intent.id}")
     payment.refresh_from_db()
     return payment
+
+
+def payment_apply_event(*, intent_id: str, cause: str) -> None:
+    """A webhook named a PaymentIntent: ask Stripe about it (a verified retrieve) and apply
+    what Stripe says, never the event's own copy. A signed event is then only a doorbell:
+    with a leaked or default webhook secret, a forged `succeeded` still credits nothing
+    that Stripe has not charged. An intent Stripe does not know is logged and ignored;
+    Stripe unreachable raises GatewayUnavailable, leaving the event for a later pass."""
+    try:
+        intent = gateway.payment_intent_retrieve(intent_id=intent_id)
+    except gateway.GatewayError:
+        logger.warning("event names payment intent %s, which Stripe does not know", intent_id)
+        return
+    if intent.topup_id is not None:  # a wallet top-up's intent (metadata topup_id)
+        from payments.wallet.services import topup_apply_intent
+
+        topup_apply_intent(intent=intent, cause=cause)
+        return
+    payment_apply_intent(intent=intent, cause=cause)
 
 
 def payment_apply_intent(*, intent: gateway.IntentView, cause: str) -> None:

@@ -57,14 +57,13 @@ def _apply(event: dict) -> None:
     kind = event.get("type", "")
     obj = (event.get("data") or {}).get("object") or {}
     if kind.startswith("payment_intent."):
-        from payments.services.payments import payment_apply_intent
-        from payments.wallet.services import topup_apply_intent
+        from payments.services.payments import payment_apply_event
 
-        intent = gateway.intent_view_from_event(obj)
-        if intent.topup_id is not None:
-            topup_apply_intent(intent=intent, cause=f"event:{event['id']}")
-        else:
-            payment_apply_intent(intent=intent, cause=f"event:{event['id']}")
+        intent_id = obj.get("id")
+        if not isinstance(intent_id, str) or not intent_id.startswith("pi_"):
+            logger.warning("webhook %s names no payment intent", event.get("id"))
+            return
+        payment_apply_event(intent_id=intent_id, cause=f"event:{event['id']}")
     elif kind in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
         from payments.services.refunds import refund_apply_stripe_update
         from payments.wallet.services import wallet_refund_apply_stripe_update

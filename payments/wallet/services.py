@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.exclusion import exclusion_check
 from payments import stripe_gateway as gateway
 from payments.declines import decline_message
 from payments.exceptions import InvalidAmount, PaymentError, PaymentUnavailable
@@ -77,10 +78,11 @@ def wallet_topup_start(*, client, amount_fen: int, now: datetime | None = None) 
     """
     now = now or timezone.now()
     validate_topup_amount(amount_fen)
-    # Hook (wallet_topup_start): checks that may refuse any top-up before anything is
-    # written, such as the client's self-exclusion (client care), belong here.
     with transaction.atomic():
         get_user_model().objects.select_for_update().get(pk=client.pk)
+        # The checks that may refuse any top-up before anything is written: the client's
+        # own pause (self-exclusion), then the monthly budget.
+        exclusion_check(user_id=client.pk, now=now)
         budget_check(client=client, amount_fen=amount_fen, now=now)
         topup = TopUp.objects.create(
             client=client,

@@ -36,3 +36,20 @@ def orders_for_client(*, client) -> QuerySet[Order]:
         .select_related("listener", "tier")
         .order_by("-created_at", "-id")
     )
+
+
+def client_sessions_since(*, client_id: int, since) -> list[dict]:
+    """The client's sessions that went live (were activated) from `since`, oldest first,
+    with their listener: what the client's usage figures are computed from. One query."""
+    return list(
+        Order.objects.filter(client_id=client_id, activated_at__gte=since)
+        .order_by("activated_at")
+        .values(
+            "id",
+            "listener_id",
+            "listener__display_name",
+            "activated_at",
+            "ended_at",
+            "ends_at",
+        )
+    )

@@ -273,7 +273,7 @@ def _message_insert(
     One round trip instead of three (dedupe lookup, max(seq), insert): the seq is a
     subquery of the INSERT and the dedupe is the unique constraint's ON CONFLICT DO
     NOTHING. The caller holds the order's row lock, so the seq is gap-free; the
-    (order, seq) unique constraint stays the backstop. Works on PostgreSQL and SQLite.
+    (order, seq) unique constraint stays the backstop.
     """
     connection = connections[Message.objects.db]
     fields = Message._meta
@@ -477,4 +477,7 @@ def quick_reply_add(*, user: User, text: str) -> QuickReply:
 
 
 def quick_reply_delete(*, user: User, reply_id: int) -> None:
-    QuickReply.objects.filter(user=user, pk=reply_id).delete()
+    """Delete one of the user's quick replies; someone else's, or none, is NotFound."""
+    deleted, _by_model = QuickReply.objects.filter(user=user, pk=reply_id).delete()
+    if not deleted:
+        raise NotFound(_("No such quick reply."))

@@ -407,6 +407,7 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
     """Start a per-minute session with an online listener now, its first minute charged
     from the wallet. Refused (nothing written) without a minute's balance, with an offline
     or full listener, or while another per-minute session of the client is open."""
+    from sessions.services.booking_guards import booking_guards_check
     from sessions.services.orders import BUSY_STATES, BookingError, _occupying, order_mark_paid
 
     now = now or timezone.now()
@@ -420,6 +421,8 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
     terms = metered_terms(tier)
     with transaction.atomic():
         get_user_model().objects.select_for_update().get(pk=client.pk)
+        # The client's own protections (self-exclusion, time limits) for the first minute.
+        booking_guards_check(client_id=client.pk, starts_at=now, minutes=1, now=now)
         listener = ListenerProfile.objects.select_for_update().get(pk=tier.listener_id)
         if not listener.is_approved:
             raise BookingError(_("This listener is not verified yet."), code="listener_unverified")

@@ -28,6 +28,7 @@ from payments.models import Refund
 from payments.services.budget import budget_check
 from payments.services.refunds import order_refund_full, refund_submit_on_commit
 from sessions.models import Order
+from sessions.services.booking_guards import booking_guards_check
 from sessions.services.chat import instant_order_announce
 from sessions.services.transitions import order_lock, order_transition
 
@@ -100,6 +101,9 @@ def order_create(
 
     with transaction.atomic():
         get_user_model().objects.select_for_update().get(pk=client.pk)
+        booking_guards_check(
+            client_id=client.pk, starts_at=quote.starts_at, minutes=quote.minutes, now=now
+        )
         listener = ListenerProfile.objects.select_for_update().get(pk=tier.listener_id)
         if not listener.is_approved:
             raise BookingError(_("This listener is not verified yet."), code="listener_unverified")

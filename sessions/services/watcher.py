@@ -309,11 +309,10 @@ def _breaches_insert(breaches: list[PlannedBreach], *, now: datetime) -> list[Pl
     columns = ", ".join(qn(meta.get_field(name).column) for name in [*names, "recorded_at"])
     picked = ", ".join(f"batch.{qn(name)}" for name in names)
     clock, streak = qn(meta.get_field("clock").column), qn(meta.get_field("streak").column)
-    # Identifiers come from the model's meta; every value is a query parameter. The
-    # WHERE lets SQLite tell the ON CONFLICT clause from a join's ON.
+    # Identifiers come from the model's meta; every value is a query parameter.
     sql = (
         f"INSERT INTO {qn(meta.db_table)} ({columns}) "  # noqa: S608
-        f"SELECT {picked}, %s FROM ({source}) AS batch WHERE TRUE "
+        f"SELECT {picked}, %s FROM ({source}) AS batch "
         f"ON CONFLICT ({clock}, {qn(meta.get_field('deadline').column)}) DO NOTHING "
         f"RETURNING {qn(meta.pk.column)}, {clock}, {streak}"
     )

@@ -23,6 +23,17 @@ class TagFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Tag {n}")
 
 
+def seed_platform_tags() -> None:
+    """The starting tags of the data migration, again: a transactional test's flush removes
+    migration-seeded rows for the tests that follow it."""
+    from importlib import import_module
+
+    for slug, name_zh, name_en in import_module(
+        "listeners.migrations.0003_seed_tags_backfill_stats"
+    ).TAGS:
+        TagFactory(slug=slug, name_zh=name_zh, name_en=name_en)
+
+
 class ListenerProfileFactory(factory.django.DjangoModelFactory):
     """A pending application (with its stats row)."""
 

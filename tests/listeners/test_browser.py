@@ -6,13 +6,14 @@ import pytest
 from listeners.models import Tag
 from tests.browser import sign_in
 from tests.factories import UserFactory
-from tests.listeners.factories import ApprovedListenerFactory
+from tests.listeners.factories import ApprovedListenerFactory, seed_platform_tags
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_client_picks_interests_filters_by_tag_and_sees_day_and_night_prices(live_server, page):
-    # given: two listeners with different topics; a signed-in client
+    # given: the platform's tags; two listeners with different topics; a signed-in client
+    seed_platform_tags()
     night_owl = ApprovedListenerFactory(
         display_name="夜猫阿舟",
         tier__price_per_hour_fen=4500,

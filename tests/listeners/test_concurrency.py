@@ -21,7 +21,6 @@ def backends_waiting_for_a_lock() -> int:
         return cursor.fetchone()[0]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_sync_racing_a_presence_change_never_writes_the_older_presence():
     # given: an online listener; a presence change to offline is written but not yet

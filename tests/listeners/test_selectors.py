@@ -142,7 +142,6 @@ def plan(queryset) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("query", "index"),
     [

@@ -1,4 +1,7 @@
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -19,3 +22,14 @@ def code_sent_to(phone: str) -> str:
 @pytest.fixture
 def sms_code_of():
     return code_sent_to
+
+
+@pytest.fixture
+def postgres_data_dir():
+    """A data directory for an embedded PostgreSQL, in a folder of its own. Not pytest's
+    tmp_path: its folders are closed to other users, and as root the server runs as
+    `nobody`, who must reach the data directory."""
+    parent = Path(tempfile.mkdtemp(prefix="mp-pg-test-"))
+    parent.chmod(0o755)
+    yield parent / "postgres"
+    shutil.rmtree(parent, ignore_errors=True)

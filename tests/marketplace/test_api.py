@@ -3,6 +3,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from marketplace.models import SmsCode, User
+from tests.concurrency import run_together
 from tests.factories import ListenerUserFactory, UserFactory
 from tests.marketplace.conftest import code_sent_to
 
@@ -128,8 +129,8 @@ def test_api_replayed_code(api, request_code):
     # when
     response = _verify(api, code)
     # then
-    assert response.status_code == 400
-    assert response.json()["code"] == "code_expired"
+    assert response.status_code == 409
+    assert response.json()["code"] == "code_used"
     assert Token.objects.count() == 1
 
 
@@ -139,7 +140,8 @@ def test_api_malformed_code(api):
     response = _verify(api, "12345")
     # then
     assert response.status_code == 400
-    assert set(response.json()) == {"code"}
+    body = response.json()
+    assert (body["code"], set(body["fields"])) == ("invalid", {"code"})
 
 
 @pytest.mark.django_db
@@ -185,3 +187,18 @@ def test_the_api_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/auth/sms/request/" in schema.content
     assert docs.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_checks_of_one_code_sign_in_once_and_the_others_get_409(request_code):
+    # given
+    request_code(APIClient())
+    code = code_sent_to(PHONE)
+    # when: ten clients send the right code at the same instant
+    statuses = run_together(
+        *[lambda: _verify(APIClient(), code).status_code for _ in range(10)], expected=()
+    )
+    # then: serialised by the code's row lock, never a 500
+    assert sorted(statuses) == [200] + [409] * 9
+    assert User.objects.count() == 1
+    assert Token.objects.count() == 1

@@ -28,7 +28,13 @@ def test_docker_compose_config_validates_the_file(tmp_path):
     client = _compose_client()
     if client is None:
         pytest.skip("no working `docker compose` here (docker CLI or compose plugin missing)")
-    env = {**os.environ, "SECRET_KEY": "x" * 60}
+    env = {
+        **os.environ,
+        "SECRET_KEY": "x" * 60,
+        "STRIPE_SECRET_KEY": "sk_test_x",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    }
     # when
     result = subprocess.run(
         [*client, "--project-directory", str(ROOT), "-f", str(COMPOSE), "config", "--quiet"],

@@ -1,7 +1,9 @@
 """`make run` end to end: the supervisor starts everything, /healthz turns green, Ctrl-C
 stops every child. Runs the real processes (daphne, Celery worker and beat, the embedded
-Redis and Stripe servers) on free ports with a throwaway SQLite file."""
+PostgreSQL, Redis and Stripe servers) on free ports, PostgreSQL with its data in a
+throwaway folder."""
 
+import json
 import os
 import signal
 import subprocess
@@ -49,7 +51,7 @@ def _gone(process: psutil.Process) -> bool:
         return True
 
 
-def test_make_run_serves_a_healthy_product_and_ctrl_c_stops_every_child(tmp_path):
+def test_make_run_serves_a_healthy_product_and_ctrl_c_stops_every_child(postgres_data_dir):
     # given
     web_port = free_port()
     env = {
@@ -58,7 +60,7 @@ def test_make_run_serves_a_healthy_product_and_ctrl_c_stops_every_child(tmp_path
         if key not in {"DATABASE_URL", "REDIS_URL", "STRIPE_API_BASE", "DJANGO_SETTINGS_MODULE"}
     }
     env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        EMBEDDED_POSTGRES_DIR=str(postgres_data_dir),
         WEB_PORT=str(web_port),
         EMBEDDED_REDIS_PORT=str(free_port()),
         EMBEDDED_STRIPE_PORT=str(free_port()),
@@ -83,13 +85,16 @@ def test_make_run_serves_a_healthy_product_and_ctrl_c_stops_every_child(tmp_path
         children = psutil.Process(supervisor.pid).children(recursive=True)
         # then: every process is up, and beat and worker have beaten
         commands = " ".join(" ".join(child.cmdline()) for child in children)
-        for part in ("redis-server", "localstripe", "marketplace.webnode", "worker", "beat"):
+        parts = ("postgres -D", "redis-server", "localstripe", "marketplace.webnode", "worker")
+        for part in (*parts, "beat"):
             assert part in commands
         # the main worker takes both queues; the clock worker only the seconds-precision one
         assert "-Q celery,clock" in commands
         assert "-Q clock" in commands
         healthy = _wait_for(lambda: _get(f"{base}/healthz")[0] == 200, timeout=30)
         assert healthy, _get(f"{base}/healthz")
+        database = json.loads(_get(f"{base}/healthz")[1])["checks"]["database"]
+        assert (database["engine"], database["version"]) == ("PostgreSQL", "18.6")
         status, html = _get(f"{base}/")
         assert status == 200
         assert "有人在听，秒回你。" in html
@@ -103,6 +108,8 @@ def test_make_run_serves_a_healthy_product_and_ctrl_c_stops_every_child(tmp_path
             child.cmdline() for child in children if not _gone(child)
         ]
         assert _get(f"{base}/healthz")[0] == 0  # nobody listens any more
+        # PostgreSQL stopped cleanly: no stale postmaster.pid for the next run to recover
+        assert not (postgres_data_dir / "postmaster.pid").exists()
     finally:
         if supervisor.poll() is None:  # a failure above: let the supervisor stop its children
             supervisor.send_signal(signal.SIGINT)

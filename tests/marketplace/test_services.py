@@ -161,7 +161,7 @@ def test_verify_signs_up_a_new_number_as_a_client(django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         services.sms_code_request(phone=PHONE, ip=IP)
     # when
-    user, created = services.sms_code_verify(phone=PHONE, code=code_sent_to(PHONE))
+    user, created = services.sms_code_verify(phone=PHONE, code=code_sent_to(PHONE), ip=IP)
     # then
     assert created is True
     assert (user.phone, user.role, user.is_staff) == (PHONE, User.Role.CLIENT, False)
@@ -177,7 +177,7 @@ def test_verify_logs_in_an_existing_user_unchanged(django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         services.sms_code_request(phone=PHONE, ip=IP)
     # when
-    user, created = services.sms_code_verify(phone="+86" + PHONE, code=code_sent_to(PHONE))
+    user, created = services.sms_code_verify(phone="+86" + PHONE, code=code_sent_to(PHONE), ip=IP)
     # then
     assert created is False
     assert user.pk == listener.pk
@@ -194,7 +194,7 @@ def test_a_wrong_code_spends_an_attempt_and_creates_nothing(django_capture_on_co
     wrong = f"{(int(code_sent_to(PHONE)) + 1) % 10**6:06d}"
     # when
     with pytest.raises(DomainError) as error:
-        services.sms_code_verify(phone=PHONE, code=wrong)
+        services.sms_code_verify(phone=PHONE, code=wrong, ip=IP)
     # then
     assert error.value.code == "wrong_code"
     assert error.value.message == "The code is not correct. 4 attempts left."
@@ -213,11 +213,11 @@ def test_five_attempts_then_even_the_right_code_is_refused(django_capture_on_com
     messages = []
     for _ in range(5):
         with pytest.raises(DomainError) as error:
-            services.sms_code_verify(phone=PHONE, code=wrong)
+            services.sms_code_verify(phone=PHONE, code=wrong, ip=IP)
         messages.append(error.value.message)
     # when
     with pytest.raises(RateLimited) as error:
-        services.sms_code_verify(phone=PHONE, code=code)
+        services.sms_code_verify(phone=PHONE, code=code, ip=IP)
     # then
     assert messages == [
         "The code is not correct. 4 attempts left.",
@@ -240,7 +240,7 @@ def test_an_expired_code_is_refused(django_capture_on_commit_callbacks):
     _age_codes(5 * 60)
     # when
     with pytest.raises(DomainError) as error:
-        services.sms_code_verify(phone=PHONE, code=code_sent_to(PHONE))
+        services.sms_code_verify(phone=PHONE, code=code_sent_to(PHONE), ip=IP)
     # then
     assert error.value.code == "code_expired"
     assert error.value.message == "This code has expired or was already used. Ask for a new one."
@@ -255,7 +255,7 @@ def test_a_code_one_second_before_expiry_still_works(django_capture_on_commit_ca
         services.sms_code_request(phone=PHONE, ip=IP)
     _age_codes(5 * 60 - 1)
     # when
-    _user, created = services.sms_code_verify(phone=PHONE, code=code_sent_to(PHONE))
+    _user, created = services.sms_code_verify(phone=PHONE, code=code_sent_to(PHONE), ip=IP)
     # then
     assert created is True
 
@@ -266,12 +266,12 @@ def test_a_used_code_cannot_be_replayed(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.sms_code_request(phone=PHONE, ip=IP)
     code = code_sent_to(PHONE)
-    services.sms_code_verify(phone=PHONE, code=code)
+    services.sms_code_verify(phone=PHONE, code=code, ip=IP)
     # when
     with pytest.raises(DomainError) as error:
-        services.sms_code_verify(phone=PHONE, code=code)
+        services.sms_code_verify(phone=PHONE, code=code, ip=IP)
     # then
-    assert error.value.code == "code_expired"
+    assert error.value.code == "code_used"
     assert User.objects.count() == 1
 
 
@@ -285,12 +285,12 @@ def test_signing_in_retires_every_older_code_of_the_phone(django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         services.sms_code_request(phone=PHONE, ip=IP)
     newer = code_sent_to(PHONE)
-    services.sms_code_verify(phone=PHONE, code=newer)
+    services.sms_code_verify(phone=PHONE, code=newer, ip=IP)
     # when
     with pytest.raises(DomainError) as error:
-        services.sms_code_verify(phone=PHONE, code=older)
+        services.sms_code_verify(phone=PHONE, code=older, ip=IP)
     # then
-    assert error.value.code == "code_expired"
+    assert error.value.code == "code_used"
     assert SmsCode.objects.filter(used_at__isnull=True).count() == 0
 
 
@@ -307,7 +307,7 @@ def test_only_the_newest_code_counts(django_capture_on_commit_callbacks):
         pytest.skip("both codes happen to be equal")
     # when
     with pytest.raises(DomainError) as error:
-        services.sms_code_verify(phone=PHONE, code=older)
+        services.sms_code_verify(phone=PHONE, code=older, ip=IP)
     # then
     assert error.value.code == "wrong_code"
     assert User.objects.count() == 0
@@ -321,7 +321,7 @@ def test_a_disabled_account_cannot_sign_in(django_capture_on_commit_callbacks):
         services.sms_code_request(phone=PHONE, ip=IP)
     # when
     with pytest.raises(DomainError) as error:
-        services.sms_code_verify(phone=PHONE, code=code_sent_to(PHONE))
+        services.sms_code_verify(phone=PHONE, code=code_sent_to(PHONE), ip=IP)
     # then
     assert (error.value.code, error.value.message) == ("inactive", "This account is disabled.")
 
@@ -381,19 +381,56 @@ def test_concurrent_requests_from_one_ip_respect_its_limit(settings):
     assert SmsCode.objects.filter(requested_ip=IP).count() == 3
 
 
-@pytest.mark.postgres  # real row locks; SQLite's in-memory test database refuses parallel writers
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_right_codes_sign_in_once():
     # given
     services.sms_code_request(phone=PHONE, ip=IP)
     code = code_sent_to(PHONE)
     # when
-    results = _in_threads(4, lambda n: services.sms_code_verify(phone=PHONE, code=code))
-    # then
+    results = _in_threads(4, lambda n: services.sms_code_verify(phone=PHONE, code=code, ip=IP))
+    # then: one signs in; the others lost to it, a 409 each
     signed_in = [r for r in results if isinstance(r, tuple)]
-    refused = [r for r in results if isinstance(r, DomainError)]
-    assert (len(signed_in), len(refused)) == (1, 3), results
+    refused = [(r.code, r.status) for r in results if isinstance(r, DomainError)]
+    assert (len(signed_in), refused) == (1, [("code_used", 409)] * 3), results
     assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_failed_checks_are_limited_per_ip_so_a_victims_code_survives(
+    settings, django_capture_on_commit_callbacks
+):
+    # given: the victim asked for a code; an outsider guesses from one IP
+    settings.SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sms_code_request(phone=PHONE, ip=IP)
+    code = code_sent_to(PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    outsider = "203.0.113.66"
+    for _ in range(3):
+        with pytest.raises(DomainError):
+            services.sms_code_verify(phone=PHONE, code=wrong, ip=outsider)
+    # when: the outsider keeps guessing
+    with pytest.raises(RateLimited) as refused:
+        services.sms_code_verify(phone=PHONE, code=wrong, ip=outsider)
+    # then: refused before the code lost another attempt; the victim still signs in
+    assert refused.value.message == "Too many wrong codes from your network. Try again later."
+    assert SmsCode.objects.get().attempts == 3
+    user, created = services.sms_code_verify(phone=PHONE, code=code, ip=IP)
+    assert (user.phone, created) == (PHONE, True)
+
+
+@pytest.mark.django_db
+def test_the_per_ip_limit_counts_only_failed_checks(settings, django_capture_on_commit_callbacks):
+    # given: a shared network (carrier NAT) where many people sign in correctly
+    settings.SMS_CODE_FAILED_CHECKS_PER_IP_PER_HOUR = 1
+    # when
+    for n in range(3):
+        phone = f"1390000000{n}"
+        with django_capture_on_commit_callbacks(execute=True):
+            services.sms_code_request(phone=phone, ip=f"10.1.0.{n}")
+        services.sms_code_verify(phone=phone, code=code_sent_to(phone), ip=IP)
+    # then
+    assert User.objects.count() == 3
 
 
 @pytest.mark.django_db

@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings as django_settings
+
+from marketplace import embedded
 
 ROOT = Path(django_settings.BASE_DIR)
 SHOW = """
@@ -19,6 +22,12 @@ print(json.dumps({name: getattr(settings, name) for name in sys.argv[2:]}, defau
 """
 # Only what a process needs to start; none of the product's own variables.
 BARE_ENV = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+# Keys of the shape Stripe issues (made up; production settings only check their shape).
+REAL_STRIPE = {
+    "STRIPE_SECRET_KEY": "sk_live_" + "a1" * 12,
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + "b2" * 16,
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "c3" * 12,
+}
 
 
 def _settings(module: str, names: list[str], **env: str) -> dict:
@@ -75,8 +84,13 @@ def test_embedded_defaults_when_the_environment_is_empty():
     # then
     redis = "redis://127.0.0.1:6390/0"
     assert found["DEBUG"] is True
-    assert found["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    assert found["DATABASES"]["default"]["NAME"] == str(ROOT / "db.sqlite3")
+    database = found["DATABASES"]["default"]
+    # make run's embedded PostgreSQL, on the Unix socket in its data directory
+    assert (database["ENGINE"], database["HOST"], database["NAME"]) == (
+        "django.db.backends.postgresql",
+        str(embedded.postgres_socket_dir(ROOT / ".run" / "postgres")),
+        "marketplace",
+    )
     assert found["REDIS_URL"] == redis
     assert found["CACHES"]["default"]["LOCATION"] == redis
     assert _channel_hosts(found) == [redis]
@@ -160,6 +174,7 @@ def test_production_settings_pass_the_deploy_check_without_warnings():
         "WARNING",
         DJANGO_SETTINGS_MODULE="marketplace.settings.prod",
         SECRET_KEY=secrets.token_urlsafe(64),
+        **REAL_STRIPE,
         ALLOWED_HOSTS="marketplace.example",
         DATABASE_URL="postgres://mp:pw@db.example:5432/mp",
         REDIS_URL="redis://cache.example:6379/0",
@@ -177,12 +192,52 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert "Set SECRET_KEY to a random value of at least 50 characters." in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("STRIPE_SECRET_KEY", "", "Set STRIPE_SECRET_KEY to your Stripe secret key (sk_...)."),
+        (
+            "STRIPE_SECRET_KEY",
+            "sk_test_embedded",
+            "Set STRIPE_SECRET_KEY to your Stripe secret key (sk_...).",
+        ),
+        (
+            "STRIPE_WEBHOOK_SECRET",
+            "",
+            "Set STRIPE_WEBHOOK_SECRET to your webhook endpoint's signing secret (whsec_...).",
+        ),
+        (
+            "STRIPE_WEBHOOK_SECRET",
+            "whsec_embedded",
+            "Set STRIPE_WEBHOOK_SECRET to your webhook endpoint's signing secret (whsec_...).",
+        ),
+        (
+            "STRIPE_PUBLISHABLE_KEY",
+            "pk_test_embedded",
+            "Set STRIPE_PUBLISHABLE_KEY to your Stripe publishable key (pk_...).",
+        ),
+    ],
+)
+def test_production_refuses_to_start_with_the_embedded_or_no_stripe_keys(name, value, message):
+    # when
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="marketplace.settings.prod",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        **{**REAL_STRIPE, name: value},
+    )
+    # then
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
 def test_production_talks_to_real_stripe_by_default():
     # when
     found = _settings(
         "marketplace.settings.prod",
         ["STRIPE_API_BASE", "STRIPE_JS_URL", "DEBUG", "SESSION_COOKIE_SECURE"],
         SECRET_KEY=secrets.token_urlsafe(64),
+        **REAL_STRIPE,
     )
     # then
     assert found == {
@@ -199,7 +254,11 @@ def test_env_example_documents_every_variable_the_code_reads():
     pattern = re.compile(
         r"""(?:os\.environ(?:\.get)?[(\[]|env_\w+\()\s*["']([A-Z][A-Z0-9_]+)["']"""
     )
-    sources = [*(ROOT / "marketplace" / "settings").glob("*.py"), ROOT / "marketplace/devserver.py"]
+    sources = [
+        *(ROOT / "marketplace" / "settings").glob("*.py"),
+        ROOT / "marketplace/devserver.py",
+        ROOT / "marketplace/embedded.py",
+    ]
     for source in sources:
         read |= set(pattern.findall(source.read_text()))
     read -= {"DJANGO_SETTINGS_MODULE", "PYTHONUNBUFFERED"}

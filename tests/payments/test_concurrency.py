@@ -7,15 +7,16 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from marketplace.exceptions import DomainError
-from payments.models import Entry, LedgerTransaction, Refund
+from payments.models import Entry, LedgerTransaction, Payment, Refund
 from payments.services import ledger, refunds, settlement
+from payments.services import payments as payment_services
 from sessions.models import Order
 from sessions.services.transitions import order_transition
 from tests.concurrency import run_together
 from tests.payments.helpers import escrow_balance, order_paid
 from tests.sessions.factories import OrderFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def completed_paid_order() -> Order:
@@ -132,4 +133,28 @@ def test_database_refuses_unbalanced_and_changed_journal_rows():
             connection.cursor().execute(sql, [txn.pk])
     # then
     assert LedgerTransaction.objects.count() == 1
+    assert escrow_balance(order) == order.price_fen
+
+
+def test_parallel_payments_of_one_order_charge_once_and_the_others_get_409():
+    # given: an unpaid order whose PaymentIntent exists
+    order = OrderFactory()
+    payment_services.payment_prepare(order_id=order.pk)
+    # when: five confirmations with a good card at the same instant
+    results = run_together(
+        *[
+            lambda: payment_services.payment_confirm(
+                order_id=order.pk, payment_method="pm_card_visa"
+            )
+            for _ in range(5)
+        ]
+    )
+    # then: serialised by the order's row lock; one charged, the others refused with 409
+    succeeded = [r for r in results if isinstance(r, Payment)]
+    refused = [(r.code, r.status) for r in results if isinstance(r, DomainError)]
+    assert [p.status for p in succeeded] == ["succeeded"]
+    assert refused == [("already_paid", 409)] * 4
+    order.refresh_from_db()
+    assert order.state == Order.State.PAID
+    assert LedgerTransaction.objects.filter(kind="capture", order=order).count() == 1
     assert escrow_balance(order) == order.price_fen

@@ -14,7 +14,7 @@ from tests.concurrency import run_together
 from tests.factories import StaffUserFactory
 from tests.payments.dispute_helpers import finished_order
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def opened(order) -> Dispute:

@@ -28,7 +28,7 @@ from tests.payments.helpers import (
 from tests.sessions.clock_helpers import at, paid_active_order, send
 from tests.sessions.factories import OrderFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("round_", range(3))

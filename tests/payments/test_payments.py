@@ -90,7 +90,7 @@ def test_second_payment_of_a_paid_order_is_refused():
     with pytest.raises(PaymentError) as error:
         payment_services.payment_confirm(order_id=order.pk, payment_method="pm_card_visa")
     # then
-    assert error.value.code == "not_payable"
+    assert (error.value.code, error.value.status) == ("already_paid", 409)
     assert LedgerTransaction.objects.count() == 1
     assert order_escrow_balance_fen(order=order) == order.price_fen
 
@@ -124,6 +124,38 @@ def test_a_forged_amount_in_an_event_is_not_booked():
     order = order_confirmed_at_stripe(OrderFactory())
     event = intent_succeeded_event(order)
     event["data"]["object"]["amount"] = order.price_fen + 1
+    # when
+    deliver(event)
+    # then: what is booked is what Stripe says (retrieved), not the event's copy
+    order.refresh_from_db()
+    assert order.state == Order.State.PAID
+    assert order_escrow_balance_fen(order=order) == order.price_fen
+
+
+def test_a_signed_success_event_for_an_unconfirmed_intent_credits_nothing():
+    # given: an unpaid order; someone with the webhook secret signs a forged success
+    order = OrderFactory()
+    payment = payment_services.payment_prepare(order_id=order.pk)
+    event = intent_succeeded_event(order)
+    event["data"]["object"].update(status="succeeded", amount_received=order.price_fen)
+    # when
+    row = deliver(event)
+    # then: Stripe, asked, says the intent awaits a payment method
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.state == Order.State.PENDING_PAYMENT
+    assert payment.status == "requires_payment"
+    assert LedgerTransaction.objects.count() == 0
+    row.refresh_from_db()
+    assert row.processed_at is not None
+
+
+def test_a_signed_event_for_an_intent_stripe_does_not_know_credits_nothing():
+    # given
+    order = OrderFactory()
+    payment_services.payment_prepare(order_id=order.pk)
+    event = intent_succeeded_event(order)
+    event["data"]["object"]["id"] = "pi_forged0000000000"
     # when
     deliver(event)
     # then

@@ -4,9 +4,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from payments.models import Account, Entry, LedgerTransaction, Payout, Refund
+from payments import stripe_gateway as gateway
+from payments.models import Account, Entry, LedgerTransaction, Payment, Payout, Refund
 from payments.selectors import listener_earnings, order_escrow_balance_fen
 from payments.services import ledger, payouts, refunds, settlement
+from payments.services import payments as payment_services
 from sessions.models import Order
 from sessions.services.transitions import order_transition
 from tests.factories import StaffUserFactory
@@ -238,3 +240,55 @@ def test_pending_earnings_are_what_escrow_still_holds_for_unsettled_orders(
     assert earned.available_fen == settled.price_fen - settled.price_fen * 25 // 100
     assert earned.in_payout_fen == 0
     assert earned.paid_out_fen == 0
+
+
+def _capture_recorded_without_stripe(order: Order, *, intent_id: str) -> None:
+    """Book a capture as a forged webhook could before payments were checked with Stripe."""
+    payment = payment_services.payment_prepare(order_id=order.pk)
+    forged = gateway.IntentView(
+        id=intent_id,
+        status="succeeded",
+        amount_fen=payment.amount_fen,
+        currency=payment.currency,
+        client_secret="",
+        order_id=order.pk,
+        amount_received_fen=payment.amount_fen,
+    )
+    Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=intent_id)
+    payment_services.escrow_capture(payment_id=payment.pk, intent=forged, cause="forged")
+
+
+def test_ledger_check_reports_captures_that_stripe_does_not_know(capsys):
+    # given: one genuinely paid order, one whose capture Stripe never saw, and one whose
+    # intent exists at Stripe but was never paid
+    paid = order_paid(OrderFactory())
+    unknown = OrderFactory()
+    _capture_recorded_without_stripe(unknown, intent_id="pi_forged00000000")
+    unpaid = OrderFactory()
+    unpaid_intent = payment_services.payment_prepare(order_id=unpaid.pk).stripe_payment_intent_id
+    _capture_recorded_without_stripe(unpaid, intent_id=unpaid_intent)
+    # when
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("ledger_check")
+    # then: the two are named; the ledger itself is consistent, and the paid order is fine
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    unknown_txn = LedgerTransaction.objects.get(order=unknown, kind="capture")
+    unpaid_txn = LedgerTransaction.objects.get(order=unpaid, kind="capture")
+    assert err.splitlines() == [
+        f"order {unknown.pk}: capture {unknown_txn.pk} of pi_forged00000000: "
+        "Stripe does not know this payment",
+        f"order {unpaid.pk}: capture {unpaid_txn.pk} of {unpaid_intent}: "
+        "Stripe says requires_payment_method, not succeeded",
+        "ledger_check: 2 problem(s)",
+    ]
+    assert f"order {paid.pk}" not in err
+
+
+def test_ledger_check_can_skip_stripe(capsys):
+    # given
+    _capture_recorded_without_stripe(OrderFactory(), intent_id="pi_forged00000001")
+    # when
+    call_command("ledger_check", "--skip-stripe")
+    # then
+    assert capsys.readouterr().out.strip() == "ledger_check: ok"

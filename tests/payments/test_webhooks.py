@@ -81,6 +81,31 @@ def test_wrong_secret_and_stale_timestamp_are_refused(client):
     assert LedgerTransaction.objects.count() == 0
 
 
+@pytest.mark.parametrize("ahead", [3600, 86_400 * 30])
+def test_a_signature_timestamped_far_in_the_future_is_refused_like_an_old_one(client, ahead):
+    # given: correctly signed with the real secret, but dated ahead
+    order = order_confirmed_at_stripe(OrderFactory())
+    payload = json.dumps(intent_succeeded_event(order)).encode()
+    # when
+    response = _post(client, payload, sign(payload, timestamp=int(time.time()) + ahead))
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"code": "bad_signature", "detail": "invalid signature"}
+    assert StripeEvent.objects.count() == 0
+    assert LedgerTransaction.objects.count() == 0
+
+
+def test_a_signature_a_little_ahead_of_our_clock_is_accepted(client):
+    # given: Stripe's clock a minute ahead of ours, within the tolerance
+    order = order_confirmed_at_stripe(OrderFactory())
+    payload = json.dumps(intent_succeeded_event(order)).encode()
+    # when
+    response = _post(client, payload, sign(payload, timestamp=int(time.time()) + 60))
+    # then
+    assert response.status_code == 200
+    assert StripeEvent.objects.count() == 1
+
+
 def test_replayed_event_id_is_processed_once(client):
     # given
     order = order_confirmed_at_stripe(OrderFactory())

@@ -22,7 +22,6 @@ def review_race(arguments: list[dict]) -> tuple[list, list]:
     return [o for o in outcomes if not isinstance(o, DomainError)], errors
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_reviews_of_one_order_yield_exactly_one():
     # given
@@ -41,7 +40,6 @@ def test_simultaneous_reviews_of_one_order_yield_exactly_one():
     assert (stats.rating_avg, stats.rating_count) == (Decimal(review.stars), 1)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_reviews_of_one_listener_all_count_in_the_rating():
     # given: four clients finish sessions with the same listener and review at once

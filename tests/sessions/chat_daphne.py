@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import quote
 
 import websockets
 from django.db import connection
@@ -27,6 +28,8 @@ def database_url() -> str:
     """The URL of the database this test run uses (the test database, committed data)."""
     s = connection.settings_dict
     password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    if (s["HOST"] or "").startswith("/"):  # a Unix socket's folder (the embedded server)
+        return f"postgres://{s['USER']}{password}@{quote(s['HOST'], safe='')}/{s['NAME']}"
     port = s.get("PORT") or 5432
     return f"postgres://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{port}/{s['NAME']}"
 

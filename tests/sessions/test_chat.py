@@ -189,7 +189,6 @@ def test_mark_read_moves_forward_only_and_is_clamped(
     ]
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_senders_get_gap_free_seqs():
     # given

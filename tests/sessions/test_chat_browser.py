@@ -22,7 +22,6 @@ from tests.sessions.factories import InstantOrderFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.timeout(90),
     pytest.mark.django_db(transaction=True),
@@ -128,7 +127,7 @@ def test_instant_order_paid_while_the_dashboard_is_open_is_listed_live(browser, 
         item.wait_for()
         assert "30" in item.inner_text()
         listener.wait_for_function(
-            f"document.querySelector(\"li[data-order='{order.pk}'] .accept-left\")"
+            f"() => document.querySelector(\"li[data-order='{order.pk}'] .accept-left\")"
             ".textContent.length > 0"
         )
         item.get_by_role("button", name="接单").click()
@@ -164,7 +163,7 @@ def test_breach_refund_lowers_the_money_held_on_the_clients_page_live(browser, n
         # and the two re-reads the page schedules on the state frame of connecting are
         # done (else they, not the breach, could be what updates the amount)
         client.wait_for_function(
-            "performance.getEntriesByType('resource')"
+            "() => performance.getEntriesByType('resource')"
             f".filter((e) => e.name.endsWith('/api/orders/{order.pk}/')).length === 2"
         )
         client.evaluate("window.sameDocument = true")

@@ -13,7 +13,7 @@ from sessions.services import chat
 from tests.concurrency import run_together
 from tests.sessions.chat_factories import ChatOrderFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def prepared_statements() -> int:

@@ -15,7 +15,7 @@ from sessions import consumers, events
 from sessions.services import chat
 from tests.sessions.chat_factories import ChatOrderFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

@@ -78,3 +78,19 @@ def test_quick_replies_are_added_and_deleted(client):
     assert QuickReply.objects.count() == 1
     client.post(f"/chat/dashboard/quick-replies/{reply.pk}/delete/")
     assert QuickReply.objects.count() == 0
+
+
+def test_deleting_another_listeners_quick_reply_is_404_and_keeps_it(client):
+    # given: two listeners; one has a quick reply
+    mine = ChatOrderFactory()
+    theirs = ChatOrderFactory()
+    client.force_login(theirs.listener.user)
+    client.post("/chat/dashboard/quick-replies/", {"text": "稍等"})
+    reply = QuickReply.objects.get()
+    client.force_login(mine.listener.user)
+    # when
+    response = client.post(f"/chat/dashboard/quick-replies/{reply.pk}/delete/")
+    missing = client.post("/chat/dashboard/quick-replies/999999/delete/")
+    # then
+    assert (response.status_code, missing.status_code) == (404, 404)
+    assert QuickReply.objects.get() == reply

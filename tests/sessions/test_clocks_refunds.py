@@ -203,7 +203,6 @@ def _one_breach(order: Order) -> Breach:
     return breach
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_refund_landing_meanwhile_leaves_the_breach_refund_capped_at_what_is_left(monkeypatch):
     # given: a breach owed 10 % of the price; another refund leaves only 5 fen meanwhile
@@ -225,7 +224,6 @@ def test_a_refund_landing_meanwhile_leaves_the_breach_refund_capped_at_what_is_l
     assert breach.compensated_at is not None
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_refund_emptying_escrow_meanwhile_compensates_the_breach_with_nothing(monkeypatch):
     # given: another refund takes everything between the read and the reservation
@@ -241,7 +239,6 @@ def test_a_refund_emptying_escrow_meanwhile_compensates_the_breach_with_nothing(
     assert breach.compensated_at is not None
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_breach_whose_refund_was_never_reserved_stays_uncompensated(monkeypatch):
     # given: refunds land after both reads (the first try and its retry lose the race)

@@ -196,7 +196,7 @@ BAD_FRAMES = [
     ),
     (
         '{"type": "message.send", "session": SESSION, "client_id": "a", "text": "\\ud800"}',
-        "invalid_message",
+        "bad_frame",
     ),
     (
         '{"type": "message.send", "session": SESSION, "client_id": "a", "text": "   "}',
@@ -228,6 +228,46 @@ async def test_bad_input_gets_an_error_frame_and_the_socket_keeps_working(
         "type": "pong",
         "last_seq": {str(order.pk): 0},
     }
+    await socket.disconnect()
+
+
+LONE_SURROGATE_FRAMES = [
+    '{"type": "\\ud800"}',
+    '{"type": "typing", "session": "\\udfff"}',
+    '{"type": "message.send", "session": SESSION, "client_id": "a\\ud800", "text": "hi"}',
+    '{"type": "message.send\\udc00", "session": SESSION, "client_id": "\\ud83d", "text": "x"}',
+]
+
+
+@pytest.mark.parametrize("raw", LONE_SURROGATE_FRAMES, ids=["type", "session", "client_id", "all"])
+async def test_a_lone_surrogate_gets_an_error_frame_that_does_not_echo_it(order, cookies, raw):
+    # given
+    socket = await open_socket(cookies["client"])
+    # when
+    await socket.send_to(text_data=raw.replace("SESSION", str(order.pk)))
+    reply = await socket.receive_json_from(timeout=5)
+    # then: the frame is refused whole; nothing of it comes back, nothing is stored
+    assert reply == {
+        "type": "error",
+        "code": "bad_frame",
+        "detail": "数据帧必须是有效的 Unicode 文本。",
+    }
+    assert await count_messages() == 0
+    await socket.send_json_to({"type": "ping"})
+    assert (await socket.receive_json_from(timeout=5))["type"] == "pong"
+    await socket.disconnect()
+
+
+async def test_an_emoji_escaped_as_a_surrogate_pair_is_a_valid_message(order, cookies):
+    # given
+    socket = await open_socket(cookies["client"])
+    raw = '{"type": "message.send", "session": %d, "client_id": "e1", "text": "\\ud83d\\ude00"}'
+    # when
+    await socket.send_to(text_data=raw % order.pk)
+    ack = await receive_type(socket, "message.ack")
+    # then
+    assert ack["client_id"] == "e1"
+    assert await count_messages() == 1
     await socket.disconnect()
 
 

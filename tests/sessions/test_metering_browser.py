@@ -21,7 +21,6 @@ from tests.sessions.metering_helpers import per_minute_tier
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.timeout(120),
     pytest.mark.django_db(transaction=True),

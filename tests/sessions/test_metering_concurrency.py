@@ -1,4 +1,4 @@
-"""Real threads on PostgreSQL: the metering pass against a withdrawal from the same
+"""Real threads on PostgreSQL (row locks): the metering pass against a withdrawal from the same
 wallet, two passes at once, two per-minute sessions started at once from one wallet.
 Row locks decide; the wallet never goes below zero and every minute is charged once."""
 
@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 from tests.payments.wallet_helpers import topup_paid
 from tests.sessions.metering_helpers import at, metered_session, per_minute_tier
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)

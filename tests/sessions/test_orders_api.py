@@ -122,9 +122,36 @@ def test_pay_endpoint_refuses_a_second_payment(client):
         content_type="application/json",
     )
     # then
-    assert response.status_code == 400
-    assert response.json()["code"] == "not_payable"
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_paid"
     assert LedgerTransaction.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 1_000 + b"]" * 1_000,
+        b'{"token": ' + b"[" * 900 + b"]" * 900 + b"}",
+        b'{"token": "tok_' + b"x" * 3_000_000 + b'"}',
+        b"\xff\xfe",
+    ],
+    ids=["deep", "deep-token", "3-MB", "not-utf8"],
+)
+def test_pay_endpoint_answers_a_bad_body_with_a_json_400_and_charges_nothing(client, body):
+    # given
+    order = OrderFactory()
+    client.force_login(order.client)
+    client.cookies["django_language"] = "en"
+    # when
+    response = client.generic(
+        "POST", reverse("payments:order_pay", args=[order.pk]), body, "application/json"
+    )
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"code": "card_missing", "detail": "Enter a card."}
+    assert not Payment.objects.exists()
+    order.refresh_from_db()
+    assert order.state == Order.State.PENDING_PAYMENT
 
 
 def test_pay_endpoint_of_another_clients_order_is_404(client):

@@ -2,8 +2,7 @@
 PostgreSQL, driven by the `websockets` client library.
 
 Each daphne is a subprocess pointed at this run's test database (data is committed:
-transaction=True) and at a Redis, so these tests need PostgreSQL (SQLite's test database
-lives in this process's memory).
+transaction=True) and at a Redis.
 """
 
 import asyncio
@@ -17,7 +16,6 @@ from tests.sessions.chat_daphne import ChatClient, Daphne, PrivateRedis
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 
 pytestmark = [
-    pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.timeout(60),
     pytest.mark.django_db(transaction=True),
@@ -124,3 +122,34 @@ async def test_redis_restart_mid_chat_loses_nothing_and_delivers_once(chat):
             node.stop()
             print(node.output()[-3000:])  # shown when the test fails
         redis.stop()
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ('{"type": "ping", "pad": "' + "x" * 2**20 + '"}', 1009),  # over daphne's 1 MiB
+        ('{"type": "message.send", "text": "\xff"}'.encode("latin-1"), 1007),  # not UTF-8
+    ],
+    ids=["over-1-MiB", "invalid-utf8"],
+)
+async def test_an_oversized_or_invalid_frame_is_closed_with_its_code(chat, message, code):
+    # given: the product on a real web node
+    order, client_cookie, _listener_cookie = chat
+    (node,) = await asyncio.to_thread(start_nodes, settings.REDIS_URL, 1)
+    client = ChatClient(node.url, client_cookie)
+    try:
+        await client.open()
+        # when
+        await client.ws.send(message, text=True)
+        closed = await client.wait_for(lambda f: f["type"] == "closed")
+        # then: closed with the code, nothing stored, the node still serves others
+        assert closed == {"type": "closed"}
+        assert client.ws.close_code == code
+        assert await database_sync_to_async(stored)(order) == []
+        again = ChatClient(node.url, client_cookie)
+        await again.open()
+        await again.close()
+    finally:
+        await client.close()
+        node.stop()
+        print(node.output()[-3000:])

@@ -19,7 +19,7 @@ from tests.listeners.factories import ApprovedListenerFactory, PricingTierFactor
 from tests.sessions.chat_factories import ChatOrderFactory
 from tests.sessions.clock_helpers import T0, at, send
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def many_waiting_orders(n: int, *, window: int = 10) -> list[Order]:

@@ -20,7 +20,7 @@ from sessions.services.transitions import order_transition
 from tests.sessions.celery_procs import CeleryProcesses
 from tests.sessions.factories import InstantOrderFactory
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 WINDOW = 5
 

@@ -19,7 +19,7 @@ from tests.payments.stripe_proxy import StripeProxy
 from tests.sessions.celery_procs import CeleryProcesses
 from tests.sessions.test_watcher_e2e import refund_rows, running_paid_session
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 REFUNDS = "/v1/refunds"
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('listeners', '0007_verbose_names'),
         ('live_sessions', '0007_verbose_names'),
-        ('payments', '0004_verbose_names'),
+        ('payments', '0005_client_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0005_wallet'),
+        ('payments', '0006_wallet'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0006_refund_to_wallet'),
+        ('payments', '0007_refund_to_wallet'),
     ]
 
     operations = [
