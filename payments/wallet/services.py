@@ -91,7 +91,12 @@ def wallet_topup_start(*, client, amount_fen: int, now: datetime | None = None) 
             created_at=now,
             payment_deadline=now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
         )
-    return topup_prepare(topup_id=topup.pk, now=now)
+    try:
+        return topup_prepare(topup_id=topup.pk, now=now)
+    except (PaymentUnavailable, PaymentError):
+        # The top-up stands even if Stripe is down; its pay step creates the intent then.
+        logger.warning("top-up %s: no PaymentIntent yet", topup.pk)
+        return topup
 
 
 def topup_prepare(*, topup_id: int, now: datetime | None = None) -> TopUp:

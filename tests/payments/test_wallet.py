@@ -242,3 +242,16 @@ def test_wallet_page_tops_up_in_a_step_and_shows_the_balance(client):
     assert chosen["Location"] == f"/payments/wallet/topups/{topup.pk}/pay/"
     assert bad.status_code == 200
     assert TopUp.objects.filter(client=user).count() == 2
+
+
+def test_a_top_up_stands_while_stripe_is_down_and_its_pay_step_starts_the_payment(proxy):
+    # given: Stripe answers 500 to creating the intent
+    client = UserFactory()
+    proxy.fail(method="POST", path_prefix="/v1/payment_intents", mode="500")
+    # when
+    topup = services.wallet_topup_start(client=client, amount_fen=2_000)
+    # then: the row stands without an intent; the pay step creates it
+    assert topup.stripe_payment_intent_id is None
+    topup = services.topup_confirm(topup_id=topup.pk, payment_method="pm_card_visa")
+    assert topup.status == TopUp.Status.SUCCEEDED
+    assert wallet_balance_fen(client_id=client.pk) == 2_000
