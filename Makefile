@@ -80,6 +80,13 @@ bench-chat: $(BIN)/.installed
 bench-watcher: $(BIN)/.installed
 	$(BIN)/python bench/watcher.py $(ARGS)
 
+## bench-metering: one metering pass (per-minute charges) with 1k / 10k live per-minute
+## sessions, steady (1/60 due) and burst (all due), next to the bare SQL floor of the same
+## writes (on a scratch database next to DATABASE_URL's; PostgreSQL)
+.PHONY: bench-metering
+bench-metering: $(BIN)/.installed
+	$(BIN)/python bench/metering.py $(ARGS)
+
 ## bench-usage: a client with two years of history (1,000 sessions, 100,000 messages; on
 ## DATABASE_URL) and the usage page's p95 and query count beside the catalogue page's
 .PHONY: bench-usage

@@ -378,6 +378,10 @@ class TierIn(serializers.Serializer):
     breach_refund_percent = serializers.IntegerField(required=False)
     breach_refund_cap_percent = serializers.IntegerField(required=False)
     breach_termination_count = serializers.IntegerField(required=False)
+    # Pay as you go; a price left null derives from the hourly price (docs/payments.md).
+    per_minute = serializers.BooleanField(required=False)
+    minute_price_fen = serializers.IntegerField(required=False, allow_null=True)
+    night_minute_price_fen = serializers.IntegerField(required=False, allow_null=True)
 
 
 class TierPatchIn(TierIn):

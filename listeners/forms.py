@@ -128,6 +128,10 @@ class TierForm(forms.Form):
         initial=3,
     )
     is_active = forms.BooleanField(label=_("Offered"), required=False, initial=True)
+    per_minute = forms.BooleanField(
+        label=_("Also offered per minute, from the client's wallet (price from the hourly one)"),
+        required=False,
+    )
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

@@ -181,6 +181,21 @@ class PricingTier(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
+    # Pay as you go: a price per minute, charged from the client's wallet minute by minute.
+    # Left empty, the minute prices derive from the hourly price (docs/payments.md).
+    per_minute = models.BooleanField(_("offered per minute"), default=False)
+    minute_price_fen = models.PositiveIntegerField(
+        _("price per minute, day (fen)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE_PER_HOUR_FEN)],
+    )
+    night_minute_price_fen = models.PositiveIntegerField(
+        _("price per minute, night (fen)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE_PER_HOUR_FEN)],
+    )
     is_active = models.BooleanField(_("offered"), default=True)
 
     class Meta:

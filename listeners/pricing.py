@@ -144,6 +144,29 @@ def night_rate_fen(price_per_hour_fen: int, surcharge_percent: int) -> int:
     return _round_half_up(price_per_hour_fen * (100 + surcharge_percent), 100)
 
 
+def minute_prices_fen(tier: PricingTier) -> tuple[int, int]:
+    """(day, night) price of one minute of a per-minute tier: as set on the tier, or the
+    hourly price / 60 (night: with the night surcharge), rounded half up, at least 1 fen."""
+    derived_day = max(1, _round_half_up(tier.price_per_hour_fen, 60))
+    derived_night = max(
+        1, _round_half_up(tier.price_per_hour_fen * (100 + tier.night_surcharge_percent), 6000)
+    )
+    if tier.minute_price_fen:
+        day = tier.minute_price_fen
+        derived_night = max(1, _round_half_up(day * (100 + tier.night_surcharge_percent), 100))
+    else:
+        day = derived_day
+    return day, tier.night_minute_price_fen or derived_night
+
+
+def minute_is_night(at: datetime, window: tuple[time, time]) -> bool:
+    """Whether the minute starting at `at` (in Beijing time) falls in the night window."""
+    local = at.astimezone(WALL_CLOCK)
+    night_start = window[0].hour * 60 + window[0].minute
+    night_end = window[1].hour * 60 + window[1].minute
+    return _in_window(local.hour * 60 + local.minute, night_start, night_end)
+
+
 def _parse_hhmm(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))

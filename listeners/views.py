@@ -242,6 +242,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
                 "breach_refund_cap_percent": tier.breach_refund_cap_percent,
                 "breach_termination_count": tier.breach_termination_count,
                 "is_active": tier.is_active,
+                "per_minute": tier.per_minute,
             },
         )
     start, end = selectors.night_window_for(listener)

@@ -76,6 +76,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Wallet withdrawals left pending by a Stripe outage are settled (found by our row id,
+    # or sent again with the same key), as order refunds are, every minute.
+    "payments-wallet-refunds-reconcile": {
+        "task": "payments.wallet_refunds_reconcile",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # Webhook events whose processing task was lost (a worker crash between commit and
     # enqueue) are processed within about half a minute.
     "payments-events-sweep": {
@@ -91,6 +98,15 @@ app.conf.beat_schedule = {
     # queued up behind a busy worker, since the next one covers them.
     "sessions-watch-reply-clocks": {
         "task": "sessions.watch_reply_clocks",
+        "schedule": 1.0,
+        "options": {"expires": 1},
+    },
+    # Per-minute sessions: each minute is charged from the wallet at its boundary (a minute
+    # ahead), and a session the wallet cannot pay pauses; the charge must follow the
+    # boundary within a second, so every second on the clock queue. Idempotent: a charged
+    # minute moves the session's boundary on; SKIP LOCKED leaves busy rows to the next run.
+    "sessions-meter-sessions": {
+        "task": "sessions.meter_sessions",
         "schedule": 1.0,
         "options": {"expires": 1},
     },

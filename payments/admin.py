@@ -18,6 +18,9 @@ from payments.models import (
     Refund,
     SettlementHold,
     StripeEvent,
+    TopUp,
+    TopUpRefund,
+    Withdrawal,
 )
 from payments.services import payouts, refunds
 
@@ -217,6 +220,33 @@ class PayoutBatchAdmin(admin.ModelAdmin):
             payout = payouts.payout_send(payout_id=payout_id)
             if payout.status != Payout.Status.SENT:
                 self.message_user(request, f"#{payout.pk}: {payout.last_error}", messages.ERROR)
+
+
+# --- The wallet: read-only, every change goes through the wallet services -------------------
+
+
+class TopUpRefundInline(admin.TabularInline):
+    model = TopUpRefund
+    extra = 0
+    can_delete = False
+    readonly_fields = ["topup", "amount_fen", "status", "stripe_refund_id", "attempts"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TopUp)
+class TopUpAdmin(ReadOnlyAdmin):
+    list_display = ["id", "client", "amount_fen", "status", "created_at", "succeeded_at"]
+    list_filter = ["status"]
+    search_fields = ["stripe_payment_intent_id", "client__phone"]
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(ReadOnlyAdmin):
+    list_display = ["id", "client", "amount_fen", "created_at"]
+    search_fields = ["client__phone"]
+    inlines = [TopUpRefundInline]
 
 
 # Disputes register their own (read-only) admin pages.

@@ -2,6 +2,7 @@ from django.urls import path
 
 from payments import views
 from payments.disputes import api as dispute_api
+from payments.wallet import api as wallet_api
 
 app_name = "payments-api"
 urlpatterns = [
@@ -22,4 +23,13 @@ urlpatterns = [
         name="dispute-desk-approve",
     ),
     path("notifications/", dispute_api.notification_list, name="notifications"),
+    # The wallet.
+    path("wallet/", wallet_api.wallet, name="wallet"),
+    path("wallet/topups/", wallet_api.topup_create, name="wallet-topups"),
+    path(
+        "wallet/topups/<int:topup_id>/confirm/",
+        wallet_api.topup_confirm,
+        name="wallet-topup-confirm",
+    ),
+    path("wallet/withdrawals/", wallet_api.withdrawal_create, name="wallet-withdrawals"),
 ]

@@ -6,7 +6,8 @@
 4. per order: captured = refunded + released to the listener + commission + held, and
    each side agrees with the business rows (the payment, succeeded refunds, settlement);
 5. a settled order holds nothing; a closed (cancelled/declined/expired) order holds only
-   refunds still pending.
+   refunds still pending;
+6. wallets agree with their top-up and withdrawal rows (`wallet_problems`).
 """
 
 from __future__ import annotations
@@ -84,17 +85,30 @@ def ledger_problems() -> list[str]:
         elif row["status"] == Refund.Status.PENDING:
             refunds_pending[row["order_id"]] += row["total"]
     states = dict(Order.objects.filter(pk__in=list(by_kind)).values_list("id", "state"))
+    metered_prices = dict(
+        Order.objects.filter(pk__in=list(by_kind), kind=Order.Kind.METERED).values_list(
+            "id", "price_fen"
+        )
+    )
 
     for order_id, kinds in by_kind.items():
         captured = kinds.get(LedgerTransaction.Kind.CAPTURE, 0)
-        refunded = -kinds.get(LedgerTransaction.Kind.REFUND, 0)
+        charged = kinds.get(LedgerTransaction.Kind.CHARGE, 0)  # per-minute, from the wallet
+        refunded = -kinds.get(LedgerTransaction.Kind.REFUND, 0) - kinds.get(
+            LedgerTransaction.Kind.RETURN, 0
+        )
         reversed_ = kinds.get(LedgerTransaction.Kind.REVERSAL, 0)
         released = -kinds.get(LedgerTransaction.Kind.RELEASE, 0)
         held = sum(kinds.values())
-        if captured != refunded - reversed_ + released + held:
+        if captured + charged != refunded - reversed_ + released + held:
             problems.append(
-                f"order {order_id}: captured {captured} != refunded {refunded} - reversed "
-                f"{reversed_} + released {released} + held {held}"
+                f"order {order_id}: captured {captured} + charged {charged} != refunded "
+                f"{refunded} - reversed {reversed_} + released {released} + held {held}"
+            )
+        if charged and charged != metered_prices.get(order_id):
+            problems.append(
+                f"order {order_id}: charged {charged} minute by minute but its price is "
+                f"{metered_prices.get(order_id)}"
             )
         if captured != payments.get(order_id, 0):
             problems.append(
@@ -131,9 +145,9 @@ def ledger_problems() -> list[str]:
 
     # Every succeeded refund row is in the ledger exactly once; no other refunds are.
     booked = set(
-        LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.REFUND).values_list(
-            "key", flat=True
-        )
+        LedgerTransaction.objects.filter(
+            kind__in=[LedgerTransaction.Kind.REFUND, LedgerTransaction.Kind.RETURN]
+        ).values_list("key", flat=True)
     )
     expected = {
         f"refund:{pk}"
@@ -143,6 +157,7 @@ def ledger_problems() -> list[str]:
         problems.append(f"succeeded {key} is missing from the ledger")
     for key in sorted(booked - expected):
         problems.append(f"ledger {key} has no succeeded refund row")
+    problems.extend(wallet_problems())
     return problems
 
 
@@ -150,6 +165,70 @@ def assert_ledger_consistent() -> None:
     """For tests in any area: fail with every broken invariant listed."""
     problems = ledger_problems()
     assert not problems, "ledger invariants broken:\n" + "\n".join(problems)
+
+
+def wallet_problems() -> list[str]:
+    """6. per wallet: top-ups booked = succeeded top-up rows, withdrawals booked = succeeded
+    top-up refunds, the balance covers withdrawals on their way, and no top-up is refunded
+    beyond its amount."""
+    from payments.wallet.models import TopUp, TopUpRefund
+
+    problems: list[str] = []
+    booked: dict[tuple[int, str], int] = defaultdict(int)
+    for row in (
+        Entry.objects.filter(account__kind=Account.Kind.CLIENT_WALLET)
+        .values("account__client_id", "transaction__kind")
+        .annotate(total=Sum("amount_fen"))
+    ):
+        booked[(row["account__client_id"], row["transaction__kind"])] += row["total"]
+    clients = {client for client, _kind in booked}
+    topped = dict(
+        TopUp.objects.filter(status=TopUp.Status.SUCCEEDED)
+        .values("client_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("client_id", "total")
+    )
+    withdrawn: dict[int, int] = defaultdict(int)
+    pending: dict[int, int] = defaultdict(int)
+    for row in TopUpRefund.objects.values("topup__client_id", "status").annotate(
+        total=Sum("amount_fen")
+    ):
+        if row["status"] == TopUpRefund.Status.SUCCEEDED:
+            withdrawn[row["topup__client_id"]] += row["total"]
+        elif row["status"] == TopUpRefund.Status.PENDING:
+            pending[row["topup__client_id"]] += row["total"]
+    for client in sorted(clients | set(topped) | set(withdrawn) | set(pending)):
+        topped_up = booked[(client, LedgerTransaction.Kind.TOPUP)]
+        if topped_up != topped.get(client, 0):
+            problems.append(
+                f"wallet of {client}: top-ups booked {topped_up}"
+                f" but succeeded top-ups {topped.get(client, 0)}"
+            )
+        if -booked[(client, LedgerTransaction.Kind.WITHDRAWAL)] != withdrawn[client]:
+            problems.append(
+                f"wallet of {client}: withdrawals booked "
+                f"{-booked[(client, LedgerTransaction.Kind.WITHDRAWAL)]} but refunds say "
+                f"{withdrawn[client]}"
+            )
+        balance = sum(total for (c, _kind), total in booked.items() if c == client)
+        if balance < pending[client]:
+            problems.append(
+                f"wallet of {client}: holds {balance}, less than withdrawals on their way "
+                f"{pending[client]}"
+            )
+    over = (
+        TopUpRefund.objects.filter(
+            status__in=[TopUpRefund.Status.SUCCEEDED, TopUpRefund.Status.PENDING]
+        )
+        .values("topup_id", "topup__amount_fen")
+        .annotate(total=Sum("amount_fen"))
+    )
+    for row in over:
+        if row["total"] > row["topup__amount_fen"]:
+            problems.append(
+                f"top-up {row['topup_id']} refunded {row['total']} of {row['topup__amount_fen']}"
+            )
+    return problems
 
 
 def stripe_capture_problems() -> list[str]:

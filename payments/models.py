@@ -58,9 +58,10 @@ class Account(models.Model):
         LISTENER_PAID_OUT = "listener_paid_out", _("Listener paid out")
         PLATFORM_COMMISSION = "platform_commission", _("Platform commission")
         REFUNDS = "refunds", _("Refunds to clients")
+        CLIENT_WALLET = "client_wallet", _("Client wallet")
 
     # Kinds whose balance must never be negative.
-    NON_NEGATIVE = frozenset({Kind.ESCROW, Kind.LISTENER_PAYABLE})
+    NON_NEGATIVE = frozenset({Kind.ESCROW, Kind.LISTENER_PAYABLE, Kind.CLIENT_WALLET})
 
     code = models.CharField(max_length=64, unique=True, verbose_name=_("code"))
     kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
@@ -80,6 +81,14 @@ class Account(models.Model):
         related_name="+",
         verbose_name=_("listener"),
     )
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("client"),
+    )
     non_negative = models.BooleanField(default=False, verbose_name=_("must not go negative"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
@@ -93,6 +102,15 @@ class Account(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["order"], condition=Q(kind="escrow"), name="account_one_escrow_per_order"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="client_wallet") | Q(client__isnull=False, non_negative=True),
+                name="account_wallet_has_client",
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(kind="client_wallet"),
+                name="account_one_wallet_per_client",
             ),
         ]
 
@@ -109,6 +127,10 @@ class LedgerTransaction(AppendOnlyModel):
         RELEASE = "release", _("Escrow released")
         PAYOUT = "payout", _("Payout to listener")
         REVERSAL = "reversal", _("Reversal")
+        TOPUP = "topup", _("Wallet top-up")
+        CHARGE = "charge", _("Wallet charged into escrow")
+        WITHDRAWAL = "withdrawal", _("Wallet withdrawal")
+        RETURN = "return", _("Escrow returned to the wallet")
 
     key = models.CharField(max_length=100, unique=True, verbose_name=_("key"))
     kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
@@ -240,6 +262,7 @@ class Refund(models.Model):
         BREACH = "breach", _("Missed reply window")
         TERMINATION = "termination", _("Session terminated")
         DISPUTE = "dispute", _("Dispute decision")
+        EARLY_END = "early_end", _("Ended early: time not used")
         ADMIN = "admin", _("Staff decision")
 
     order = models.ForeignKey(
@@ -248,8 +271,14 @@ class Refund(models.Model):
         related_name="refunds",
         verbose_name=_("order"),
     )
+    # None for a per-minute order paid from the wallet: its refunds go back to the wallet.
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("payment"),
     )
     amount_fen = models.BigIntegerField(verbose_name=_("amount (fen)"))
     cause = models.CharField(max_length=20, choices=Cause.choices, verbose_name=_("cause"))
@@ -494,3 +523,4 @@ class ClientLimit(models.Model):
 
 # Disputes live in their own sub-package; importing them here makes them payments models.
 from payments.disputes.models import Dispute, DisputeAuditEntry, Notification  # noqa: E402, F401
+from payments.wallet.models import TopUp, TopUpRefund, Withdrawal  # noqa: E402, F401

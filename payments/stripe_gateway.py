@@ -28,9 +28,10 @@ STRIPE_TIMEOUT_SECONDS = 10
 class GatewayError(Exception):
     """Stripe refused (4xx): the outcome is known and nothing happened."""
 
-    def __init__(self, message: str, *, code: str = "") -> None:
+    def __init__(self, message: str, *, code: str = "", decline_code: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.decline_code = decline_code
 
 
 class GatewayUnavailable(Exception):
@@ -46,6 +47,8 @@ class IntentView:
     client_secret: str
     order_id: int | None
     amount_received_fen: int
+    topup_id: int | None = None  # set on a wallet top-up's intent instead of order_id
+    decline_code: str = ""  # Stripe's reason for the last failed attempt, if any
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class RefundView:
     amount_fen: int
     payment_intent: str | None
     refund_row_id: int | None
+    wallet_refund_id: int | None = None  # set on a wallet withdrawal's refunds
 
 
 def _client() -> stripe.StripeClient:
@@ -83,7 +87,10 @@ def _call(fn, *args, **kwargs):
             logger.warning("stripe failed with %s: %s", status, exc)
             raise GatewayUnavailable(str(exc)) from exc
         logger.info("stripe refused with %s: %s", status, exc)
-        raise GatewayError(exc.user_message or str(exc), code=exc.code or "") from exc
+        decline_code = getattr(getattr(exc, "error", None), "decline_code", None) or ""
+        raise GatewayError(
+            exc.user_message or str(exc), code=exc.code or "", decline_code=decline_code
+        ) from exc
 
 
 def _plain(obj) -> dict:
@@ -94,6 +101,8 @@ def _intent_view(pi) -> IntentView:
     pi = _plain(pi)
     metadata = pi.get("metadata") or {}
     order_id = metadata.get("order_id")
+    topup_id = metadata.get("topup_id")
+    last_error = pi.get("last_payment_error") or {}
     received = pi.get("amount_received")
     if received is None:
         received = pi["amount"] if pi["status"] == "succeeded" else 0
@@ -105,6 +114,8 @@ def _intent_view(pi) -> IntentView:
         client_secret=pi.get("client_secret") or "",
         order_id=int(order_id) if order_id and str(order_id).isdigit() else None,
         amount_received_fen=int(received),
+        topup_id=int(topup_id) if topup_id and str(topup_id).isdigit() else None,
+        decline_code=str(last_error.get("decline_code") or last_error.get("code") or ""),
     )
 
 
@@ -112,12 +123,14 @@ def _refund_view(refund) -> RefundView:
     refund = _plain(refund)
     metadata = refund.get("metadata") or {}
     row = metadata.get("refund_id")
+    wallet_row = metadata.get("wallet_refund_id")
     return RefundView(
         id=refund["id"],
         status=refund["status"],
         amount_fen=int(refund["amount"]),
         payment_intent=refund.get("payment_intent"),
         refund_row_id=int(row) if row and str(row).isdigit() else None,
+        wallet_refund_id=int(wallet_row) if wallet_row and str(wallet_row).isdigit() else None,
     )
 
 
@@ -137,6 +150,22 @@ def payment_intent_create(
             "amount": amount_fen,
             "currency": currency,
             "metadata": {"order_id": str(order_id)},
+            "payment_method_types": ["card"],
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _intent_view(pi)
+
+
+def topup_intent_create(
+    *, topup_id: int, amount_fen: int, currency: str, idempotency_key: str
+) -> IntentView:
+    pi = _call(
+        _client().v1.payment_intents.create,
+        params={
+            "amount": amount_fen,
+            "currency": currency,
+            "metadata": {"topup_id": str(topup_id)},
             "payment_method_types": ["card"],
         },
         options={"idempotency_key": idempotency_key},
@@ -202,6 +231,21 @@ def refund_create(
             "payment_intent": intent_id,
             "amount": amount_fen,
             "metadata": {"refund_id": str(refund_row_id)},
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+    return _refund_view(refund)
+
+
+def wallet_refund_create(
+    *, intent_id: str, amount_fen: int, wallet_refund_id: int, idempotency_key: str
+) -> RefundView:
+    refund = _call(
+        _client().v1.refunds.create,
+        params={
+            "payment_intent": intent_id,
+            "amount": amount_fen,
+            "metadata": {"wallet_refund_id": str(wallet_refund_id)},
         },
         options={"idempotency_key": idempotency_key},
     )

@@ -45,3 +45,10 @@ def orders_accept_timeout() -> int:
 @shared_task(name="payments.appointment_reminders", time_limit=120, ignore_result=True)
 def appointment_reminders() -> int:
     return orders.appointment_reminders_send()
+
+
+@shared_task(name="payments.wallet_refunds_reconcile", time_limit=300, ignore_result=True)
+def wallet_refunds_reconcile() -> int:
+    from payments.wallet.services import wallet_refunds_reconcile as reconcile
+
+    return reconcile()

@@ -2,12 +2,20 @@ from django.urls import path
 
 from payments import views
 from payments.disputes import views as dispute_views
+from payments.wallet import views as wallet_views
 
 app_name = "payments"
 urlpatterns = [
     path("budget/", views.budget, name="budget"),
     path("earnings/", views.earnings, name="earnings"),
     path("orders/<int:order_id>/pay/", views.order_pay, name="order_pay"),
+    path("wallet/", wallet_views.wallet, name="wallet"),
+    path("wallet/topups/<int:topup_id>/pay/", wallet_views.topup_pay, name="wallet_topup_pay"),
+    path(
+        "wallet/topups/<int:topup_id>/confirm/",
+        wallet_views.topup_confirm,
+        name="wallet_topup_confirm",
+    ),
     # Disputes: the parties' page of an order, the staff desk, notifications.
     path("orders/<int:order_id>/dispute/", dispute_views.dispute, name="dispute"),
     path("disputes/desk/", dispute_views.desk, name="dispute_desk"),

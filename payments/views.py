@@ -89,6 +89,7 @@ def budget(request: HttpRequest) -> HttpResponse:
             "budget": view,
             "cap_yuan": yuan(view.cap_fen or 0),
             "spent_yuan": yuan(view.spent_fen),
+            "held_yuan": yuan(view.held_fen),
             "pending_yuan": yuan(view.pending_cap_fen or 0),
         },
     )

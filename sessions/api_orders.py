@@ -19,6 +19,7 @@ from payments.selectors import order_escrow_balance_fen
 from payments.services import payments as payment_services
 from sessions.models import Order
 from sessions.selectors.orders import access_order_for_user, orders_for_client
+from sessions.services import metering
 from sessions.services import orders as order_services
 
 
@@ -30,6 +31,12 @@ class OrderCreateIn(serializers.Serializer):
     package = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
 
     def validate(self, attrs):
+        if attrs["kind"] == Order.Kind.METERED:
+            if "minutes" in attrs or "package" in attrs or "start" in attrs:
+                raise serializers.ValidationError(
+                    "A per-minute session starts now and is charged minute by minute."
+                )
+            return attrs
         if ("minutes" in attrs) == ("package" in attrs):
             raise serializers.ValidationError("Give either minutes or package.")
         if attrs["kind"] == Order.Kind.APPOINTMENT and "start" not in attrs:
@@ -103,6 +110,10 @@ class OrdersApi(ListAPIView):
         data = OrderCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        if values["kind"] == Order.Kind.METERED:
+            order = metering.metered_order_create(client=request.user, tier_id=values["tier"])
+            out = OrderDetailOut(order, context={"is_client": True})
+            return Response(out.data, status=status.HTTP_201_CREATED)
         order = order_services.order_create(
             client=request.user,
             tier_id=values["tier"],
@@ -136,4 +147,13 @@ class OrderCancelApi(APIView):
     def post(self, request: Request, order_id: int) -> Response:
         order = access_order_for_user(user=request.user, order_id=order_id, as_client=True)
         order = order_services.order_cancel(order_id=order.pk, client=request.user)
+        return Response(OrderDetailOut(order, context={"is_client": True}).data)
+
+
+class OrderResumeApi(APIView):
+    @extend_schema(request=None, responses=OrderDetailOut)
+    def post(self, request: Request, order_id: int) -> Response:
+        """Resume a per-minute session paused at zero balance (after a top-up)."""
+        order = access_order_for_user(user=request.user, order_id=order_id, as_client=True)
+        order = metering.metered_resume(user=request.user, order_id=order.pk)
         return Response(OrderDetailOut(order, context={"is_client": True}).data)

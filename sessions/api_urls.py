@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.api_orders import OrderApi, OrderCancelApi, OrdersApi
+from sessions.api_orders import OrderApi, OrderCancelApi, OrderResumeApi, OrdersApi
 from sessions.chat_api import OrderMessagesApi
 from sessions.clock_api import OrderPauseAnswerApi, OrderPausesApi, OrderTimelineApi
 from sessions.safety_api import OrderEscalationsApi
@@ -13,6 +13,8 @@ urlpatterns: list = [
     path("orders/", OrdersApi.as_view(), name="orders"),
     path("orders/<int:order_id>/", OrderApi.as_view(), name="order"),
     path("orders/<int:order_id>/cancel/", OrderCancelApi.as_view(), name="order-cancel"),
+    # Per-minute sessions: resume after a top-up (kind "metered" on POST orders/ starts one).
+    path("orders/<int:order_id>/resume/", OrderResumeApi.as_view(), name="order-resume"),
     # Reply clock: the latency timeline (read-only) and pauses by agreement.
     path("orders/<int:order_id>/timeline/", OrderTimelineApi.as_view(), name="order-timeline"),
     path("orders/<int:order_id>/pauses/", OrderPausesApi.as_view(), name="order-pauses"),

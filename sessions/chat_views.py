@@ -125,12 +125,37 @@ def chat(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def end_early(request: HttpRequest, order_id: int) -> HttpResponse:
-    with form_action(request):
-        lifecycle.session_end_early(user=request.user, order_id=order_id)
-        messages.success(request, _("The session has ended."))
-    return redirect("sessions:chat", order_id=order_id)
+    """GET: the confirmation, with what ending now costs and refunds. POST: end it (the
+    client, or the listener, who refunds all unused time)."""
+    try:
+        order = chat_selectors.access_order_for_user(user=request.user, order_id=order_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    role = chat_selectors.role_in_order(order=order, user_id=request.user.pk)
+    if request.method == "POST":
+        with form_action(request):
+            if role == "client":
+                lifecycle.session_end_early(user=request.user, order_id=order_id)
+            else:
+                lifecycle.session_end_by_listener(user=request.user, order_id=order_id)
+            messages.success(request, _("The session has ended."))
+        return redirect("sessions:chat", order_id=order_id)
+    from sessions.services.early_end import early_end_quote, early_end_terms
+
+    quote = early_end_quote(order=order, now=timezone.now(), by_listener=role != "client")
+    return render(
+        request,
+        "sessions/chat/end_confirm.html",
+        {
+            "order": order,
+            "role": role,
+            "quote": quote,
+            "paid_yuan": _yuan(quote.paid_fen),
+            "refund_yuan": _yuan(quote.refund_fen),
+            "terms": early_end_terms(tier=order.tier),
+        },
+    )
 
 
 @login_required

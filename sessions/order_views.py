@@ -24,6 +24,7 @@ from sessions.models import Order
 from sessions.selectors.chat import CHAT_STATES
 from sessions.selectors.orders import access_order_for_user, orders_for_client
 from sessions.services import orders as order_services
+from sessions.services.early_end import early_end_terms
 
 
 def _order_or_404(request, order_id, *, as_client=False) -> Order:
@@ -80,6 +81,7 @@ def book(request: HttpRequest, tier_id: int) -> HttpResponse:
             "error": error,
             "price_yuan": yuan(tier.price_per_hour_fen),
             "post": request.POST,
+            "early_end_terms": early_end_terms(tier=tier),
         },
     )
 
@@ -101,6 +103,7 @@ def pay(request: HttpRequest, order_id: int) -> HttpResponse:
             "order": order,
             "price_yuan": yuan(order.price_fen),
             "error": error,
+            "early_end_terms": early_end_terms(tier=order.tier),
             "stripe_js_url": settings.STRIPE_JS_URL,
             "stripe_publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
         },

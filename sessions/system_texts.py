@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from sessions.services import clocks, lifecycle, pauses
+from sessions.services import clocks, lifecycle, metering, pauses
 
 # code -> English source (gettext_noop'd where it is defined), "%(name)s" for parameters.
 SOURCES: dict[str, str] = {
@@ -24,6 +24,7 @@ SOURCES: dict[str, str] = {
     clocks.BREACH_FINAL_CODE: clocks.BREACH_FINAL_TEXT,
     clocks.BREACH_EXCUSED_CODE: clocks.BREACH_EXCUSED_TEXT,
     **pauses.PAUSE_TEXTS,
+    **metering.METER_TEXTS,
 }
 
 

@@ -23,6 +23,15 @@ def sweep_presence() -> int:
     return presence.presence_sweep()
 
 
+@shared_task(name="sessions.meter_sessions", ignore_result=True, soft_time_limit=10, time_limit=15)
+def meter_sessions() -> dict[str, int]:
+    """Charge the due minute of every per-minute session; pause those the wallet cannot
+    pay; end those whose grace passed."""
+    from sessions.services import metering
+
+    return metering.metering_pass()
+
+
 # --- The reply-clock watcher (docs/reply-clock.md) -----------------------------------------
 
 

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from sessions import chat_views, clock_views, order_views, presence_views, safety_views
+from sessions import (
+    chat_views,
+    clock_views,
+    metering_views,
+    order_views,
+    presence_views,
+    safety_views,
+)
 
 app_name = "sessions"
 urlpatterns: list = [
@@ -24,6 +31,9 @@ urlpatterns: list = [
     path("presence/", presence_views.presence_set, name="presence_set"),
     # Booking, paying and the client's orders.
     path("book/<int:tier_id>/", order_views.book, name="book"),
+    # Per-minute sessions: start now from the wallet, resume after a top-up.
+    path("per-minute/<int:tier_id>/", metering_views.start, name="metered_start"),
+    path("<int:order_id>/resume/", metering_views.resume, name="metered_resume"),
     path("orders/", order_views.my_orders, name="my_orders"),
     path("orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/pay/", order_views.pay, name="pay"),

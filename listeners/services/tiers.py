@@ -37,7 +37,12 @@ TIER_FIELDS = (
     "breach_refund_percent",
     "breach_refund_cap_percent",
     "breach_termination_count",
+    # Pay as you go: offered per minute, at these prices or (None) derived from the hour's.
+    "per_minute",
+    "minute_price_fen",
+    "night_minute_price_fen",
 )
+_MINUTE_PRICES = ("minute_price_fen", "night_minute_price_fen")
 
 
 class _IntTerm(NamedTuple):
@@ -126,6 +131,22 @@ def _tier_clean(fields: dict[str, Any]) -> dict[str, Any]:
         cleaned["medium"] = fields["medium"]
     if "is_active" in fields:
         cleaned["is_active"] = bool(fields["is_active"])
+    if "per_minute" in fields:
+        cleaned["per_minute"] = bool(fields["per_minute"])
+    for name in _MINUTE_PRICES:
+        if name in fields:
+            cleaned[name] = (
+                None
+                if fields[name] is None
+                else _int(
+                    fields[name],
+                    message=_("A price per minute must be between ¥0.01 and ¥%(max)d.")
+                    % {"max": MAX_PRICE_PER_HOUR_FEN // 100},
+                    code="minute_price_invalid",
+                    low=1,
+                    high=MAX_PRICE_PER_HOUR_FEN,
+                )
+            )
     for name, term in _INT_TERMS.items():
         if name in fields:
             low, high = term.bounds

@@ -42,3 +42,10 @@ def language_names(codes) -> str:
     labels = dict(LANGUAGE_CHOICES)
     names = [str(labels.get(code, code)) for code in codes or ()]
     return pgettext("list separator", ", ").join(names) if names else "—"
+
+
+def minute_prices(tier) -> tuple[int, int]:
+    """(day, night) price of a minute of a per-minute tier, in fen."""
+    from listeners.pricing import minute_prices_fen
+
+    return minute_prices_fen(tier)

@@ -184,6 +184,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {
     "sessions.watch_reply_clocks": {"queue": "clock"},
     "sessions.sweep_due_sessions": {"queue": "clock"},
+    "sessions.meter_sessions": {"queue": "clock"},
 }
 
 # --- Stripe -----------------------------------------------------------------------------
@@ -305,6 +306,11 @@ PLATFORM_COMMISSION_PERCENT = env_int("PLATFORM_COMMISSION_PERCENT", 25)
 DISPUTE_WINDOW_HOURS = env_int("DISPUTE_WINDOW_HOURS", 24)
 # An instant order waits this long for the listener to accept, then is refunded.
 INSTANT_ACCEPT_SECONDS = env_int("INSTANT_ACCEPT_SECONDS", 60)
+# Ending a fixed session early costs the minutes used plus this many (or the tier's
+# minimum booking, whichever is larger); the rest is refunded.
+EARLY_END_MINIMUM_MINUTES = env_int("EARLY_END_MINIMUM_MINUTES", 10)
+# A per-minute session paused at zero balance can be resumed this long after (top up).
+METERED_GRACE_SECONDS = env_int("METERED_GRACE_SECONDS", 300)
 # Unpaid orders expire after this many minutes.
 PAYMENT_TIMEOUT_MINUTES = env_int("PAYMENT_TIMEOUT_MINUTES", 15)
 # Dispute decisions refunding more than this (fen) need a second staff member's approval.

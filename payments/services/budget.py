@@ -2,10 +2,11 @@
 
 Lowering a cap takes effect at once; raising or removing it takes effect
 `BUDGET_RAISE_DELAY_HOURS` (24) later, so a decision made in a weak moment can be undone.
-Spending is what the client's orders of the calendar month (Asia/Shanghai) cost, minus what
-was refunded on those orders; orders awaiting payment count too (they would be paid from
-the same budget) until their payment deadline. Cancelled, declined and expired orders count
-for nothing, and neither do their refunds.
+Spending is what the client's orders and wallet top-ups of the calendar month
+(Asia/Shanghai) cost, minus what was refunded on those orders and withdrawn from those
+top-ups; orders and top-ups awaiting payment are not spent but hold the cap (they would be
+paid from the same budget) until their payment deadline. Cancelled, declined and expired
+orders count for nothing, and neither do their refunds.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from payments.exceptions import BudgetExceeded, InvalidAmount
 from payments.models import BudgetCap, Refund
 from payments.money import yuan
+from payments.wallet.selectors import topups_month_fen
 from sessions.models import Order
 
 BUDGET_RAISE_DELAY_HOURS = 24
@@ -38,14 +40,17 @@ SPENDING_STATES = (
 @dataclass(frozen=True)
 class BudgetView:
     cap_fen: int | None
-    spent_fen: int
+    spent_fen: int  # paid this month, minus refunds
+    held_fen: int  # awaiting payment (until each deadline): not spent, but holds the cap
     pending_cap_fen: int | None
     pending_remove: bool
     pending_effective_at: datetime | None
 
     @property
     def left_fen(self) -> int | None:
-        return None if self.cap_fen is None else max(self.cap_fen - self.spent_fen, 0)
+        if self.cap_fen is None:
+            return None
+        return max(self.cap_fen - self.spent_fen - self.held_fen, 0)
 
 
 def month_start(now: datetime) -> datetime:
@@ -70,11 +75,28 @@ def _apply_due(cap: BudgetCap, now: datetime) -> None:
 
 
 def month_spent_fen(*, client, now: datetime) -> int:
+    """Spent plus held this month: what the cap is checked against."""
+    spent, held = month_figures_fen(client=client, now=now)
+    return spent + held
+
+
+def month_figures_fen(*, client, now: datetime) -> tuple[int, int]:
+    """(spent, held) this month. Spent: paid orders and top-ups minus their refunds and
+    withdrawals. Held: orders and top-ups awaiting payment, until their payment deadline."""
     start = month_start(now)
-    orders = Order.objects.filter(client=client, created_at__gte=start, state__in=SPENDING_STATES)
-    spent = orders.exclude(state=Order.State.PENDING_PAYMENT, payment_deadline__lte=now).aggregate(
-        total=Sum("price_fen")
-    )["total"]
+    # Per-minute orders are paid from the wallet, whose top-ups already counted.
+    orders = Order.objects.filter(
+        client=client, created_at__gte=start, state__in=SPENDING_STATES
+    ).exclude(kind=Order.Kind.METERED)
+    held = (
+        orders.filter(state=Order.State.PENDING_PAYMENT, payment_deadline__gt=now).aggregate(
+            total=Sum("price_fen")
+        )["total"]
+        or 0
+    )
+    spent = orders.exclude(state=Order.State.PENDING_PAYMENT).aggregate(total=Sum("price_fen"))[
+        "total"
+    ]
     # Only refunds of orders counted above give budget back: a cancelled, declined or
     # expired order already counts for nothing, so its refund must not count again.
     refunded = Refund.objects.filter(
@@ -82,8 +104,10 @@ def month_spent_fen(*, client, now: datetime) -> int:
         order__created_at__gte=start,
         order__state__in=SPENDING_STATES,
         status__in=[Refund.Status.SUCCEEDED, Refund.Status.PENDING],
+        payment__isnull=False,  # refunds of per-minute orders go back to the wallet
     ).aggregate(total=Sum("amount_fen"))["total"]
-    return (spent or 0) - (refunded or 0)
+    topups_spent, topups_held = topups_month_fen(client=client, start=start, now=now)
+    return (spent or 0) - (refunded or 0) + topups_spent, held + topups_held
 
 
 def budget_for_client(*, client, now: datetime | None = None) -> BudgetView:
@@ -91,9 +115,11 @@ def budget_for_client(*, client, now: datetime | None = None) -> BudgetView:
     cap = BudgetCap.objects.filter(client=client).first()
     if cap is not None:
         _apply_due(cap, now)
+    spent, held = month_figures_fen(client=client, now=now)
     return BudgetView(
         cap_fen=cap.monthly_cap_fen if cap else None,
-        spent_fen=month_spent_fen(client=client, now=now),
+        spent_fen=spent,
+        held_fen=held,
         pending_cap_fen=cap.pending_cap_fen if cap else None,
         pending_remove=cap.pending_remove if cap else False,
         pending_effective_at=cap.pending_effective_at if cap else None,
@@ -133,7 +159,7 @@ def budget_check(*, client, amount_fen: int, now: datetime | None = None) -> Non
     view = budget_for_client(client=client, now=now)
     if view.cap_fen is None:
         return
-    if view.spent_fen + amount_fen > view.cap_fen:
+    if view.spent_fen + view.held_fen + amount_fen > view.cap_fen:
         raise BudgetExceeded(
             _("This order would pass your monthly budget of ¥%(cap)s (¥%(left)s left this month).")
             % {"cap": yuan(view.cap_fen), "left": yuan(view.left_fen or 0)}

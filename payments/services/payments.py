@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.exceptions import DomainError
 from payments import stripe_gateway as gateway
+from payments.declines import decline_message
 from payments.exceptions import PaymentConflict, PaymentError, PaymentUnavailable
 from payments.models import LedgerTransaction, Payment, Refund
 from payments.services import ledger
@@ -104,7 +105,9 @@ def payment_confirm(
     except gateway.GatewayUnavailable as exc:
         raise PaymentUnavailable(_("Payments are unavailable, try again shortly.")) from exc
     except gateway.GatewayError as exc:
-        raise PaymentError(str(exc) or _("The card was declined."), code="card_declined") from exc
+        raise PaymentError(
+            decline_message(code=exc.code, decline_code=exc.decline_code), code="card_declined"
+        ) from exc
     if not payment_method:
         raise PaymentError(_("Enter a card."), code="card_missing")
     refused: DomainError | None = None
@@ -127,7 +130,12 @@ def payment_confirm(
         except gateway.GatewayError as exc:
             payment.last_error = str(exc)[:300]
             payment.save(update_fields=["last_error"])
-            refused = PaymentError(str(exc) or _("The card was declined."), code="card_declined")
+            # Stripe's message is English; the decline code says what the client can do.
+            # The order stays payable: the next attempt (another card) has its own key.
+            refused = PaymentError(
+                decline_message(code=exc.code, decline_code=exc.decline_code),
+                code="card_declined",
+            )
         else:
             payment_apply_intent(intent=intent, cause=f"confirm:{intent.id}")
     if refused is not None:  # raised after the commit, which keeps the attempt and error
@@ -163,6 +171,11 @@ def payment_apply_event(*, intent_id: str, cause: str) -> None:
         intent = gateway.payment_intent_retrieve(intent_id=intent_id)
     except gateway.GatewayError:
         logger.warning("event names payment intent %s, which Stripe does not know", intent_id)
+        return
+    if intent.topup_id is not None:  # a wallet top-up's intent (metadata topup_id)
+        from payments.wallet.services import topup_apply_intent
+
+        topup_apply_intent(intent=intent, cause=cause)
         return
     payment_apply_intent(intent=intent, cause=cause)
 

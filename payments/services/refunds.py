@@ -65,7 +65,7 @@ def refund_reserve(
         raise RefundRefused(_("Unknown refund cause."), code="refund_cause")
     if not idempotency_source:
         raise RefundRefused(_("A refund needs a source."), code="refund_source")
-    order_lock(order_id=order_id)
+    order = order_lock(order_id=order_id)
     existing = Refund.objects.filter(idempotency_source=idempotency_source).first()
     if existing is not None:
         if existing.order_id != order_id:
@@ -76,7 +76,7 @@ def refund_reserve(
         .filter(order_id=order_id, status=Payment.Status.SUCCEEDED)
         .first()
     )
-    if payment is None:
+    if payment is None and order.kind != Order.Kind.METERED:
         raise RefundRefused(_("Nothing was paid for this order."), code="not_paid")
     available = escrow_available_fen(order_id=order_id)
     if amount_fen > available:
@@ -157,11 +157,40 @@ def _refund_fail(*, refund_id: int, error: str) -> None:
             _hold_for_failed(refund)
 
 
+@transaction.atomic
+def refund_to_wallet(*, refund_id: int) -> Refund:
+    """A refund of a per-minute order (paid from the wallet) goes back to the wallet at
+    once: escrow -> wallet, no Stripe call. Once (the ledger key and the pending check)."""
+    refund = Refund.objects.get(pk=refund_id)
+    order = order_lock(order_id=refund.order_id)
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    ledger.ledger_post(
+        key=f"refund:{refund.pk}",
+        kind=LedgerTransaction.Kind.RETURN,
+        cause=f"refund:{refund.pk}",
+        order_id=order.pk,
+        memo=f"{refund.cause}: {refund.reason}",
+        legs=[
+            ledger.Leg(ledger.account_escrow(order_id=order.pk), -refund.amount_fen),
+            ledger.Leg(ledger.account_wallet(client_id=order.client_id), refund.amount_fen),
+        ],
+    )
+    refund.status = Refund.Status.SUCCEEDED
+    refund.settled_at = timezone.now()
+    refund.save(update_fields=["status", "settled_at"])
+    return refund
+
+
 def refund_submit(*, refund_id: int) -> Refund:
-    """Send a pending refund to Stripe with its row's idempotency key."""
+    """Send a pending refund to Stripe with its row's idempotency key (a per-minute
+    order's goes back to the wallet)."""
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status != Refund.Status.PENDING:
         return refund
+    if refund.payment_id is None:
+        return refund_to_wallet(refund_id=refund.pk)
     Refund.objects.filter(pk=refund.pk).update(attempts=F("attempts") + 1)
     try:
         result = gateway.refund_create(
@@ -229,6 +258,8 @@ def refund_reconcile(*, refund_id: int) -> Refund:
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status != Refund.Status.PENDING:
         return refund
+    if refund.payment_id is None:
+        return refund_to_wallet(refund_id=refund.pk)
     try:
         found = _found_at_stripe(refund)
     except (gateway.GatewayUnavailable, gateway.GatewayError) as exc:

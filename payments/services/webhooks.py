@@ -66,8 +66,11 @@ def _apply(event: dict) -> None:
         payment_apply_event(intent_id=intent_id, cause=f"event:{event['id']}")
     elif kind in ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"):
         from payments.services.refunds import refund_apply_stripe_update
+        from payments.wallet.services import wallet_refund_apply_stripe_update
 
-        refund_apply_stripe_update(stripe_refund=gateway.refund_view_from_event(obj))
+        stripe_refund = gateway.refund_view_from_event(obj)
+        if not wallet_refund_apply_stripe_update(stripe_refund=stripe_refund):
+            refund_apply_stripe_update(stripe_refund=stripe_refund)
     else:
         logger.info("webhook %s of type %s ignored", event.get("id"), kind)
 

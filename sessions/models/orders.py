@@ -15,6 +15,8 @@ class Order(models.Model):
     class Kind(models.TextChoices):
         INSTANT = "instant", _("Now")
         APPOINTMENT = "appointment", _("Appointment")
+        # Pay as you go: one minute at a time from the client's wallet (metering).
+        METERED = "metered", _("Per minute")
 
     class State(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
@@ -41,6 +43,8 @@ class Order(models.Model):
         State.EXPIRED: set(),
         State.DECLINED: set(),
     }
+    # Kinds booked for now, accepted within INSTANT_ACCEPT_SECONDS (the listener's queue).
+    NOW_KINDS = frozenset({Kind.INSTANT, Kind.METERED})
     # States in which the chat is open for messages.
     LIVE_STATES = frozenset({State.ACTIVE})
 
@@ -107,6 +111,10 @@ class Order(models.Model):
     activated_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    # Per-minute sessions: `ends_at` is the end of the minutes charged so far; the session
+    # pauses (sending off, reply clock stopped) when the wallet cannot pay the next one.
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    low_balance_warned_at = models.DateTimeField(_("low balance warned at"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=200, blank=True)
 
     class Meta:
@@ -117,6 +125,12 @@ class Order(models.Model):
             models.Index(fields=["listener", "state"]),
             models.Index(fields=["client", "state"]),
             models.Index(fields=["state", "ends_at"]),
+            # The metering pass: live per-minute sessions whose minute is due.
+            models.Index(
+                fields=["ends_at"],
+                condition=Q(kind="metered", state="active"),
+                name="order_metered_due_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(price_fen__gt=0), name="order_price_positive"),

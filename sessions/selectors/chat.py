@@ -230,7 +230,7 @@ def instant_orders_waiting(*, listener_id: int) -> list[Order]:
     """Paid instant orders the listener still has to accept or decline, soonest first."""
     return list(
         Order.objects.filter(
-            listener_id=listener_id, state=Order.State.PAID, kind=Order.Kind.INSTANT
+            listener_id=listener_id, state=Order.State.PAID, kind__in=Order.NOW_KINDS
         )
         .select_related("client")
         .order_by("accept_deadline", "pk")

@@ -216,6 +216,10 @@ def message_send(
             if existing is not None:  # a resend of a message stored while it was running
                 return SendResult(message=existing, duplicate=True, masked=tuple(existing.masked))
             raise SessionClosed(_("This session is not running."))
+        if order.paused_at is not None:
+            raise SessionClosed(
+                _("The session is paused until the client tops up."), code="session_paused"
+            )
         now = now or timezone.now()
         result = scan(clean)
         message = _message_insert(
@@ -481,7 +485,7 @@ def messages_mark_read(*, user: User, order_id: int, seq: int) -> int:
 def instant_order_announce(*, order: Order) -> None:
     """After commit: a paid instant order to its listener's sockets, so the dashboard
     lists it with accept/decline while its window runs. Anything else is ignored."""
-    if order.kind != Order.Kind.INSTANT or order.state != Order.State.PAID:
+    if order.kind not in Order.NOW_KINDS or order.state != Order.State.PAID:
         return
     frame = events.instant_order_frame(
         order,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +37,11 @@ SYSTEM_TEXTS = {
     "started": gettext_noop("The session has started."),
     "time_over": gettext_noop("Service time is over."),
     "client_ended": gettext_noop("The client ended the session."),
+    "listener_ended": gettext_noop("The listener ended the session. The unused time is refunded."),
     "terminated": gettext_noop("The session was ended by the platform."),
+    "balance_out": gettext_noop(
+        "The balance ran out and the grace period passed, so the session has ended."
+    ),
     "terminated_missed_replies": gettext_noop(
         "The listener missed too many replies in a row, so the session has ended. "
         "The unused time is refunded."
@@ -46,6 +50,8 @@ SYSTEM_TEXTS = {
 
 END_REASON_TIME_OVER = "time_over"
 END_REASON_CLIENT_ENDED = "client_ended"
+END_REASON_LISTENER_ENDED = "listener_ended"
+END_REASON_BALANCE_OUT = "balance_out"
 
 # Run inside the transaction right after a session leaves ACTIVE (e.g. the reply clock
 # closing whatever clock is still open). Each gets the order, already in its new state.
@@ -69,7 +75,11 @@ def session_activate(*, order_id: int, now: datetime | None = None) -> Order:
         order = order_lock(order_id=order_id)
         if order.state == Order.State.ACCEPTED and order.starts_at > now:
             raise DomainError(_("This session has not started yet."), code="not_started")
-        order = order_transition(order_id=order_id, to=Order.State.ACTIVE, now=now)
+        fields = {}
+        if order.kind == Order.Kind.METERED:
+            # The minutes charged start counting when the chat starts, not at booking.
+            fields["ends_at"] = now + timedelta(minutes=order.minutes)
+        order = order_transition(order_id=order_id, to=Order.State.ACTIVE, now=now, **fields)
         order = Order.objects.select_related("listener").get(pk=order.pk)
         system_message_post(order=order, code="started", text=SYSTEM_TEXTS["started"], now=now)
         _announce(order)
@@ -84,9 +94,11 @@ def _end(
     reason: str,
     now: datetime,
     check=None,
+    money=None,
     ended_at: datetime | None = None,
 ) -> Order:
-    """End the session at `ended_at` (default `now`); the system message is posted `now`."""
+    """End the session at `ended_at` (default `now`); the system message is posted `now`;
+    `money(order)` books what the end owes, inside the same transaction."""
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if check is not None:
@@ -98,6 +110,8 @@ def _end(
         system_message_post(order=order, code=code, text=SYSTEM_TEXTS[code], now=now)
         for step in SESSION_END_STEPS:
             step(order)
+        if money is not None:
+            money(order)  # e.g. the early end's refund, reserved with the end
         _announce(order)
     return order
 
@@ -124,6 +138,8 @@ def session_end_early(*, user: User, order_id: int, now: datetime | None = None)
     """The client ends an active session before its end time."""
     now = now or timezone.now()
 
+    from sessions.services.early_end import early_end_refund_reserve
+
     def check(order: Order) -> None:
         if order.client_id != user.pk:
             raise NotFound(_("No such session."))
@@ -135,6 +151,40 @@ def session_end_early(*, user: User, order_id: int, now: datetime | None = None)
         reason=END_REASON_CLIENT_ENDED,
         now=now,
         check=check,
+        money=lambda order: early_end_refund_reserve(order=order, by_listener=False),
+    )
+
+
+def session_end_by_listener(*, user: User, order_id: int, now: datetime | None = None) -> Order:
+    """The listener ends an active session before its end time: all unused time is
+    refunded to the client."""
+    from sessions.services.early_end import early_end_refund_reserve
+
+    now = now or timezone.now()
+
+    def check(order: Order) -> None:
+        if order.listener.user_id != user.pk:
+            raise NotFound(_("No such session."))
+
+    return _end(
+        order_id=order_id,
+        to=Order.State.COMPLETED,
+        code="listener_ended",
+        reason=END_REASON_LISTENER_ENDED,
+        now=now,
+        check=check,
+        money=lambda order: early_end_refund_reserve(order=order, by_listener=True),
+    )
+
+
+def session_end_out_of_balance(*, order_id: int, now: datetime | None = None) -> Order:
+    """A paused per-minute session whose grace passed without a top-up ends normally."""
+    return _end(
+        order_id=order_id,
+        to=Order.State.COMPLETED,
+        code="balance_out",
+        reason=END_REASON_BALANCE_OUT,
+        now=now or timezone.now(),
     )
 
 
@@ -176,7 +226,13 @@ def sessions_due_sweep(*, now: datetime | None = None, limit: int = 500) -> dict
             done["activated"] += 1
         except (InvalidTransition, DomainError) as exc:
             logger.info("order %s not activated: %s", order_id, exc)
-    due_end = Order.objects.filter(state=Order.State.ACTIVE, ends_at__lte=now).order_by("ends_at")
+    # Per-minute sessions end by their metering (stop, or the grace after a pause), never
+    # at `ends_at`, which is only the end of the minutes charged so far.
+    due_end = (
+        Order.objects.filter(state=Order.State.ACTIVE, ends_at__lte=now)
+        .exclude(kind=Order.Kind.METERED)
+        .order_by("ends_at")
+    )
     for order_id in due_end.values_list("pk", flat=True)[:limit]:
         try:
             session_complete(order_id=order_id, now=now)

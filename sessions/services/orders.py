@@ -111,7 +111,7 @@ def order_create(
         if kind == Order.Kind.INSTANT:
             if listener.presence != ListenerProfile.Presence.ONLINE:
                 raise BookingError(_("This listener is not online now."), code="listener_offline")
-            chats = busy.filter(Q(state=Order.State.ACTIVE) | Q(kind=Order.Kind.INSTANT)).count()
+            chats = busy.filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS)).count()
             if chats >= listener.max_concurrent_chats:
                 raise BookingError(
                     _("This listener is busy with other chats; try again soon."),
@@ -150,7 +150,7 @@ def order_mark_paid(*, order_id: int, now: datetime | None = None) -> Order:
     """Called by the payments area once the money is in escrow (never by a browser)."""
     now = now or timezone.now()
     order = Order.objects.get(pk=order_id)
-    if order.kind == Order.Kind.INSTANT:
+    if order.kind in Order.NOW_KINDS:
         deadline = now + timedelta(seconds=settings.INSTANT_ACCEPT_SECONDS)
     else:
         deadline = order.starts_at
@@ -220,7 +220,7 @@ def order_cancel(*, order_id: int, client, now: datetime | None = None) -> Order
             _cancel_intent_on_commit(order_id=order_id)
             return order
         started = order.starts_at <= now and not (
-            order.kind == Order.Kind.INSTANT and order.state == Order.State.PAID
+            order.kind in Order.NOW_KINDS and order.state == Order.State.PAID
         )
         if order.state in (Order.State.PAID, Order.State.ACCEPTED) and started:
             raise BookingError(
@@ -288,7 +288,7 @@ def orders_accept_timeout(*, now: datetime | None = None, limit: int = 500) -> i
             order = order_lock(order_id=order_id)
             if order.state != Order.State.PAID or order.accept_deadline > now:
                 continue
-            to = Order.State.CANCELLED if order.kind == Order.Kind.INSTANT else Order.State.EXPIRED
+            to = Order.State.CANCELLED if order.kind in Order.NOW_KINDS else Order.State.EXPIRED
             _close_with_refund(
                 order=order,
                 to=to,
