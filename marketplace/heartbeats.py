@@ -90,13 +90,9 @@ def beat_check(name: str, *, max_age: float, now: float | None = None) -> dict:
     return check
 
 
-def main(names: list[str]) -> int:
-    """`python -m marketplace.heartbeats beat [worker …]`: exit 0 if each named heartbeat
-    is fresh (the compose healthchecks of beat and the workers)."""
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.prod")
-    django.setup()
+def heartbeats_fresh(names: list[str]) -> int:
+    """0 if each named heartbeat is fresh, else 1; prints each check (the compose
+    healthchecks of beat and the workers, through `main`)."""
     from django.conf import settings
 
     ok = True
@@ -109,6 +105,17 @@ def main(names: list[str]) -> int:
             and (check["age_seconds"] <= settings.BEAT_HEARTBEAT_MAX_AGE_SECONDS)
         )
     return 0 if ok else 1
+
+
+def main(names: list[str]) -> int:
+    """`python -m marketplace.heartbeats beat [worker …]`: Django set up, then
+    `heartbeats_fresh` (setting up configures logging on this process's stderr, so it
+    belongs to the command's own process only)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.prod")
+    django.setup()
+    return heartbeats_fresh(names)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from listeners.pricing import minute_prices_fen
 from listeners.validation import LANGUAGE_CHOICES
 
 register = template.Library()
@@ -44,8 +45,7 @@ def language_names(codes) -> str:
     return pgettext("list separator", ", ").join(names) if names else "—"
 
 
+@register.filter
 def minute_prices(tier) -> tuple[int, int]:
     """(day, night) price of a minute of a per-minute tier, in fen."""
-    from listeners.pricing import minute_prices_fen
-
     return minute_prices_fen(tier)

@@ -130,9 +130,9 @@ def test_a_client_goes_from_sign_up_to_a_decided_dispute_on_a_phone(browser, nod
         assert_fits(page, "chat")
         breach_refund = Refund.objects.get(order=order, cause=Refund.Cause.BREACH)
 
-        # when: the client ends the session
-        page.once("dialog", lambda dialog: dialog.accept())
+        # when: the client ends the session, through the page that says what it costs
         page.click("#end-early button[type=submit]")
+        page.click("#end-confirm")
         page.locator("#session-state", has_text="已完成").wait_for()
 
         # when: the client opens the order, the timeline and writes a review

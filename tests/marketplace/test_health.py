@@ -209,7 +209,7 @@ def test_the_heartbeat_command_checks_freshness_for_compose_healthchecks(capsys)
     heartbeats.beat_record("beat")
     heartbeats.beat_record("worker", now=time.time() - 3600)
     # when
-    fresh = heartbeats.main(["beat"])
-    stale = heartbeats.main(["beat", "worker"])
+    fresh = heartbeats.heartbeats_fresh(["beat"])
+    stale = heartbeats.heartbeats_fresh(["beat", "worker"])
     # then
     assert (fresh, stale) == (0, 1)
