@@ -33,14 +33,17 @@ _PERSON_EN = (
 _MEDS_ZH = (
     r"(?:安眠药|安定片?|地西泮|艾司唑仑|阿普唑仑|氯硝西泮|佐匹克隆|唑吡坦|思诺思|舍曲林|氟西汀|帕罗西汀|"
     r"文拉法辛|度洛西汀|喹硫平|奥氮平|碳酸锂|布洛芬|对乙酰氨基酚|扑热息痛|泰诺|百忧解|降压药|胰岛素|"
-    r"止痛药|感冒药|抗抑郁药|精神科的药|药片|药丸|药)"
+    r"止痛药|感冒药|抗抑郁药|精神科的药|褪黑素|右美沙芬|曲马多|芬太尼|羟考酮|可待因|止咳水|利培酮|丙戊酸钠?|"
+    r"卡马西平|苯巴比妥|阿司匹林|二甲双胍|头孢|劳拉西泮|米氮平|药片|药丸|药)"
 )
 _POISON_ZH = r"(?:农药|百草枯|敌敌畏|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
 _MEDS_EN = (
     r"(?:pills?|tablets?|meds|medication|medicine|sleeping pills|painkillers|ibuprofen|advil|"
     r"tylenol|paracetamol|acetaminophen|panadol|benadryl|xanax|valium|ambien|zolpidem|"
     r"seroquel|quetiapine|lithium|insulin|oxy|oxycodone|codeine|tramadol|fentanyl|opioids|"
-    r"antidepressants|sertraline|zoloft|prozac|lexapro|diazepam|lorazepam|klonopin)"
+    r"antidepressants|sertraline|zoloft|prozac|lexapro|diazepam|lorazepam|klonopin|melatonin|"
+    r"nyquil|aspirin|percocet|vicodin|hydrocodone|morphine|adderall|gabapentin|trazodone|"
+    r"amitriptyline|citalopram|escitalopram|fluoxetine|benzos|sleeping tablets|sleep aids)"
 )
 _POISON_EN = r"(?:bleach|poison|pesticide|weed killer|antifreeze|rat poison|drain cleaner)"
 _MANY_ZH = (
@@ -84,6 +87,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"不想存在|不想再存在|想永远消失|永远消失|消失在这个世界|死了(?:也)?没(?:有)?人(?:会)?(?:知道|在乎|难过|发现)",
             r"我(?:的)?死(?:了|掉)(?:以后|之后)|等我死了|我死后|为什么我还活着|我不该活着|我不配活",
             r"永远解脱|去另一个世界|去天堂找",
+            r"睡(?:了|着|下|过去)?(?:就)?(?:再也)?不(?:想|要|愿意?|用)(?:再)?醒(?!来上班|来上学|来去|得太早)|(?:不痛|无痛|没(?:有)?痛苦|不难受|最快|舒服)的?死法|死法.{0,4}(?:不痛|无痛|推荐)",
+            r"(?:我就|就要|准备|再|今晚|明天|要|我要|马上)动手(?!做|打|装|写|画|术|修|搬|干活|吃)|就差最后一步|(?:时间|日子|地方|地点)(?:和|跟)?(?:时间|日子|地方|地点)?都(?:想|选|定|挑)好了",
+            r"(?:想|好想|真想|要)(?:从|在)?.{0,6}(?:楼上|楼顶|天台|桥上)(?:跳|跳下去)|想(?:从这个世界|从世界上)?退出(?:这个世界|人生|了)?(?!群|游戏|登录|账号)",
         ],
         [
             r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|hanging|drown|"
@@ -99,7 +105,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:everyone|everybody|they|my family|people) (?:would be|will be|d be) (?:fine|better|happier) if i (?:died|was dead|were dead|was gone|were gone)",
             r" (?:no|nothing|not worth) (?:reason to |point in |worth )?(?:living|live) ",
             r" (?:wish i was|wish i were|i should have been) (?:never born|dead|gone)",
-            r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)| (?:sleep|go to sleep) and not wake up",
+            r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)| (?:sleep|go to sleep) and not wake up(?! (?:till|until|til|before))",
             r" (?:go|went) to sleep (?:and|forever and) (?:never|not) wake",
             r" (?:tired|done|sick) (?:of|with) (?:living|being alive|life|existing) ",
             r" (?:im|i am) done living ",
@@ -107,7 +113,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:disappear|vanish) (?:forever|for good|from this world|permanently) ",
             r" (?:slit|slitting) my (?:wrist|wrists|throat) ",
             r" (?:jump|jumping|leap|leaping) (?:off|from) (?:a|the|this|that|my) (?:bridge|building|roof|"
-            r"rooftop|balcony|cliff|ledge|tower|overpass|parking garage|window|top)",
+            r"rooftop|balcony|cliff|ledge|tower|overpass|parking garage|window|top)| (?:jump|jumping|leap|leaping) (?:off|from) (?:a|the|this|that|my) \w+ (?:bridge|building|roof|tower|balcony|block)",
             r" (?:jump|step|walk|throw myself) in front of (?:a |the )?(?:train|car|truck|bus)",
             r" (?:drive|driving) (?:my car )?(?:into|off) (?:a|the) (?:tree|wall|river|cliff|"
             r"traffic|bridge)",
@@ -127,6 +133,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" use (?:it|them|the \w+) on myself ",
             r" no reason to (?:keep )?(?:living|live|go on|stay|be here)",
             r" (?:i )?(?:shouldnt|should not|dont deserve to) (?:be alive|exist|live) ",
+            r" (?:dont know|idk|not sure|no idea) why (?:im|i am) still (?:here|alive|around) | (?:want|wanna|need) out of (?:this )?(?:life|world) ",
+            r" (?:think|thinking|thought|obsessing) (?:about|of) (?:dying|being dead|not being alive|not existing|ending (?:it|things|everything|my life)) ",
+            r" (?:going to|gonna|will|ill|about to|ready to) do it (?:tonight|today|tomorrow|when|once|after|while|this weekend)| (?:im|i am) (?:going to|gonna) do it ",
+            r" (?:checking|check) out (?:for good|of life|permanently|early|of this world)| (?:life|living) (?:isnt|is not|aint) worth (?:it|living) (?!without)",
         ],
     ),
     ("intent", WEAK): (
@@ -178,7 +188,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:im|i am|ive been|i feel like) (?:just |such |only )?(?:a|the) (?:burden|"
             r"problem|drain|weight) (?:to|for|on) ",
             r" (?:im|i am|feel like) (?:just |such |only )?a burden ",
-            r" (?:nobody|no one|noone) (?:would|will) (?:miss|notice|care) (?:me )?(?:if|when) i",
+            r" (?:nobody|no one|noone) (?:would|will|d) (?:even |really |ever )?(?:miss|notice|care) (?:me )?(?:if|when|that) i",
             r" (?:world|everyone|they|my family) (?:would|will|d) be better (?:off )?without me",
             r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight | waste of (?:space|air|oxygen) ",
             r" (?:breathe|relax|be free|be relieved) once (?:im|i am) gone ",
@@ -191,7 +201,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             r"这是(?:我的?)?最后一(?:条|次|个|句)(?:消息|信息|留言|话|跟你说话|联系你|打扰你)|最后一次(?:跟|和)(?:你|大家)(?:说话|聊)",
             r"永别了?(?!了?(?:我的|青春|钱包|头发|假期))|诀别|再见了?(?:这个世界|世界|大家|所有人|各位|人间)|来世再见|下辈子(?:再见|见|再做|再)",
-            r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)",
+            r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)(?!几天|一周|一下|两天|这周)",
+            r"(?:对不起|照顾|拜托|交给你|托付|我爱).{0,12}(?:先走一步|要走了|我走了|该走了|永远)|(?:先走一步|要走了|我走了).{0,10}(?:对不起|照顾好?|拜托|替我|帮我)",
             r"遗书|遗言|后事|遗嘱(?:写好|已经)",
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
@@ -200,14 +211,16 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"提前(?:跟.{0,3})?说(?:声)?再见|(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
         ],
         [
-            r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)",
+            r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)(?! (?:for|of) (?:tonight|today|the day|the night|now|this week)| before (?:bed|i sleep))",
+            r" if you (?:dont|do not|never) hear from me (?:again|after|tomorrow)| (?:my|wrote|writing|written|left|recorded) (?:a |my |some )?(?:goodbye|farewell) (?:letters?|notes?|video|message) ",
+            r" (?:wrote|writing|written|left|leaving) (?:a |my |the |some )?(?:notes?|letters?) (?:for|to) (?:my |everyone|each|all).{0,40}(?:find|read|after|when im gone|once im gone|goodbye|sorry)",
             r" (?:goodbye|bye) (?:forever|everyone|world|cruel world|for good|for the last time)",
             r" (?:final|last) goodbye ",
             r" (?:take care|look after) (?:of )?my (?:cat|dog|cats|dogs|mom|mum|dad|kids|family|"
-            r"sister|brother|plants)",
+            r"sister|brother|plants)(?!.{0,40}(?:while|vacation|holiday|trip|weekend|away|for a few|next week|tomorrow|tonight|shift|conference))",
             r" (?:you|they) (?:wont|will not|will never) (?:hear from|see|talk to) me (?:again|"
             r"anymore|after tonight)",
-            r" (?:wrote|writing|written|left|leave) (?:a|my|the) (?:suicide )?(?:note|letter|will) "
+            r" (?:wrote|writing|written|left|leave) (?:a|my|the) (?:suicide )?(?:note|will) "
             r"(?:for|to) (?!myself|my future|future)",
             r" suicide note | my (?:last|final) (?:note|letter|words) ",
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
@@ -235,6 +248,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:this is it|its over now|its time to go|thats it then|so this is goodbye)",
             r" (?:wont|will not) be (?:here|around) (?:tomorrow|much longer|anymore) ",
             r" (?:split up|divided up|sorted out) my (?:things|stuff|belongings)| wrote everyone a letter | once (?:im|i am) gone ",
+            r" (?:wrote|writing|left) (?:a |my |the )?letters? (?:for|to) | (?:its|it is|it was|it wont be) not (?:your|anyones) fault ",
             r" (?:thank you|thanks) for (?:everything|being there|trying)(?! today)",
         ],
     ),
@@ -242,7 +256,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ("means", STRONG): (
         [
             rf"(?:攒|囤|藏)(?:了|好了|下了)?.{{0,6}}{_MEDS_ZH}|(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片).{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)|"
-            rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:我)?(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到)了",
+            rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:我)?(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到|买到|弄到|搞到|找到|收集好|藏好)了",
+            rf"(?:收集|收|凑|攒|囤|藏|存)(?:起来|好|齐|够)?了?.{{0,8}}(?:[二三四五六七八九]十|\d{{2,}})多?(?:片|粒|颗)|{_MEDS_ZH}.{{0,6}}(?:都|全)?(?:收集|凑|攒|囤|藏)(?:起来|好|齐|够)?了",
+            r"(?:绳子|绳).{0,12}(?:试过|试了试|承重|够结实)|(?:很|够|特别)?结实的绳子|(?:买|准备)了?(?:一根|一条|一捆)?(?:登山绳|尼龙绳|麻绳|粗绳)",
             r"(?:手里|手上)(?:拿着|握着|捏着|攥着)(?:刀片|刀|美工刀|药|安眠药|绳子|剃须刀)|(?:刀片|刀|美工刀|药|安眠药|绳子)(?:就)?(?:在|放在)(?:手边|手里|身边|旁边|桌上|枕边|面前)",
             rf"(?:存|买|准备|备|找)(?:了|好了|下了|到了)?{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}",
             rf"{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?(?:安眠药|{_MEDS_ZH}(?:都|全)?(?:在|放在|就在)?(?:手边|桌上|面前|这))",
@@ -267,6 +283,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:tied|made|bought|have|got) (?:a|the) (?:noose|rope) (?:ready|up|to)?| noose ",
             r" (?:hiding|hid|hoarding|hoarded) (?:my |the |all my )?(?:pills|meds|tablets)| (?:rope|ropes|charcoal|pills|blades?)(?: is| are)? (?:bought|ready|set up|tied) ",
             r" (?:loaded|holding|have) (?:my|a|the|dads) (?:gun|pistol|rifle) (?:ready|to my|in my)",
+            r" (?:dads|fathers|brothers|uncles|grandpas|stepdads) (?:gun|pistol|rifle|shotgun|revolver)| (?:gun|pistol|rifle|shotgun) (?:is )?(?:loaded|in my (?:room|hand|lap|mouth|bag|drawer)|next to me|on my (?:desk|bed|lap))",
+            r" holding (?:a |the |my )?(?:razor|razor blade|blade|knife|box cutter|shard of glass|noose|rope|gun|pistol|bottle of pills) (?:right now|rn|now|again|to my|against my|over my)",
             r" charcoal(?: is| s)? in (?:the|my) (?:trunk|car|boot|room|bedroom)| (?:its|it is) in the trunk ",
             r" (?:razor|razors|blade|blades|knife) (?:in my hand|ready|next to me|on my wrist|"
             r"is sharp)",
@@ -290,6 +308,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
             r"(?:的)?(?:边缘|边上|外面|外侧|外边|上面坐着|栏杆上|护栏上|栏杆外|护栏外)",
             r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
+            r"(?:在|沿着|顺着)(?:铁轨|轨道|铁路)(?:上|中间)?(?:走|坐|站|躺)|(?:在|到了?)(?:江|河|湖|海|水库|桥)边.{0,10}水(?:很|好|真|挺|这么|特别)?(?:急|深|冷|黑)",
             r"窗(?:户)?外(?:面)?(?:坐着|站着|挂着)|在.{0,6}楼的窗(?:户)?外|水(?:已经)?(?:到|没过|淹到)(?:了)?(?:胸口|脖子|腰|膝盖)|"
             r"(?:轨道|铁轨)(?:旁边|边上|上)(?:蹲|坐|站|躺)|"
             r"要松手了|(?:抓着|扶着)栏杆在外面|"
@@ -311,11 +330,12 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"platform|balcony)",
             r" (?:wrong|other) side of the (?:railing|fence|rail|barrier)",
             r" (?:im|i am|standing|sitting|stood|sat) (?:up )?on (?:the|a) (?:ledge|railing|rail|parapet|window sill|"
-            r"windowsill|edge)",
+            r"windowsill|edge)(?! of (?:my|your|our|their|his|her) (?:seat|seats|bed|chair|couch))",
             r" (?:on|at|over) the (?:railing|rail|parapet|barrier) of (?:the|a|this) ",
             r" (?:climbed|climbing|over) (?:over )?the (?:railing|fence|barrier) ",
             r" looking down (?:at|into) (?:the )?(?:water|river|street|traffic|tracks|drop)",
-            r" (?:lying|standing|sitting) on the (?:tracks|railway|rails|train tracks) ",
+            r" (?:lying|standing|sitting|walking) (?:on|along|down|between) the (?:tracks|railway|rails|train tracks|railroad) ",
+            r" (?:at|by|on) the (?:river|lake|sea|reservoir|bridge|canal|pier)(?: \w+)?.{0,20} (?:water|current) (?:is )?(?:so |really |very )?(?:fast|deep|cold|dark|strong) ",
             r" (?:walking|walked|wading) into the (?:sea|ocean|river|lake|water) ",
             r" (?:its|the drop is) (?:a long way|so far) down ",
         ],
@@ -426,6 +446,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我.{0,6}(?:现在|还在|就在|楼下|门口|后面)",
             rf"{_PERSON_ZH}(?:在)?(?:砸|踹|撞)(?:门|我的门)|快(?:来)?救(?:救)?我|帮我报警|替我报警|快报警",
             r"(?:我|我现在)(?:很|有)危险|有人(?:跟踪|尾随)(?:我)?.{0,6}(?:现在|还在|一直)",
+            rf"{_PERSON_ZH}.{{0,4}}(?:跟踪|尾随|跟着|蹲)我.{{0,10}}(?:楼下|门口|家门|外面|不走|现在|还在)|(?:在|到)我(?:家|住的)?(?:楼下|门口)(?:守着|堵我|等我|不走)",
         ],
         [
             rf" {_PERSON_EN} (?:is |s |keeps |started |just |has been |was )?(?:hitting|beating|"
@@ -455,6 +476,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
             r"911|999|110|112) for me | (?:im|i am) in (?:immediate )?danger ",
             r" (?:being|been|is) (?:followed|stalked) (?:right now|home|again tonight)",
+            rf" {_PERSON_EN}(?: \w+){{0,3}} (?:has|got|grabbed|is holding|s holding|is waving|pulled|with) (?:a|the|his|her) (?:knife|gun|bat|hammer|axe|machete) ",
+            r" (?:threatening|threatened|attacking|hitting|beating|hurting|chasing) us | (?:outside|at) my (?:door|window|house|apartment|place) and (?:wont|will not|refuses to) (?:leave|go)",
         ],
     ),
     ("danger", WEAK): (
@@ -479,6 +502,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"脸歪了|嘴歪了|口齿不清|突然说不出话|(?:脸|喉咙|嘴|舌头)(?:都)?肿了.{0,8}(?:喘|呼吸)|"
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
+            r"被(?:毒)?(?:蛇|蜂|马蜂|蝎子|蜘蛛|水母|狗)(?:咬|蛰|叮|蜇)(?:了|伤)?.{0,12}(?:肿|晕|麻|喘|呼吸|发黑|发紫|吐)",
+            rf"(?:吃|吞|喝)了.{{0,6}}{_MEDS_ZH}.{{0,8}}(?:加|和|配|就着|混着|又喝了?)(?:了)?.{{0,4}}酒|(?:喝|灌)了.{{0,6}}酒.{{0,6}}(?:又|再|还|然后)?(?:吃|吞)了.{{0,6}}{_MEDS_ZH}",
         ],
         [
             r" (?:cant|can not|couldnt|hard to|struggling to|unable to) breathe ",
@@ -496,6 +521,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" face (?:is )?drooping| (?:half|side of) (?:his|her|my) face (?:is )?drooping| slurred speech|"
             r" cant get (?:any )?air | throat is (?:tight|closing)",
             r" (?:call|get|need) (?:an )?ambulance ",
+            r" (?:bitten|bit) by (?:a )?(?:snake|rattlesnake|viper|cobra)| (?:bitten|stung|bit) by .{0,30}(?:cant breathe|throat|swelling up|face is swelling|dizzy|fainting|going numb)",
+            rf" (?:took|swallowed|popped|had) .{{0,30}}{_MEDS_EN} .{{0,20}}(?:with|and|plus) (?:a |some |half a )?(?:bottle of |lot of )?(?:vodka|whiskey|wine|alcohol|beer|booze|drinks|liquor)",
         ],
     ),
     ("medical", WEAK): (

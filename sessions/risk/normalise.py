@@ -139,6 +139,7 @@ _IDIOMS_EN = re.compile(
             r"tamagotchi) (?:is |s )?(?:died|dying|dead|die)",
             r" (?:chest|lung) (?:x ?ray|xray|scan|day|workout|press|exercises)",
             r" (?:pain|heart|sweat|blood) (?:killer|killers)",
+            r" on the edge of (?:my|your|our|their|his|her) (?:seat|seats|chair)",
             r" (?:knife|knives) (?:skills|set|block|sharpener)",
             r" (?:cutting|cut) (?:board|the (?:cake|onions|vegetables|carrots|bread|grass|"
             r"line)|onions|costs|class|corners|hair|my hair)",
