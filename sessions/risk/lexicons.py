@@ -23,7 +23,7 @@ WEAK = 1
 # Who may be doing harm to the writer, and people of their household.
 _PERSON_ZH = (
     r"(?:他|她|他们|有人|那个人|我爸|我妈|爸爸|妈妈|我爸爸|我妈妈|继父|后爸|后妈|我老公|老公|我丈夫|丈夫|"
-    r"男朋友|男友|前男友|前夫|女朋友|我哥|我弟|室友|房东|醉汉|陌生人|对方)"
+    r"男朋友|男友|前男友|前夫|前任|女朋友|我哥|我弟|室友|房东|醉汉|陌生人|陌生男人|陌生男子|那个男的|一个男的|男的|对方)"
 )
 _PERSON_EN = (
     r"(?:he|she|they|someone|somebody|a (?:man|guy|stranger)|my (?:dad|father|mom|mum|mother|"
@@ -36,7 +36,7 @@ _MEDS_ZH = (
     r"止痛药|感冒药|抗抑郁药|精神科的药|褪黑素|右美沙芬|曲马多|芬太尼|羟考酮|可待因|止咳水|利培酮|丙戊酸钠?|"
     r"卡马西平|苯巴比妥|阿司匹林|二甲双胍|头孢|劳拉西泮|米氮平|药片|药丸|药)"
 )
-_POISON_ZH = r"(?:农药|百草枯|敌敌畏|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
+_POISON_ZH = r"(?:农药|百草枯|敌敌畏|亚硝酸钠|砒霜|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
 _MEDS_EN = (
     r"(?:pills?|tablets?|meds|medication|medicine|sleeping pills|painkillers|ibuprofen|advil|"
     r"tylenol|paracetamol|acetaminophen|panadol|benadryl|xanax|valium|ambien|zolpidem|"
@@ -45,7 +45,7 @@ _MEDS_EN = (
     r"nyquil|aspirin|percocet|vicodin|hydrocodone|morphine|adderall|gabapentin|trazodone|"
     r"amitriptyline|citalopram|escitalopram|fluoxetine|benzos|sleeping tablets|sleep aids)"
 )
-_POISON_EN = r"(?:bleach|poison|pesticide|weed killer|antifreeze|rat poison|drain cleaner)"
+_POISON_EN = r"(?:bleach|poison|pesticide|weed killer|antifreeze|rat poison|drain cleaner|paraquat|cyanide|arsenic|sodium nitrite|nitrite)"
 _MANY_ZH = (
     r"(?:一整?瓶|整瓶|整盒|整板|一整板|一整盒|一盒|一把|一堆|很多|好多|大量|全部|所有的?|剩下的|几十|上百|一百|几百|两瓶|"
     r"[二三四五六七八九]十|\d{2,}|[一二两三四五六七八九十几]+板)多?"
@@ -71,7 +71,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"自杀(?!预防|干预|热线|新闻)|轻生|寻死|一了百了|自我了断|了断自己|了结自己|了结这一切|结束这一切|"
             r"结束(?:我的|自己的?|这条)?(?:生命|性命)|结束自己|离开这个世界|告别这个世界|从这个世界消失",
             r"想(?:要)?(?:割腕|割脉|自残)|自残|自伤|伤害自己|弄伤自己|划伤自己|割自己|拿刀划|用刀划|划自己",
-            r"(?:想|要|准备|打算|干脆|不如|想去|我去|好想|真想|又想|忍不住想|计划|决定|该)(?:去)?(?:跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|烧炭|投河|投江|割腕|割脉|吞药|吞安眠药|喝农药)",
+            r"(?:想|要|准备|打算|干脆|不如|想去|我去|好想|真想|又想|忍不住想|计划|决定|该|我就|就去)(?:去)?(?:跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|烧炭|投河|投江|割腕|割脉|吞药|吞安眠药|喝农药)",
             r"(?:跳楼|跳河|跳江|跳海|跳桥|割腕|割脉|上吊|烧炭|卧轨|吃安眠药|安眠药吃多少)(?:会不会|疼不疼|痛不痛|难受吗|会痛吗|要多久|需要多少|吃多少)|"
             r"溺死自己|淹死自己|吊死自己|(?:想|好想|忍不住想)(?:割|划)下去|(?:割|划)下去(?:就|算了)",
             r"(?:哪种|什么|怎么|哪些|怎样)(?:药|方法|方式|死法).{0,8}(?:不会痛|不痛|死得快|最快|没有痛苦|不难受)|怎么死(?:比较|最|才)|怎么自杀",
@@ -88,7 +88,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"我(?:的)?死(?:了|掉)(?:以后|之后)|等我死了|我死后|为什么我还活着|我不该活着|我不配活",
             r"永远解脱|去另一个世界|去天堂找",
             r"睡(?:了|着|下|过去)?(?:就)?(?:再也)?不(?:想|要|愿意?|用)(?:再)?醒(?!来上班|来上学|来去|得太早)|(?:不痛|无痛|没(?:有)?痛苦|不难受|最快|舒服)的?死法|死法.{0,4}(?:不痛|无痛|推荐)",
-            r"(?:我就|就要|准备|再|今晚|明天|要|我要|马上)动手(?!做|打|装|写|画|术|修|搬|干活|吃)|就差最后一步|(?:时间|日子|地方|地点)(?:和|跟)?(?:时间|日子|地方|地点)?都(?:想|选|定|挑)好了",
+            r"(?:我就|就要|准备|再|今晚|明天|要|我要|马上)动手(?!做|打|装|写|画|术|修|搬|干活|吃)|(?:就|要|再|准备)动手(?!做|打|装|写|画|术|修|搬|干|吃|能力|动脚)|就差最后一步|只差最后一步|"
+            r"(?:决定|准备|打算|今晚|今天|明天)(?:就)?(?:在)?.{0,6}了结(?!此事|这件事|案子|恩怨|心愿)",
+            r"我(?:不应该|不该|不配|本来就不该)(?:存在|活着|出生|来到这个世界)|(?:把|让)自己.{0,8}(?:删掉|删除|抹掉|清除|消失掉)|永远(?:地)?(?:休息|安息|睡着)",
+            r"(?:要是|如果|真希望|希望)(?:我)?(?:爸妈|父母|我妈)?(?:当初)?(?:没|没有|从来没|从没)(?:生过?|生下)我|(?:希望|要是|如果)我(?:从来)?没(?:有)?(?:出生|被生下来)",
             r"(?:想|好想|真想|要)(?:从|在)?.{0,6}(?:楼上|楼顶|天台|桥上)(?:跳|跳下去)|想(?:从这个世界|从世界上)?退出(?:这个世界|人生|了)?(?!群|游戏|登录|账号)",
         ],
         [
@@ -136,6 +139,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:dont know|idk|not sure|no idea) why (?:im|i am) still (?:here|alive|around) | (?:want|wanna|need) out of (?:this )?(?:life|world) ",
             r" (?:think|thinking|thought|obsessing) (?:about|of) (?:dying|being dead|not being alive|not existing|ending (?:it|things|everything|my life)) ",
             r" (?:going to|gonna|will|ill|about to|ready to) do it (?:tonight|today|tomorrow|when|once|after|while|this weekend)| (?:im|i am) (?:going to|gonna) do it ",
+            r" (?:dying|death|suicide|killing myself|ending it|being dead) is all i (?:can )?(?:think|dream) (?:about|of) | (?:leave|leaving|exit|exiting|quit|quitting) (?:this|the) (?:world|earth|planet) (?:for good|forever|tonight|now|behind for good)",
+            r" (?:walk|walking|step|stepping|run|running|jump|jumping|throw myself|throwing myself) (?:out )?into (?:the )?(?:traffic|oncoming traffic|a moving|the highway|the motorway)",
+            r" sleep forever (?:and|&) (?:not|never) (?:come back|wake)",
+            r" (?:dying|death|being dead|me dying|me being dead|ending it) (?:would|will|d|might) be (?:best|better|easier|a relief|for the best|the answer)",
             r" (?:checking|check) out (?:for good|of life|permanently|early|of this world)| (?:life|living) (?:isnt|is not|aint) worth (?:it|living) (?!without)",
         ],
     ),
@@ -175,7 +182,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
             r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
             r"我(?:就这么|就这样)?(?:消失|走|死|不在)了?(?:以后|之后)?.{0,10}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
-            r"(?:给|让)(?:家里|家人|大家|爸妈|别人).{0,2}添麻烦",
+            r"(?:给|让)(?:家里|家人|大家|爸妈|别人|他们|你们|所有人|身边的人|朋友).{0,2}添(?:麻烦|堵|乱)",
             r"活着(?:就是)?(?:在)?浪费|浪费(?:粮食|空气|爸妈的钱)|我(?:走|死|不在)了.{0,6}(?:松一口气|松口气)|"
             r"如果没有我.{0,12}(?:就不会|会更|就能|就可以)|(?:消失|不在|死)了?最好|添麻烦.{0,6}(?:消失|不在|死)",
             r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
@@ -193,6 +200,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight | waste of (?:space|air|oxygen) ",
             r" (?:breathe|relax|be free|be relieved) once (?:im|i am) gone ",
             r" if i (?:just )?(?:went|died|disappeared|was gone|wasnt here).{0,30}(?:lighter|easier|better|happier|relieved)| makes trouble for (?:my|everyone)",
+            r" (?:would|will|d) .{0,40}(?:peace|relief|easier|better|happier|free|lighter) .{0,10}if i (?:wasnt|werent|was not|were not|was no longer|were no longer) (?:around|here|alive|in the picture)",
             r" (?:easier|better|happier) (?:for (?:them|everyone|you all|my family) )?if i (?:wasnt|werent|was not|were not) (?:here|around|alive|born)",
         ],
     ),
@@ -207,6 +215,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
+            r"(?:联系不上我|找不到我|我不在了|我没有回复|我不回消息|我没回消息|我没上线).{0,10}(?:不是你的错|别怪自己|不要自责|别自责)|(?:要去|去)(?:一个)?很远(?:很远)?的地方.{0,6}(?:不回来|再也|永远)|再也不回来了?|不回来了.{0,4}(?:再见|谢谢|对不起)",
             r"我(?:走|死|不在)了?(?:以后|之后).{0,10}(?:照顾|照看|拜托)|(?:送给|留给|给了?).{0,10}(?:用不上|用不着|不需要)了|打也没人接|陪不了.{0,2}了|不用再为我(?:操心|担心)|"
             r"提前(?:跟.{0,3})?说(?:声)?再见|(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
         ],
@@ -220,11 +229,14 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"sister|brother|plants)(?!.{0,40}(?:while|vacation|holiday|trip|weekend|away|for a few|next week|tomorrow|tonight|shift|conference))",
             r" (?:you|they) (?:wont|will not|will never) (?:hear from|see|talk to) me (?:again|"
             r"anymore|after tonight)",
-            r" (?:wrote|writing|written|left|leave) (?:a|my|the) (?:suicide )?(?:note|will) "
+            r" (?:wrote|writing|written|left|leave) (?:a|my|the) (?:suicide |last |final |goodbye )(?:note|will|letter) "
             r"(?:for|to) (?!myself|my future|future)",
+            r" (?:letter|note|letters|notes|video) .{0,40}(?:to find after|for after|find after|to read after|after im gone|when im gone|once im gone)| (?:after|once) (?:im|i am) (?:gone|dead|no longer here) | (?:after|when) i die (?!of old)",
+            r" if (?:im|i am|i dont|i do not|i never|i stop|i wont|you dont|you never) .{0,40}(?:not your fault|dont blame yourself|do not blame yourself|never blame yourself)",
+            r" (?:wont|will not|wont be|will not be|dont|do not) (?:be )?(?:needing|need|using) (?:it|them|this|these|any of (?:it|this|them)) (?:anymore|any more|where im going|after tonight|after today)",
             r" suicide note | my (?:last|final) (?:note|letter|words) ",
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
-            r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)",
+            r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)| (?:tell|please tell) (?:my |them |everyone )(?:\w+ ){0,2}(?:i love (?:him|her|them)|that i love|im sorry(?! i)|that im sorry|i said goodbye|goodbye)",
             r" saying goodbye (?:early|in advance|now|before)",
             r" (?:after|when|once) (?:im|i am) (?:gone|dead) .{0,30}(?:look after|take care|care for|feed)",
             r" (?:gave|giving) .{0,30}(?:wont|will not|i wont) (?:be using|need|be needing) | nobody will pick up | (?:nobody|no one) (?:has|will have|needs) to worry about me",
@@ -239,6 +251,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"以后(?:不会|再也不会)再?(?:打扰|麻烦|烦)(?:你|你们|大家)了|不会再(?:打扰|麻烦)(?:你|你们|大家)了|这是最后一次了|"
             r"我的.{0,4}(?:存款|钱|密码|遗产|东西|猫|狗).{0,4}(?:都)?(?:留给|交给|送给)|"
             r"东西都分好了|给每个人都写了(?:一封)?信|"
+            r"(?:不是你的错|别怪自己|不要自责|别自责)|(?:以后|再也)?用不(?:上|着)了|很远(?:很远)?的地方|"
             r"就这样吧|就到这里吧|到此为止|我走了|先走一步|别了|再见了|谢谢你一直(?:以来)?(?:的)?陪(?:伴|我)|"
             r"对不起大家|对不起爸妈|对不起妈妈|对不起爸爸|不会再回复|以后别等我",
         ],
@@ -257,7 +270,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             rf"(?:攒|囤|藏)(?:了|好了|下了)?.{{0,6}}{_MEDS_ZH}|(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片).{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)|"
             rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:我)?(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到|买到|弄到|搞到|找到|收集好|藏好)了",
-            rf"(?:收集|收|凑|攒|囤|藏|存)(?:起来|好|齐|够)?了?.{{0,8}}(?:[二三四五六七八九]十|\d{{2,}})多?(?:片|粒|颗)|{_MEDS_ZH}.{{0,6}}(?:都|全)?(?:收集|凑|攒|囤|藏)(?:起来|好|齐|够)?了",
+            rf"(?:收集|收|凑|攒|囤|藏|存)(?:起来|好|齐|够)?了?.{{0,8}}(?:[二三四五六七八九]十|\d{{2,}}|一百|上百|几十|几百|两百|好几十)多?(?:片|粒|颗)|{_MEDS_ZH}.{{0,6}}(?:都|全)?(?:收集|凑|攒|囤|藏)(?:起来|好|齐|够)?了",
+            r"(?:分开|分几次|好几家|几家|不同的?)(?:药店|医院|诊所).{0,8}(?:买|开)|(?:药店|医院|诊所).{0,8}(?:分开|分几次|轮流)(?:买|开)",
+            r"(?:猎枪|手枪|枪)(?:藏|放|在).{0,6}(?:床底|枕头|抽屉|房间|身上|包里)|(?:拿|偷|找|藏)(?:了|到)?.{0,6}(?:猎枪|手枪)",
+            r"(?:手边|手里|手上|枕边|枕头边|身边)(?:放着|摆着|有|握着)(?:一(?:把|片|盒|瓶|根|包))?(?:剃须刀片|刀片|美工刀|安眠药|农药|绳子|百草枯)",
             r"(?:绳子|绳).{0,12}(?:试过|试了试|承重|够结实)|(?:很|够|特别)?结实的绳子|(?:买|准备)了?(?:一根|一条|一捆)?(?:登山绳|尼龙绳|麻绳|粗绳)",
             r"(?:手里|手上)(?:拿着|握着|捏着|攥着)(?:刀片|刀|美工刀|药|安眠药|绳子|剃须刀)|(?:刀片|刀|美工刀|药|安眠药|绳子)(?:就)?(?:在|放在)(?:手边|手里|身边|旁边|桌上|枕边|面前)",
             rf"(?:存|买|准备|备|找)(?:了|好了|下了|到了)?{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}",
@@ -271,11 +287,12 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
         [
             rf" (?:saved|saving|stockpiled|stockpiling|stashed|hoarded|collected|collecting|"
-            rf"counted) (?:up )?{_MANY_EN}? ?(?:my )?{_MEDS_EN}",
+            rf"counted) (?:up )?{_MANY_EN}? ?(?:(?:my|her|his|the) )?(?:\w+s )?{_MEDS_EN}",
+            r" (?:tested|checked|tried) (?:if |that |whether )?(?:the |my |this )?(?:rope|cord|belt|it|noose) (?:holds|will hold|can hold|could hold|takes) my weight",
             rf" (?:bought|got|have|found|ordered) (?:up )?{_MANY_EN} ?(?:my )?{_MEDS_EN}",
             rf" {_MANY_EN} ?(?:my |these |the )?{_MEDS_EN} (?:in front of me|on the table|in my "
             rf"hand|ready|lined up|next to me)",
-            r" (?:the |my )?(?:pills|rope|gun|razor|razors|charcoal|blade|blades|knife|noose|meds) (?:is|are|s) "
+            r" (?:the |my )?(?:pills|rope|gun|razor|razors|charcoal|blade|blades|knife|noose|meds|box cutter|scissors|poison) (?:is|are|s) "
             r"(?:ready|right here|in my bag|on the table|next to me|in my hand|set up|laid out)",
             r" charcoal (?:and tape|in (?:the|my) (?:car|room|bedroom|bathroom))",
             r" (?:charcoal|coal) (?:and|with) (?:tape|duct tape|a lighter)| (?:sealed|taped) "
@@ -288,7 +305,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" charcoal(?: is| s)? in (?:the|my) (?:trunk|car|boot|room|bedroom)| (?:its|it is) in the trunk ",
             r" (?:razor|razors|blade|blades|knife) (?:in my hand|ready|next to me|on my wrist|"
             r"is sharp)",
-            rf" (?:bought|got|have) (?:a bottle of |some )?{_POISON_EN}",
+            rf" (?:bought|got|have|ordered|received|found) (?:a bottle of |some |a bag of )?{_POISON_EN}",
         ],
     ),
     ("means", WEAK): (
@@ -305,10 +322,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     # --- Place ------------------------------------------------------------------------------
     ("place", STRONG): (
         [
-            r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
+            r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥墩|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
             r"(?:的)?(?:边缘|边上|外面|外侧|外边|上面坐着|栏杆上|护栏上|栏杆外|护栏外)",
             r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
-            r"(?:在|沿着|顺着)(?:铁轨|轨道|铁路)(?:上|中间)?(?:走|坐|站|躺)|(?:在|到了?)(?:江|河|湖|海|水库|桥)边.{0,10}水(?:很|好|真|挺|这么|特别)?(?:急|深|冷|黑)",
+            r"(?:在|沿着|顺着)(?:铁轨|轨道|铁路)(?:上|中间)?.{0,3}(?:走|坐|站|躺)|(?:在|到了?|站在|坐在)(?!.{0,16}(?:鱼|游泳|注意安全|拍照|玩))(?:江|河|湖|海|水库|桥|河堤|江堤|堤|岸|坝|礁石)(?:边|上)?.{0,10}(?:水|水流|浪|河水|江水)(?:很|好|真|挺|这么|特别)?(?:急|深|冷|黑|大)",
             r"窗(?:户)?外(?:面)?(?:坐着|站着|挂着)|在.{0,6}楼的窗(?:户)?外|水(?:已经)?(?:到|没过|淹到)(?:了)?(?:胸口|脖子|腰|膝盖)|"
             r"(?:轨道|铁轨)(?:旁边|边上|上)(?:蹲|坐|站|躺)|"
             r"要松手了|(?:抓着|扶着)栏杆在外面|"
@@ -335,7 +352,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:climbed|climbing|over) (?:over )?the (?:railing|fence|barrier) ",
             r" looking down (?:at|into) (?:the )?(?:water|river|street|traffic|tracks|drop)",
             r" (?:lying|standing|sitting|walking) (?:on|along|down|between) the (?:tracks|railway|rails|train tracks|railroad) ",
-            r" (?:at|by|on) the (?:river|lake|sea|reservoir|bridge|canal|pier)(?: \w+)?.{0,20} (?:water|current) (?:is )?(?:so |really |very )?(?:fast|deep|cold|dark|strong) ",
+            r" (?:at|by|on) the (?:river|lake|sea|reservoir|bridge|canal|pier|dam|creek|quarry|harbour|harbor|waterfall)(?: \w+)?.{0,20} (?:water|current|waves) (?:is |are |looks |seems )?(?:so |really |very )?(?:fast|deep|cold|dark|strong|high) ",
             r" (?:walking|walked|wading) into the (?:sea|ocean|river|lake|water) ",
             r" (?:its|the drop is) (?:a long way|so far) down ",
         ],
@@ -417,6 +434,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:the )?(?:charcoal|coals|coal) (?:is|are) (?:lit|burning|going)| lit the (?:charcoal"
             r"|coals)",
             r" (?:pills|meds|it) (?:are|is) (?:kicking in|starting to work)",
+            rf" (?:poured|emptied|tipped|dumped|shoved|stuffed) .{{0,40}}(?:{_MEDS_EN}|bottle|box|pack|packet|jar) .{{0,20}}(?:into|in) my mouth| (?:poured|emptied|tipped) (?:them|it|everything) (?:all )?into my mouth",
+            r" turned on the gas .{0,40}(?:windows|doors|lay down|lying|bed|waiting)| (?:closed|shut|sealed|taped) (?:all )?(?:of )?(?:the |my )?(?:windows|doors|vents)(?: and (?:the )?(?:doors|windows))? .{0,30}(?:gas|charcoal|the oven|the grill)",
             r" (?:starting|beginning) to (?:feel|get) (?:sleepy|drowsy|dizzy|numb|cold) ",
             r" (?:the )?(?:rope|noose) is (?:tied|up|around) ",
         ],
@@ -446,7 +465,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我.{0,6}(?:现在|还在|就在|楼下|门口|后面)",
             rf"{_PERSON_ZH}(?:在)?(?:砸|踹|撞)(?:门|我的门)|快(?:来)?救(?:救)?我|帮我报警|替我报警|快报警",
             r"(?:我|我现在)(?:很|有)危险|有人(?:跟踪|尾随)(?:我)?.{0,6}(?:现在|还在|一直)",
-            rf"{_PERSON_ZH}.{{0,4}}(?:跟踪|尾随|跟着|蹲)我.{{0,10}}(?:楼下|门口|家门|外面|不走|现在|还在)|(?:在|到)我(?:家|住的)?(?:楼下|门口)(?:守着|堵我|等我|不走)",
+            rf"{_PERSON_ZH}.{{0,12}}(?:跟踪|尾随|蹲|堵)我.{{0,8}}(?:楼下|门口|家|公司|学校|外面|后面|不走|现在|还在|地铁|一路|好几)|{_PERSON_ZH}.{{0,4}}跟着我.{{0,10}}(?:楼下|门口|家门|外面|不走|现在|还在)|跟(?:到|着我到|着我回)(?:了)?(?:我)?(?:家|公司|学校|宿舍|楼下)|(?:在|到)我(?:家|住的)?(?:楼下|门口)(?:守着|堵我|等我|不走)",
         ],
         [
             rf" {_PERSON_EN} (?:is |s |keeps |started |just |has been |was )?(?:hitting|beating|"
@@ -476,7 +495,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
             r"911|999|110|112) for me | (?:im|i am) in (?:immediate )?danger ",
             r" (?:being|been|is) (?:followed|stalked) (?:right now|home|again tonight)",
-            rf" {_PERSON_EN}(?: \w+){{0,3}} (?:has|got|grabbed|is holding|s holding|is waving|pulled|with) (?:a|the|his|her) (?:knife|gun|bat|hammer|axe|machete) ",
+            r" (?:keeps|kept) (?:showing up|turning up|coming|hanging around) (?:at|to|outside|near) my (?:work|house|school|job|place|door|apartment|flat)| (?:hes|shes|he is|she is|theyre|they are|someone is|somebody is|a man is|a guy is) (?:\w+ )?(?:parked|waiting|lurking|standing|sitting|watching) outside my ",
+            rf" {_PERSON_EN}\w*(?: \w+){{0,3}} (?:has|got|grabbed|is holding|s holding|is waving|pulled|with) (?:a|the|his|her) (?:knife|gun|bat|hammer|axe|machete) ",
             r" (?:threatening|threatened|attacking|hitting|beating|hurting|chasing) us | (?:outside|at) my (?:door|window|house|apartment|place) and (?:wont|will not|refuses to) (?:leave|go)",
         ],
     ),
@@ -521,6 +541,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" face (?:is )?drooping| (?:half|side of) (?:his|her|my) face (?:is )?drooping| slurred speech|"
             r" cant get (?:any )?air | throat is (?:tight|closing)",
             r" (?:call|get|need) (?:an )?ambulance ",
+            r" (?:mouth|face|lip|eye|smile) (?:is |s |has )?(?:drooping|droopy|crooked|gone crooked|sagging)| suddenly (?:cant|can not|couldnt|could not) (?:speak|talk|move (?:his|her|my)|see|walk|stand|lift)",
             r" (?:bitten|bit) by (?:a )?(?:snake|rattlesnake|viper|cobra)| (?:bitten|stung|bit) by .{0,30}(?:cant breathe|throat|swelling up|face is swelling|dizzy|fainting|going numb)",
             rf" (?:took|swallowed|popped|had) .{{0,30}}{_MEDS_EN} .{{0,20}}(?:with|and|plus) (?:a |some |half a )?(?:bottle of |lot of )?(?:vodka|whiskey|wine|alcohol|beer|booze|drinks|liquor)",
         ],
