@@ -27,7 +27,8 @@ _JOKE_ZH = re.compile(r"开玩笑的|开个玩笑|逗你的|说着玩的|不是�
 _JOKE_EN = re.compile(r" (?:jk|j k|just kidding|just joking|im kidding|im joking|kidding) ")
 _RESOLVED_ZH = re.compile(r"(?:现在|已经|后来)(?:都)?(?:没事|好多|醒过来|缓过来)了")
 _RESOLVED_EN = re.compile(
-    r" (?:is|s|hes|shes|theyre|they are|were|we are|im|i am) (?:ok|okay|fine|alright|all right|doing fine|better) now | all good now "
+    r" (?:is|s|hes|shes|theyre|they are|were|we are|im|i am)"
+    r" (?:ok|okay|fine|alright|all right|doing fine|better) now | all good now "
 )
 
 
