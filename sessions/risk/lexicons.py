@@ -38,7 +38,7 @@ _MEDS_ZH = (
 )
 _POISON_ZH = r"(?:农药|百草枯|敌敌畏|亚硝酸钠|砒霜|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
 _MEDS_EN = (
-    r"(?:pills?|tablets?|meds|medication|medicine|sleeping pills|painkillers|ibuprofen|advil|"
+    r"(?:pills?|tablets?|meds|medication|medicine|sleeping pills|painkillers|pain killers|ibuprofen|advil|"
     r"tylenol|paracetamol|acetaminophen|panadol|benadryl|xanax|valium|ambien|zolpidem|"
     r"seroquel|quetiapine|lithium|insulin|oxy|oxycodone|codeine|tramadol|fentanyl|opioids|"
     r"antidepressants|sertraline|zoloft|prozac|lexapro|diazepam|lorazepam|klonopin|melatonin|"
@@ -86,7 +86,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"不想再醒(?:来|过来)?|不要再醒|永远(?:睡下去|不醒|不要醒)|一睡不醒|长眠|睡过去就(?:好|不用)|(?:冲|撞)(?:向|到|进)(?:车流|马路中间|火车|大货车|卡车)|往(?:车|马路|火车)上撞|开车(?:撞|冲)(?:向|下)?(?:墙|树|桥|河|江|悬崖)",
             r"不想存在|不想再存在|想永远消失|永远消失|消失在这个世界|死了(?:也)?没(?:有)?人(?:会)?(?:知道|在乎|难过|发现)",
             r"我(?:的)?死(?:了|掉)(?:以后|之后)|等我死了|我死后|为什么我还活着|我不该活着|我不配活",
-            r"永远解脱|去另一个世界|去天堂找",
+            r"永远解脱|去另一个世界|去天堂找|离开(?:人间|人世|这人间)|为什么(?:还要|还得|要)活(?:着|下去)|不配(?:再)?(?:活|存在)|"
+            r"睡着了?就不用(?:再)?(?:面对|醒|活)|希望(?:我)?(?:永远)?不(?:要|会)?(?:再)?醒|几楼(?:才|就)?(?:能|会|可以)?(?:摔死|死|够高)|多高(?:才|就)?(?:能|会|可以)摔死|"
+            r"当(?:做|作)?没有我这个人|就当我(?:从来)?没(?:有)?(?:存在|来过|出现)",
             r"睡(?:了|着|下|过去)?(?:就)?(?:再也)?不(?:想|要|愿意?|用)(?:再)?醒(?!来上班|来上学|来去|得太早)|(?:不痛|无痛|没(?:有)?痛苦|不难受|最快|舒服)的?死法|死法.{0,4}(?:不痛|无痛|推荐)",
             r"(?:我就|就要|准备|再|今晚|明天|要|我要|马上)动手(?!做|打|装|写|画|术|修|搬|干活|吃)|(?:就|要|再|准备)动手(?!做|打|装|写|画|术|修|搬|干|吃|能力|动脚)|就差最后一步|只差最后一步|"
             r"(?:决定|准备|打算|今晚|今天|明天)(?:就)?(?:在)?.{0,6}了结(?!此事|这件事|案子|恩怨|心愿)",
@@ -108,6 +110,13 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:everyone|everybody|they|my family|people) (?:would be|will be|d be) (?:fine|better|happier) if i (?:died|was dead|were dead|was gone|were gone)",
             r" (?:no|nothing|not worth) (?:reason to |point in |worth )?(?:living|live) ",
             r" (?:wish i was|wish i were|i should have been) (?:never born|dead|gone)",
+            r" wish (?:i|id) (?:had |d )?(?:never been born|never existed|died|not been born|not woken up|not survived|never woken up)",
+            r" (?:dont|do not|dnt|no longer) (?:wanna|want to|wana) (?:live|be alive|exist|be here)(?! with| in| at| near| there)",
+            r" why (?:bother|even bother|keep|do i keep) (?:staying alive|living|being alive|going on|waking up)",
+            r" (?:high|tall|far down) enough (?:to die|to kill me|not to survive|to not survive)| which floor (?:is|would be|will be) high enough",
+            r" (?:leaving this world|dying|death|ending it|ending my life|suicide) (?:feels|seems|is|looks) like (?:the|my) only (?:way|option|answer|choice)",
+            r" (?:pretend|act like) i never existed| forget i (?:ever )?existed",
+            r" (?:tonight|tomorrow|by morning|at midnight|after tonight) .{0,20}(?:wont|will not) be (?:here|around|alive) (?!for|at|in|to)| (?:wont|will not) be (?:here|around|alive) (?:after tonight|by morning|tomorrow morning)",
             r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)| (?:sleep|go to sleep) and not wake up(?! (?:till|until|til|before))",
             r" (?:go|went) to sleep (?:and|forever and) (?:never|not) wake",
             r" (?:tired|done|sick) (?:of|with) (?:living|being alive|life|existing) ",
@@ -197,6 +206,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:im|i am|feel like) (?:just |such |only )?a burden ",
             r" (?:nobody|no one|noone) (?:would|will|d) (?:even |really |ever )?(?:miss|notice|care) (?:me )?(?:if|when|that) i",
             r" (?:world|everyone|they|my family) (?:would|will|d) be better (?:off )?without me",
+            r" (?:drag|drags|dragging|bring|brings|bringing) (?:my family|everyone|them|you all|my parents|everybody) down| (?:only|just) (?:drag|hold|pull) (?:\w+ ){0,2}(?:down|back) ",
             r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight | waste of (?:space|air|oxygen) ",
             r" (?:breathe|relax|be free|be relieved) once (?:im|i am) gone ",
             r" if i (?:just )?(?:went|died|disappeared|was gone|wasnt here).{0,30}(?:lighter|easier|better|happier|relieved)| makes trouble for (?:my|everyone)",
@@ -215,6 +225,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
+            r"(?:所有的?(?:账号)?密码|密码和存款|存款和密码|银行卡(?:和)?密码|(?:我的)?存款).{0,12}(?:都)?(?:留给|交给|告诉|写给|转给)|(?:送人|送走|送掉)了.{0,10}(?:不需要|用不上|用不着)",
+            r"(?:我要走了|我走了|要离开了|我先走了).{0,6}(?:别难过|不要难过|别伤心|不要哭|别哭|别想我)|写(?:好)?(?:了)?告别(?:的话|信|的信)|(?:安排|准备)(?:好)?(?:了)?自己的(?:后事|葬礼)|"
+            r"(?:发现|醒来|找到我)的时候我(?:已经)?(?:走了|不在了|死了)",
             r"(?:联系不上我|找不到我|我不在了|我没有回复|我不回消息|我没回消息|我没上线).{0,10}(?:不是你的错|别怪自己|不要自责|别自责)|(?:要去|去)(?:一个)?很远(?:很远)?的地方.{0,6}(?:不回来|再也|永远)|再也不回来了?|不回来了.{0,4}(?:再见|谢谢|对不起)",
             r"我(?:走|死|不在)了?(?:以后|之后).{0,10}(?:照顾|照看|拜托)|(?:送给|留给|给了?).{0,10}(?:用不上|用不着|不需要)了|打也没人接|陪不了.{0,2}了|不用再为我(?:操心|担心)|"
             r"提前(?:跟.{0,3})?说(?:声)?再见|(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
@@ -238,6 +251,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
             r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)| (?:tell|please tell) (?:my |them |everyone )(?:\w+ ){0,2}(?:i love (?:him|her|them)|that i love|im sorry(?! i)|that im sorry|i said goodbye|goodbye)",
             r" saying goodbye (?:early|in advance|now|before)",
+            r" planning my (?:own )?funeral | (?:writing|wrote|started writing|write) my goodbyes | (?:writing|wrote) (?:my )?goodbye (?:messages|letters|notes)",
+            r" by the time (?:they|you|anyone|someone|my \w+|\w+) (?:find|finds|see|sees|wake|wakes|get|gets) .{0,30}(?:ill|i will|i ll) (?:be|have) (?:gone|dead|left)",
+            r" (?:im|i am) (?:leaving|going|gone) .{0,12}(?:dont be sad|dont cry|dont miss me|dont blame)",
             r" (?:after|when|once) (?:im|i am) (?:gone|dead) .{0,30}(?:look after|take care|care for|feed)",
             r" (?:gave|giving) .{0,30}(?:wont|will not|i wont) (?:be using|need|be needing) | nobody will pick up | (?:nobody|no one) (?:has|will have|needs) to worry about me",
             r" (?:dont|do not) (?:look|wait|come looking) for me | (?:dont|do not) try to find me ",
@@ -283,7 +299,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"绳子(?:已经)?(?:挂|系|绑)好|(?:挂|系|绑)好(?:了)?(?:绳子|绳)|打好(?:了)?(?:绳)?结|绳套",
             r"(?:刀片|刀)(?:就|已经)?(?:在|放在|握在)(?:手里|手上|手腕上|桌上|旁边|身边)|(?:刀片|刀)(?:磨|准备)好了",
             r"(?:枪|子弹)(?:上膛|装好|在手里)",
-            r"(?:木炭|炭).{0,6}(?:后备箱|车里|卧室|房间|床底)",
+            r"(?:木炭|炭).{0,6}(?:后备箱|车里|车上|卧室|房间|床底)|(?:绳子|绳|刀片|安眠药|药|农药).{0,6}(?:藏|放)在(?:床底|柜子|衣柜|包里|车里|枕头)|(?:很|特别)?粗的绳子",
         ],
         [
             rf" (?:saved|saving|stockpiled|stockpiling|stashed|hoarded|collected|collecting|"
@@ -302,6 +318,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:loaded|holding|have) (?:my|a|the|dads) (?:gun|pistol|rifle) (?:ready|to my|in my)",
             r" (?:dads|fathers|brothers|uncles|grandpas|stepdads) (?:gun|pistol|rifle|shotgun|revolver)| (?:gun|pistol|rifle|shotgun) (?:is )?(?:loaded|in my (?:room|hand|lap|mouth|bag|drawer)|next to me|on my (?:desk|bed|lap))",
             r" holding (?:a |the |my )?(?:razor|razor blade|blade|knife|box cutter|shard of glass|noose|rope|gun|pistol|bottle of pills) (?:right now|rn|now|again|to my|against my|over my)",
+            r" (?:rope|noose|pills|blade|blades|gun|charcoal|razor|poison)(?: \w+)? (?:is |are |s )?(?:hidden|hid|hiding|stashed) (?:under|in|behind)| (?:thick|sturdy|heavy|strong) rope ",
             r" charcoal(?: is| s)? in (?:the|my) (?:trunk|car|boot|room|bedroom)| (?:its|it is) in the trunk ",
             r" (?:razor|razors|blade|blades|knife) (?:in my hand|ready|next to me|on my wrist|"
             r"is sharp)",
@@ -325,6 +342,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥墩|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
             r"(?:的)?(?:边缘|边上|外面|外侧|外边|上面坐着|栏杆上|护栏上|栏杆外|护栏外)",
             r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
+            r"(?:铁路桥|铁轨|轨道|铁路).{0,8}等(?:着)?(?:火车|列车)|(?:爬上|爬到|上到|上了)(?:了)?.{0,10}(?:楼|大厦|大楼)的?顶|(?:走|走进|走到|泡)(?:到|进)?了?(?:海|河|江|湖|水库)?水里(?:了|去)?(?!玩|游|洗)",
             r"(?:在|沿着|顺着)(?:铁轨|轨道|铁路)(?:上|中间)?.{0,3}(?:走|坐|站|躺)|(?:在|到了?|站在|坐在)(?!.{0,16}(?:鱼|游泳|注意安全|拍照|玩))(?:江|河|湖|海|水库|桥|河堤|江堤|堤|岸|坝|礁石)(?:边|上)?.{0,10}(?:水|水流|浪|河水|江水)(?:很|好|真|挺|这么|特别)?(?:急|深|冷|黑|大)",
             r"窗(?:户)?外(?:面)?(?:坐着|站着|挂着)|在.{0,6}楼的窗(?:户)?外|水(?:已经)?(?:到|没过|淹到)(?:了)?(?:胸口|脖子|腰|膝盖)|"
             r"(?:轨道|铁轨)(?:旁边|边上|上)(?:蹲|坐|站|躺)|"
@@ -407,7 +425,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"塑料袋.{0,4}(?:套|罩|蒙)(?:住|在)?(?:了)?(?:头|脸)|渗血|血顺着.{0,4}(?:滴|流)|一次(?:性)?吃了.{0,6}(?:片|粒|颗)|"
             r"(?:一颗|一片|一粒)不剩|(?:全|都)?倒进嘴里|(?:划|割|切)得(?:太|很|好)深|血(?:滴|流|淌)(?:到|在|得)|满手(?:是)?血|白肉|"
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
-            rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
+            rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点|一整瓶|整瓶|一大口|几口|大半瓶)?{_POISON_ZH}",
+            r"血(?:把|染红|染湿|浸透).{0,6}(?:床单|衣服|毛巾|被子|袖子)|又割了",
             r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
             r"(?:血|流血)(?:止不住|一直(?:在)?流|流了好多|停不下来|好多|越来越多|流个不停)|在流血|流了(?:好多|很多)血",
             r"(?:烧着|点着)(?:的)?(?:炭|木炭|炭盆)|炭(?:在|正在)烧|门缝.{0,6}(?:堵|塞|封)|"
@@ -438,6 +457,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" turned on the gas .{0,40}(?:windows|doors|lay down|lying|bed|waiting)| (?:closed|shut|sealed|taped) (?:all )?(?:of )?(?:the |my )?(?:windows|doors|vents)(?: and (?:the )?(?:doors|windows))? .{0,30}(?:gas|charcoal|the oven|the grill)",
             r" (?:starting|beginning) to (?:feel|get) (?:sleepy|drowsy|dizzy|numb|cold) ",
             r" (?:the )?(?:rope|noose) is (?:tied|up|around) ",
+            r" (?:seeping|oozing|pouring|gushing|pumping) (?:out )?(?:of|from) my (?:wrist|wrists|arm|arms|leg|thigh|neck)| (?:car|cars|engine|engines) (?:is |s )?running in (?:the|a|my) (?:closed |shut )?garage",
         ],
     ),
     ("act", WEAK): (
@@ -464,6 +484,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"{_PERSON_ZH}?(?:要|说要|说他要|威胁(?:说)?要?|扬言要?)(?:杀|打死|弄死|砍死?|捅死?|杀了|掐死)(?:我|我们)",
             r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我.{0,6}(?:现在|还在|就在|楼下|门口|后面)",
             rf"{_PERSON_ZH}(?:在)?(?:砸|踹|撞)(?:门|我的门)|快(?:来)?救(?:救)?我|帮我报警|替我报警|快报警",
+            r"(?:敲|砸|踹)(?:我的?|我家的?)?门.{0,12}(?:知道我一个人|不走|威胁)|知道我一个人住|往墙上(?:撞|推|摔)|(?:拿|用)(?:皮带|棍子|衣架|鞋|扫把|拖把|椅子|酒瓶|烟头).{0,2}(?:抽|打|砸|揍|烫)我|"
             r"(?:我|我现在)(?:很|有)危险|有人(?:跟踪|尾随)(?:我)?.{0,6}(?:现在|还在|一直)",
             rf"{_PERSON_ZH}.{{0,12}}(?:跟踪|尾随|蹲|堵)我.{{0,8}}(?:楼下|门口|家|公司|学校|外面|后面|不走|现在|还在|地铁|一路|好几)|{_PERSON_ZH}.{{0,4}}跟着我.{{0,10}}(?:楼下|门口|家门|外面|不走|现在|还在)|跟(?:到|着我到|着我回)(?:了)?(?:我)?(?:家|公司|学校|宿舍|楼下)|(?:在|到)我(?:家|住的)?(?:楼下|门口)(?:守着|堵我|等我|不走)",
         ],
@@ -495,6 +516,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
             r"911|999|110|112) for me | (?:im|i am) in (?:immediate )?danger ",
             r" (?:being|been|is) (?:followed|stalked) (?:right now|home|again tonight)",
+            r" (?:and|is|keeps|kept|started|s|hes|shes|now) (?:hitting|beating|punching|choking|strangling|kicking|slapping) me | (?:knows|know) i live alone",
+            r" (?:hacking|smashing|breaking|kicking|banging|chopping) (?:at |down |in )?(?:my|the|our) (?:\w+ )?door| slamming (?:my|her|him|me) .{0,12}(?:into|against) the wall",
             r" (?:keeps|kept) (?:showing up|turning up|coming|hanging around) (?:at|to|outside|near) my (?:work|house|school|job|place|door|apartment|flat)| (?:hes|shes|he is|she is|theyre|they are|someone is|somebody is|a man is|a guy is) (?:\w+ )?(?:parked|waiting|lurking|standing|sitting|watching) outside my ",
             rf" {_PERSON_EN}\w*(?: \w+){{0,3}} (?:has|got|grabbed|is holding|s holding|is waving|pulled|with) (?:a|the|his|her) (?:knife|gun|bat|hammer|axe|machete) ",
             r" (?:threatening|threatened|attacking|hitting|beating|hurting|chasing) us | (?:outside|at) my (?:door|window|house|apartment|place) and (?:wont|will not|refuses to) (?:leave|go)",
@@ -541,6 +564,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" face (?:is )?drooping| (?:half|side of) (?:his|her|my) face (?:is )?drooping| slurred speech|"
             r" cant get (?:any )?air | throat is (?:tight|closing)",
             r" (?:call|get|need) (?:an )?ambulance ",
+            r" (?:pressure|squeezing|tightness) (?:on|in) my chest| (?:left )?arm (?:is |went |going |gone )?numb .{0,20}(?:chest|sweat)| chest .{0,30}cold sweat",
             r" (?:mouth|face|lip|eye|smile) (?:is |s |has )?(?:drooping|droopy|crooked|gone crooked|sagging)| suddenly (?:cant|can not|couldnt|could not) (?:speak|talk|move (?:his|her|my)|see|walk|stand|lift)",
             r" (?:bitten|bit) by (?:a )?(?:snake|rattlesnake|viper|cobra)| (?:bitten|stung|bit) by .{0,30}(?:cant breathe|throat|swelling up|face is swelling|dizzy|fainting|going numb)",
             rf" (?:took|swallowed|popped|had) .{{0,30}}{_MEDS_EN} .{{0,20}}(?:with|and|plus) (?:a |some |half a )?(?:bottle of |lot of )?(?:vodka|whiskey|wine|alcohol|beer|booze|drinks|liquor)",
