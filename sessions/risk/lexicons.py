@@ -88,13 +88,16 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"我(?:的)?死(?:了|掉)(?:以后|之后)|等我死了|我死后|为什么我还活着|我不该活着|我不配活",
             r"永远解脱|去另一个世界|去天堂找|离开(?:人间|人世|这人间)|为什么(?:还要|还得|要)活(?:着|下去)|不配(?:再)?(?:活|存在)|"
             r"睡着了?就不用(?:再)?(?:面对|醒|活)|希望(?:我)?(?:永远)?不(?:要|会)?(?:再)?醒|几楼(?:才|就)?(?:能|会|可以)?(?:摔死|死|够高)|多高(?:才|就)?(?:能|会|可以)摔死|"
+            r"(?:又|一直|总是|老是|忍不住|控制不住)(?:地)?(?:在)?想(?:到|着|起)?(?:了)?死(?!机|党|定|心)|悄悄(?:地)?(?:离开|走|消失)(?:掉|了)?.{0,8}(?:谁也不|不打扰|不麻烦|没人)|"
+            r"致死量|(?:多少|几)(?:片|粒|颗|盒|瓶).{0,6}(?:会死|能死|致死|才死)|(?:准备|马上|我要)(?:往下)?跳(?:了|下去)|"
+            r"睡(?:着|了)(?:了)?.{0,4}(?:我)?就(?:去)?(?:做|动手|行动)(?!饭|作业|菜|题|运动|面膜|瑜伽|蛋糕|家务|计划)|"
             r"当(?:做|作)?没有我这个人|就当我(?:从来)?没(?:有)?(?:存在|来过|出现)",
             r"睡(?:了|着|下|过去)?(?:就)?(?:再也)?不(?:想|要|愿意?|用)(?:再)?醒(?!来上班|来上学|来去|得太早)|(?:不痛|无痛|没(?:有)?痛苦|不难受|最快|舒服)的?死法|死法.{0,4}(?:不痛|无痛|推荐)",
             r"(?:我就|就要|准备|再|今晚|明天|要|我要|马上)动手(?!做|打|装|写|画|术|修|搬|干活|吃)|(?:就|要|再|准备)动手(?!做|打|装|写|画|术|修|搬|干|吃|能力|动脚)|就差最后一步|只差最后一步|"
             r"(?:决定|准备|打算|今晚|今天|明天)(?:就)?(?:在)?.{0,6}了结(?!此事|这件事|案子|恩怨|心愿)",
             r"我(?:不应该|不该|不配|本来就不该)(?:存在|活着|出生|来到这个世界)|(?:把|让)自己.{0,8}(?:删掉|删除|抹掉|清除|消失掉)|永远(?:地)?(?:休息|安息|睡着)",
             r"(?:要是|如果|真希望|希望)(?:我)?(?:爸妈|父母|我妈)?(?:当初)?(?:没|没有|从来没|从没)(?:生过?|生下)我|(?:希望|要是|如果)我(?:从来)?没(?:有)?(?:出生|被生下来)",
-            r"(?:想|好想|真想|要)(?:从|在)?.{0,6}(?:楼上|楼顶|天台|桥上)(?:跳|跳下去)|想(?:从这个世界|从世界上)?退出(?:这个世界|人生|了)?(?!群|游戏|登录|账号)",
+            r"(?:想|好想|真想|要)(?:从|在)?.{0,6}(?:楼上|楼顶|天台|桥上)(?:跳|跳下去)|想(?:从这个世界|从世界上)退出|想退出(?:这个世界|人生)",
         ],
         [
             r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|hanging|drown|"
@@ -115,6 +118,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" why (?:bother|even bother|keep|do i keep) (?:staying alive|living|being alive|going on|waking up)",
             r" (?:high|tall|far down) enough (?:to die|to kill me|not to survive|to not survive)| which floor (?:is|would be|will be) high enough",
             r" (?:leaving this world|dying|death|ending it|ending my life|suicide) (?:feels|seems|is|looks) like (?:the|my) only (?:way|option|answer|choice)",
+            r" (?:wanna|want to|wish i could|want) (?:just )?(?:not exist|stop existing|cease to exist|not be alive|not be here anymore)",
+            r" (?:easiest|quickest|fastest|simplest|best|least painful|painless|surest) (?:way|ways|method|methods) to (?:die|kill (?:myself|yourself|urself)|end (?:it|my life|your life|things)|overdose)",
+            r" (?:lethal|fatal|deadly) (?:dose|amount|dosage)| how many .{0,30}(?:is|are|would be|to be) (?:lethal|fatal|deadly|enough to die|enough to kill)",
             r" (?:pretend|act like) i never existed| forget i (?:ever )?existed",
             r" (?:tonight|tomorrow|by morning|at midnight|after tonight) .{0,20}(?:wont|will not) be (?:here|around|alive) (?!for|at|in|to)| (?:wont|will not) be (?:here|around|alive) (?:after tonight|by morning|tomorrow morning)",
             r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)| (?:sleep|go to sleep) and not wake up(?! (?:till|until|til|before))",
@@ -152,6 +158,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:walk|walking|step|stepping|run|running|jump|jumping|throw myself|throwing myself) (?:out )?into (?:the )?(?:traffic|oncoming traffic|a moving|the highway|the motorway)",
             r" sleep forever (?:and|&) (?:not|never) (?:come back|wake)",
             r" (?:dying|death|being dead|me dying|me being dead|ending it) (?:would|will|d|might) be (?:best|better|easier|a relief|for the best|the answer)",
+            r" (?:asleep|gone|leave|leaves|out) (?:ill|i will|im going to|im gonna|im|i am) (?:do|doing) it ",
             r" (?:checking|check) out (?:for good|of life|permanently|early|of this world)| (?:life|living) (?:isnt|is not|aint) worth (?:it|living) (?!without)",
         ],
     ),
@@ -220,12 +227,13 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"这是(?:我的?)?最后一(?:条|次|个|句)(?:消息|信息|留言|话|跟你说话|联系你|打扰你)|最后一次(?:跟|和)(?:你|大家)(?:说话|聊)",
             r"永别了?(?!了?(?:我的|青春|钱包|头发|假期))|诀别|再见了?(?:这个世界|世界|大家|所有人|各位|人间)|来世再见|下辈子(?:再见|见|再做|再)",
             r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)(?!几天|一周|一下|两天|这周)",
-            r"(?:对不起|照顾|拜托|交给你|托付|我爱).{0,12}(?:先走一步|要走了|我走了|该走了|永远)|(?:先走一步|要走了|我走了).{0,10}(?:对不起|照顾好?|拜托|替我|帮我)",
+            r"(?:对不起|照顾|拜托|交给你|托付|我爱).{0,12}(?:先走一步|要走了|我走了|该走了|我先走了|永远)|(?:先走一步|要走了|我走了).{0,10}(?:对不起|照顾好?|拜托|替我|帮我)",
             r"遗书|遗言|后事|遗嘱(?:写好|已经)",
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
             r"(?:所有的?(?:账号)?密码|密码和存款|存款和密码|银行卡(?:和)?密码|(?:我的)?存款).{0,12}(?:都)?(?:留给|交给|告诉|写给|转给)|(?:送人|送走|送掉)了.{0,10}(?:不需要|用不上|用不着)",
+            r"最后(?:一次)?(?:跟|和|对)(?:你|大家|你们)说(?:一声|声)?(?:谢谢|再见|对不起)|不用(?:再)?等我.{0,4}了|以后(?:都)?不(?:会)?(?:再)?回(?:消息|复)了|"
             r"(?:我要走了|我走了|要离开了|我先走了).{0,6}(?:别难过|不要难过|别伤心|不要哭|别哭|别想我)|写(?:好)?(?:了)?告别(?:的话|信|的信)|(?:安排|准备)(?:好)?(?:了)?自己的(?:后事|葬礼)|"
             r"(?:发现|醒来|找到我)的时候我(?:已经)?(?:走了|不在了|死了)",
             r"(?:联系不上我|找不到我|我不在了|我没有回复|我不回消息|我没回消息|我没上线).{0,10}(?:不是你的错|别怪自己|不要自责|别自责)|(?:要去|去)(?:一个)?很远(?:很远)?的地方.{0,6}(?:不回来|再也|永远)|再也不回来了?|不回来了.{0,4}(?:再见|谢谢|对不起)",
@@ -251,6 +259,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
             r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)| (?:tell|please tell) (?:my |them |everyone )(?:\w+ ){0,2}(?:i love (?:him|her|them)|that i love|im sorry(?! i)|that im sorry|i said goodbye|goodbye)",
             r" saying goodbye (?:early|in advance|now|before)",
+            r" (?:wont|will not) (?:be )?(?:here|around|alive) (?:much longer|for much longer|for long) | (?:giving|gave|give|given) (?:away )?(?:all )?(?:of )?my (?:stuff|things|belongings|possessions)(?: away)?",
             r" planning my (?:own )?funeral | (?:writing|wrote|started writing|write) my goodbyes | (?:writing|wrote) (?:my )?goodbye (?:messages|letters|notes)",
             r" by the time (?:they|you|anyone|someone|my \w+|\w+) (?:find|finds|see|sees|wake|wakes|get|gets) .{0,30}(?:ill|i will|i ll) (?:be|have) (?:gone|dead|left)",
             r" (?:im|i am) (?:leaving|going|gone) .{0,12}(?:dont be sad|dont cry|dont miss me|dont blame)",
@@ -319,6 +328,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:dads|fathers|brothers|uncles|grandpas|stepdads) (?:gun|pistol|rifle|shotgun|revolver)| (?:gun|pistol|rifle|shotgun) (?:is )?(?:loaded|in my (?:room|hand|lap|mouth|bag|drawer)|next to me|on my (?:desk|bed|lap))",
             r" holding (?:a |the |my )?(?:razor|razor blade|blade|knife|box cutter|shard of glass|noose|rope|gun|pistol|bottle of pills) (?:right now|rn|now|again|to my|against my|over my)",
             r" (?:rope|noose|pills|blade|blades|gun|charcoal|razor|poison)(?: \w+)? (?:is |are |s )?(?:hidden|hid|hiding|stashed) (?:under|in|behind)| (?:thick|sturdy|heavy|strong) rope ",
+            r" rope .{0,30}(?:beam|hook|branch|rafter|ceiling fan|door frame|pull ?up bar)| (?:strong|sturdy|solid) (?:beam|hook|branch|rafter)",
             r" charcoal(?: is| s)? in (?:the|my) (?:trunk|car|boot|room|bedroom)| (?:its|it is) in the trunk ",
             r" (?:razor|razors|blade|blades|knife) (?:in my hand|ready|next to me|on my wrist|"
             r"is sharp)",
@@ -357,7 +367,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:past|behind|over|across) the yellow line | (?:about|going|ready) to let go ",
             r" (?:going|about|ready) to step off ",
             r" (?:outside|out of|hanging out of|sitting outside) (?:my|the) window | water is (?:up to|at) my (?:chest|neck|waist|knees)",
-            r" (?:next to|beside|crouched by|on|between) the (?:tracks|rails) | see the trains? (?:light|lights|coming)",
+            r" (?:standing|sitting|waiting) (?:on|at|by) (?:the )?(?:train |subway |tube |metro )?platform edge| (?:standing|sitting|waiting) (?:on|at) the edge of the platform",
+            r"(?<!delayed)(?<!stuck)(?<!stopped)(?<!train)(?<!trains) (?:next to|beside|crouched by|on|between) the (?:tracks|rails) | see the trains? (?:light|lights|coming)",
             r" (?:standing|sitting|stood|sat|climbed|up|out|balancing) (?:up )?(?:on|onto|over|at) "
             r"(?:the|a|this) (?:ledge|edge|railing|rail|parapet|roof edge|bridge railing|window sill"
             r"|windowsill|cliff edge)",
@@ -365,7 +376,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"platform|balcony)",
             r" (?:wrong|other) side of the (?:railing|fence|rail|barrier)",
             r" (?:im|i am|standing|sitting|stood|sat) (?:up )?on (?:the|a) (?:ledge|railing|rail|parapet|window sill|"
-            r"windowsill|edge)(?! of (?:my|your|our|their|his|her) (?:seat|seats|bed|chair|couch))",
+            r"windowsill|edge)(?! of (?:my|your|our|their|his|her) (?:seat|seats|bed|chair|couch)| of (?:\w+ing|tears|a breakdown|burnout|glory|greatness|town|the city|the woods|something|a decision))",
             r" (?:on|at|over) the (?:railing|rail|parapet|barrier) of (?:the|a|this) ",
             r" (?:climbed|climbing|over) (?:over )?the (?:railing|fence|barrier) ",
             r" looking down (?:at|into) (?:the )?(?:water|river|street|traffic|tracks|drop)",
@@ -426,7 +437,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:一颗|一片|一粒)不剩|(?:全|都)?倒进嘴里|(?:划|割|切)得(?:太|很|好)深|血(?:滴|流|淌)(?:到|在|得)|满手(?:是)?血|白肉|"
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点|一整瓶|整瓶|一大口|几口|大半瓶)?{_POISON_ZH}",
-            r"血(?:把|染红|染湿|浸透).{0,6}(?:床单|衣服|毛巾|被子|袖子)|又割了",
+            r"血(?:把|染红|染湿|浸透).{0,6}(?:床单|衣服|毛巾|被子|袖子)|又割了|(?:在|正在)(?:车里|车上|房间里?|卧室|屋里|厕所|浴室|家里)烧炭|烧炭(?:了|中)",
             r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
             r"(?:血|流血)(?:止不住|一直(?:在)?流|流了好多|停不下来|好多|越来越多|流个不停)|在流血|流了(?:好多|很多)血",
             r"(?:烧着|点着)(?:的)?(?:炭|木炭|炭盆)|炭(?:在|正在)烧|门缝.{0,6}(?:堵|塞|封)|"
@@ -440,7 +451,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:i )?(?:took|swallowed|downed) (?:them|it) all ",
             r" (?:took|swallowed|downed|had) .{0,40}(?:in one go|all at once|at once|in one sitting)",
             r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
-            r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
+            r"(?:the|a) whole (?:pack|box|bottle|strip|packet)(?! of (?:water|juice|coke|soda|milk|tea|coffee|gatorade|lemonade|pop|kombucha|sprite|pepsi|chips|crisps|cookies|gum|candy|sweets|protein))",
             r" (?:keeps|keep) (?:bleeding|oozing) | oozing blood | dripping down my | (?:pumping|spurting) blood | blood (?:is )?(?:pumping|spurting)|"
             r" (?:plastic )?bag over my (?:head|face)|"
             r" bleeding through | emptied the bottle | every single one | emptied (?:the|my) (?:pill|medicine|meds) |"
@@ -485,6 +496,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我.{0,6}(?:现在|还在|就在|楼下|门口|后面)",
             rf"{_PERSON_ZH}(?:在)?(?:砸|踹|撞)(?:门|我的门)|快(?:来)?救(?:救)?我|帮我报警|替我报警|快报警",
             r"(?:敲|砸|踹)(?:我的?|我家的?)?门.{0,12}(?:知道我一个人|不走|威胁)|知道我一个人住|往墙上(?:撞|推|摔)|(?:拿|用)(?:皮带|棍子|衣架|鞋|扫把|拖把|椅子|酒瓶|烟头).{0,2}(?:抽|打|砸|揍|烫)我|"
+            rf"{_PERSON_ZH}.{{0,4}}(?:找到|查到|知道)(?:了)?我(?:住的地方|住哪|的住址|家在哪|的新家|新地址|新家)|(?:前夫|前男友|前任|前妻|陌生人|那个男的|那个人).{{0,10}}(?:楼下|门口|外面).{{0,4}}(?:等我|守着|蹲我|不走)|"
+            r"跟了我一路|一路(?:跟着|尾随)我|跟着我.{0,6}(?:一路|回家|到家|好几条街)|"
             r"(?:我|我现在)(?:很|有)危险|有人(?:跟踪|尾随)(?:我)?.{0,6}(?:现在|还在|一直)",
             rf"{_PERSON_ZH}.{{0,12}}(?:跟踪|尾随|蹲|堵)我.{{0,8}}(?:楼下|门口|家|公司|学校|外面|后面|不走|现在|还在|地铁|一路|好几)|{_PERSON_ZH}.{{0,4}}跟着我.{{0,10}}(?:楼下|门口|家门|外面|不走|现在|还在)|跟(?:到|着我到|着我回)(?:了)?(?:我)?(?:家|公司|学校|宿舍|楼下)|(?:在|到)我(?:家|住的)?(?:楼下|门口)(?:守着|堵我|等我|不走)",
         ],
@@ -516,6 +529,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
             r"911|999|110|112) for me | (?:im|i am) in (?:immediate )?danger ",
             r" (?:being|been|is) (?:followed|stalked) (?:right now|home|again tonight)",
+            r" (?:following|stalking) me (?:and|\w+ and) (?:im|i am) (?:so )?(?:scared|terrified|afraid|freaking out)| (?:threatening|threatened|threatens) to (?:kill|hurt|stab|shoot|beat) (?:us|me|my \w+)",
             r" (?:and|is|keeps|kept|started|s|hes|shes|now) (?:hitting|beating|punching|choking|strangling|kicking|slapping) me | (?:knows|know) i live alone",
             r" (?:hacking|smashing|breaking|kicking|banging|chopping) (?:at |down |in )?(?:my|the|our) (?:\w+ )?door| slamming (?:my|her|him|me) .{0,12}(?:into|against) the wall",
             r" (?:keeps|kept) (?:showing up|turning up|coming|hanging around) (?:at|to|outside|near) my (?:work|house|school|job|place|door|apartment|flat)| (?:hes|shes|he is|she is|theyre|they are|someone is|somebody is|a man is|a guy is) (?:\w+ )?(?:parked|waiting|lurking|standing|sitting|watching) outside my ",
@@ -545,6 +559,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"脸歪了|嘴歪了|口齿不清|突然说不出话|(?:脸|喉咙|嘴|舌头)(?:都)?肿了.{0,8}(?:喘|呼吸)|"
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
+            rf"(?:孩子|宝宝|小孩|儿子|女儿|弟弟|妹妹|狗|猫|老人|奶奶|爷爷).{{0,10}}(?:{_MEDS_ZH}|{_POISON_ZH}|洗衣液|洗衣凝珠|电池).{{0,4}}(?:吃|吞|喝)(?:了|下去)|(?:孩子|宝宝|小孩)(?:误食|误吃|误喝|吞了)",
             r"被(?:毒)?(?:蛇|蜂|马蜂|蝎子|蜘蛛|水母|狗)(?:咬|蛰|叮|蜇)(?:了|伤)?.{0,12}(?:肿|晕|麻|喘|呼吸|发黑|发紫|吐)",
             rf"(?:吃|吞|喝)了.{{0,6}}{_MEDS_ZH}.{{0,8}}(?:加|和|配|就着|混着|又喝了?)(?:了)?.{{0,4}}酒|(?:喝|灌)了.{{0,6}}酒.{{0,6}}(?:又|再|还|然后)?(?:吃|吞)了.{{0,6}}{_MEDS_ZH}",
         ],
@@ -566,6 +581,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:call|get|need) (?:an )?ambulance ",
             r" (?:pressure|squeezing|tightness) (?:on|in) my chest| (?:left )?arm (?:is |went |going |gone )?numb .{0,20}(?:chest|sweat)| chest .{0,30}cold sweat",
             r" (?:mouth|face|lip|eye|smile) (?:is |s |has )?(?:drooping|droopy|crooked|gone crooked|sagging)| suddenly (?:cant|can not|couldnt|could not) (?:speak|talk|move (?:his|her|my)|see|walk|stand|lift)",
+            r" (?:baby|toddler|kid|child|son|daughter|little brother|little sister|dog|puppy) (?:swallowed|ate|drank|got into) .{0,30}(?:pills|meds|medicine|tablets|bleach|detergent|battery|batteries|tide pod|pods|poison)",
             r" (?:bitten|bit) by (?:a )?(?:snake|rattlesnake|viper|cobra)| (?:bitten|stung|bit) by .{0,30}(?:cant breathe|throat|swelling up|face is swelling|dizzy|fainting|going numb)",
             rf" (?:took|swallowed|popped|had) .{{0,30}}{_MEDS_EN} .{{0,20}}(?:with|and|plus) (?:a |some |half a )?(?:bottle of |lot of )?(?:vodka|whiskey|wine|alcohol|beer|booze|drinks|liquor)",
         ],
