@@ -13,7 +13,6 @@ from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.timeout(90),
     pytest.mark.django_db(transaction=True),
