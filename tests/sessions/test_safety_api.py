@@ -82,7 +82,7 @@ def test_bad_input_is_400_and_changes_nothing(body, field):
     )
     # then
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["fields"]
     assert Escalation.objects.count() == 0
 
 
