@@ -20,8 +20,18 @@ import re
 STRONG = 2
 WEAK = 1
 
+
+def _guarded(group: str) -> str:
+    """`(?:a|b|c)` of Chinese words behind a one-character look-ahead of their first
+    characters: a position where none can start costs one check instead of one per word
+    (these groups open many patterns). Same matches."""
+    words = group.removeprefix("(?:").removesuffix(")").split("|")
+    first = "".join(sorted({word[0] for word in words}))
+    return f"(?:(?=[{first}]){group})"
+
+
 # Who may be doing harm to the writer, and people of their household.
-_PERSON_ZH = (
+_PERSON_ZH = _guarded(
     r"(?:他|她|他们|有人|那个人|我爸|我妈|爸爸|妈妈|我爸爸|我妈妈|继父|后爸|后妈|我老公|老公|我丈夫|丈夫|"
     r"男朋友|男友|前男友|前夫|前任|女朋友|我哥|我弟|室友|房东|醉汉|陌生人|陌生男人|陌生男子|那个男的|一个男的|男的|对方)"
 )
@@ -30,13 +40,15 @@ _PERSON_EN = (
     r"stepdad|stepfather|stepmom|husband|wife|boyfriend|bf|girlfriend|gf|partner|ex|brother|"
     r"uncle|roommate|flatmate|landlord))"
 )
-_MEDS_ZH = (
+_MEDS_ZH = _guarded(
     r"(?:安眠药|安定片?|地西泮|艾司唑仑|阿普唑仑|氯硝西泮|佐匹克隆|唑吡坦|思诺思|舍曲林|氟西汀|帕罗西汀|"
     r"文拉法辛|度洛西汀|喹硫平|奥氮平|碳酸锂|布洛芬|对乙酰氨基酚|扑热息痛|泰诺|百忧解|降压药|胰岛素|"
     r"止痛药|感冒药|抗抑郁药|精神科的药|褪黑素|右美沙芬|曲马多|芬太尼|羟考酮|可待因|止咳水|利培酮|丙戊酸钠?|"
     r"卡马西平|苯巴比妥|阿司匹林|二甲双胍|头孢|劳拉西泮|米氮平|药片|药丸|药)"
 )
-_POISON_ZH = r"(?:农药|百草枯|敌敌畏|亚硝酸钠|砒霜|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
+_POISON_ZH = _guarded(
+    r"(?:农药|百草枯|敌敌畏|亚硝酸钠|砒霜|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
+)
 _MEDS_EN = (
     r"(?:pills?|tablets?|meds|medication|medicine|sleeping pills|painkillers|pain killers|ibuprofen|advil|"
     r"tylenol|paracetamol|acetaminophen|panadol|benadryl|xanax|valium|ambien|zolpidem|"
