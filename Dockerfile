@@ -19,7 +19,7 @@ RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))
 COPY . .
 RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789 \
        STRIPE_SECRET_KEY=sk_build_only STRIPE_WEBHOOK_SECRET=whsec_build_only \
-       STRIPE_PUBLISHABLE_KEY=pk_build_only \
+       STRIPE_PUBLISHABLE_KEY=pk_build_only DATABASE_URL=postgres://build-only/unused \
        python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home-dir /app app \
     && mkdir -p /app/media && chown app /app/media

@@ -48,6 +48,10 @@ if not STRIPE_PUBLISHABLE_KEY.startswith("pk_") or "embedded" in STRIPE_PUBLISHA
         "Set STRIPE_PUBLISHABLE_KEY to your Stripe publishable key (pk_...)."
     )
 
+# A real database server, never the embedded one `make run` starts in development.
+if not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured("Set DATABASE_URL to your PostgreSQL server (postgres://...).")
+
 # Real Stripe unless told otherwise (the embedded localstripe exists only in development).
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or "https://api.stripe.com"
 STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL") or "https://js.stripe.com/v3/"

@@ -41,7 +41,7 @@ CONCEPTS: dict[str, tuple[str, str]] = {
         r" (?:took|taken|take|swallowed|swallow|downed|ate|drank|chugged|popped|had|gathered) ",
     ),
     "meds": (
-        r"药|片|粒|胶囊|安眠|安定|布洛芬|泰诺|降压|胰岛素|农药|百草枯|敌敌畏|老鼠药|洗衣凝珠|洗衣液|消毒液|漂白|洗厕",
+        r"药|(?<!薯)(?<!照)(?<!图)(?<!名)(?<!影)(?<!肉)(?<!面)(?<!鱼)(?<!大)(?<!唱)(?<!切)(?<!卡)(?<!芯)(?<!刀)(?<!动画)片|粒|胶囊|安眠|安定|布洛芬|泰诺|降压|胰岛素|农药|百草枯|敌敌畏|老鼠药|洗衣凝珠|洗衣液|消毒液|漂白|洗厕",
         r" (?:pill|pills|tablets|meds|medication|medicine|xanax|tylenol|ibuprofen|insulin|"
         r"painkillers|sleeping|prescription|bleach|poison|pod|detergent|pesticide|vodka|wine)"
         r" ",

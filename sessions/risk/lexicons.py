@@ -20,29 +20,44 @@ import re
 STRONG = 2
 WEAK = 1
 
+
+def _guarded(group: str) -> str:
+    """`(?:a|b|c)` of Chinese words behind a one-character look-ahead of their first
+    characters: a position where none can start costs one check instead of one per word
+    (these groups open many patterns). Same matches."""
+    words = group.removeprefix("(?:").removesuffix(")").split("|")
+    first = "".join(sorted({word[0] for word in words}))
+    return f"(?:(?=[{first}]){group})"
+
+
 # Who may be doing harm to the writer, and people of their household.
-_PERSON_ZH = (
+_PERSON_ZH = _guarded(
     r"(?:他|她|他们|有人|那个人|我爸|我妈|爸爸|妈妈|我爸爸|我妈妈|继父|后爸|后妈|我老公|老公|我丈夫|丈夫|"
-    r"男朋友|男友|前男友|前夫|女朋友|我哥|我弟|室友|房东|醉汉|陌生人|对方)"
+    r"男朋友|男友|前男友|前夫|前任|女朋友|我哥|我弟|室友|房东|醉汉|陌生人|陌生男人|陌生男子|那个男的|一个男的|男的|对方)"
 )
 _PERSON_EN = (
     r"(?:he|she|they|someone|somebody|a (?:man|guy|stranger)|my (?:dad|father|mom|mum|mother|"
     r"stepdad|stepfather|stepmom|husband|wife|boyfriend|bf|girlfriend|gf|partner|ex|brother|"
     r"uncle|roommate|flatmate|landlord))"
 )
-_MEDS_ZH = (
+_MEDS_ZH = _guarded(
     r"(?:安眠药|安定片?|地西泮|艾司唑仑|阿普唑仑|氯硝西泮|佐匹克隆|唑吡坦|思诺思|舍曲林|氟西汀|帕罗西汀|"
     r"文拉法辛|度洛西汀|喹硫平|奥氮平|碳酸锂|布洛芬|对乙酰氨基酚|扑热息痛|泰诺|百忧解|降压药|胰岛素|"
-    r"止痛药|感冒药|抗抑郁药|精神科的药|药片|药丸|药)"
+    r"止痛药|感冒药|抗抑郁药|精神科的药|褪黑素|右美沙芬|曲马多|芬太尼|羟考酮|可待因|止咳水|利培酮|丙戊酸钠?|"
+    r"卡马西平|苯巴比妥|阿司匹林|二甲双胍|头孢|劳拉西泮|米氮平|药片|药丸|药)"
 )
-_POISON_ZH = r"(?:农药|百草枯|敌敌畏|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
+_POISON_ZH = _guarded(
+    r"(?:农药|百草枯|敌敌畏|亚硝酸钠|砒霜|老鼠药|鼠药|毒鼠强|毒药|氰化物|洗厕液|消毒液|84消毒液|除草剂)"
+)
 _MEDS_EN = (
-    r"(?:pills?|tablets?|meds|medication|medicine|sleeping pills|painkillers|ibuprofen|advil|"
+    r"(?:pills?|tablets?|meds|medication|medicine|sleeping pills|painkillers|pain killers|ibuprofen|advil|"
     r"tylenol|paracetamol|acetaminophen|panadol|benadryl|xanax|valium|ambien|zolpidem|"
     r"seroquel|quetiapine|lithium|insulin|oxy|oxycodone|codeine|tramadol|fentanyl|opioids|"
-    r"antidepressants|sertraline|zoloft|prozac|lexapro|diazepam|lorazepam|klonopin)"
+    r"antidepressants|sertraline|zoloft|prozac|lexapro|diazepam|lorazepam|klonopin|melatonin|"
+    r"nyquil|aspirin|percocet|vicodin|hydrocodone|morphine|adderall|gabapentin|trazodone|"
+    r"amitriptyline|citalopram|escitalopram|fluoxetine|benzos|sleeping tablets|sleep aids)"
 )
-_POISON_EN = r"(?:bleach|poison|pesticide|weed killer|antifreeze|rat poison|drain cleaner)"
+_POISON_EN = r"(?:bleach|poison|pesticide|weed killer|antifreeze|rat poison|drain cleaner|paraquat|cyanide|arsenic|sodium nitrite|nitrite)"
 _MANY_ZH = (
     r"(?:一整?瓶|整瓶|整盒|整板|一整板|一整盒|一盒|一把|一堆|很多|好多|大量|全部|所有的?|剩下的|几十|上百|一百|几百|两瓶|"
     r"[二三四五六七八九]十|\d{2,}|[一二两三四五六七八九十几]+板)多?"
@@ -68,7 +83,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"自杀(?!预防|干预|热线|新闻)|轻生|寻死|一了百了|自我了断|了断自己|了结自己|了结这一切|结束这一切|"
             r"结束(?:我的|自己的?|这条)?(?:生命|性命)|结束自己|离开这个世界|告别这个世界|从这个世界消失",
             r"想(?:要)?(?:割腕|割脉|自残)|自残|自伤|伤害自己|弄伤自己|划伤自己|割自己|拿刀划|用刀划|划自己",
-            r"(?:想|要|准备|打算|干脆|不如|想去|我去|好想|真想|又想|忍不住想|计划|决定|该)(?:去)?(?:跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|烧炭|投河|投江|割腕|割脉|吞药|吞安眠药|喝农药)",
+            r"(?:想|要|准备|打算|干脆|不如|想去|我去|好想|真想|又想|忍不住想|计划|决定|该|我就|就去)(?:去)?(?:跳楼|跳河|跳江|跳海|跳桥|跳崖|卧轨|上吊|烧炭|投河|投江|割腕|割脉|吞药|吞安眠药|喝农药)",
             r"(?:跳楼|跳河|跳江|跳海|跳桥|割腕|割脉|上吊|烧炭|卧轨|吃安眠药|安眠药吃多少)(?:会不会|疼不疼|痛不痛|难受吗|会痛吗|要多久|需要多少|吃多少)|"
             r"溺死自己|淹死自己|吊死自己|(?:想|好想|忍不住想)(?:割|划)下去|(?:割|划)下去(?:就|算了)",
             r"(?:哪种|什么|怎么|哪些|怎样)(?:药|方法|方式|死法).{0,8}(?:不会痛|不痛|死得快|最快|没有痛苦|不难受)|怎么死(?:比较|最|才)|怎么自杀",
@@ -83,7 +98,18 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"不想再醒(?:来|过来)?|不要再醒|永远(?:睡下去|不醒|不要醒)|一睡不醒|长眠|睡过去就(?:好|不用)|(?:冲|撞)(?:向|到|进)(?:车流|马路中间|火车|大货车|卡车)|往(?:车|马路|火车)上撞|开车(?:撞|冲)(?:向|下)?(?:墙|树|桥|河|江|悬崖)",
             r"不想存在|不想再存在|想永远消失|永远消失|消失在这个世界|死了(?:也)?没(?:有)?人(?:会)?(?:知道|在乎|难过|发现)",
             r"我(?:的)?死(?:了|掉)(?:以后|之后)|等我死了|我死后|为什么我还活着|我不该活着|我不配活",
-            r"永远解脱|去另一个世界|去天堂找",
+            r"永远解脱|去另一个世界|去天堂找|离开(?:人间|人世|这人间)|为什么(?:还要|还得|要)活(?:着|下去)|不配(?:再)?(?:活|存在)|"
+            r"睡着了?就不用(?:再)?(?:面对|醒|活)|希望(?:我)?(?:永远)?不(?:要|会)?(?:再)?醒|几楼(?:才|就)?(?:能|会|可以)?(?:摔死|死|够高)|多高(?:才|就)?(?:能|会|可以)摔死|"
+            r"(?:又|一直|总是|老是|忍不住|控制不住)(?:地)?(?:在)?想(?:到|着|起)?(?:了)?死(?!机|党|定|心)|悄悄(?:地)?(?:离开|走|消失)(?:掉|了)?.{0,8}(?:谁也不|不打扰|不麻烦|没人)|"
+            r"致死量|(?:多少|几)(?:片|粒|颗|盒|瓶).{0,6}(?:会死|能死|致死|才死)|(?:准备|马上|我要)(?:往下)?跳(?:了|下去)|"
+            r"睡(?:着|了)(?:了)?.{0,4}(?:我)?就(?:去)?(?:做|动手|行动)(?!饭|作业|菜|题|运动|面膜|瑜伽|蛋糕|家务|计划)|"
+            r"当(?:做|作)?没有我这个人|就当我(?:从来)?没(?:有)?(?:存在|来过|出现)",
+            r"睡(?:了|着|下|过去)?(?:就)?(?:再也)?不(?:想|要|愿意?|用)(?:再)?醒(?!来上班|来上学|来去|得太早)|(?:不痛|无痛|没(?:有)?痛苦|不难受|最快|舒服)的?死法|死法.{0,4}(?:不痛|无痛|推荐)",
+            r"(?:我就|就要|准备|再|今晚|明天|要|我要|马上)动手(?!做|打|装|写|画|术|修|搬|干活|吃)|(?:就|要|再|准备)动手(?!做|打|装|写|画|术|修|搬|干|吃|能力|动脚)|就差最后一步|只差最后一步|"
+            r"(?:决定|准备|打算|今晚|今天|明天)(?:就)?(?:在)?.{0,6}了结(?!此事|这件事|案子|恩怨|心愿)",
+            r"我(?:不应该|不该|不配|本来就不该)(?:存在|活着|出生|来到这个世界)|(?:把|让)自己.{0,8}(?:删掉|删除|抹掉|清除|消失掉)|永远(?:地)?(?:休息|安息|睡着)",
+            r"(?:要是|如果|真希望|希望)(?:我)?(?:爸妈|父母|我妈)?(?:当初)?(?:没|没有|从来没|从没)(?:生过?|生下)我|(?:希望|要是|如果)我(?:从来)?没(?:有)?(?:出生|被生下来)",
+            r"(?:想|好想|真想|要)(?:从|在)?.{0,6}(?:楼上|楼顶|天台|桥上)(?:跳|跳下去)|想(?:从这个世界|从世界上)退出|想退出(?:这个世界|人生)",
         ],
         [
             r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|hanging|drown|"
@@ -99,7 +125,17 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:everyone|everybody|they|my family|people) (?:would be|will be|d be) (?:fine|better|happier) if i (?:died|was dead|were dead|was gone|were gone)",
             r" (?:no|nothing|not worth) (?:reason to |point in |worth )?(?:living|live) ",
             r" (?:wish i was|wish i were|i should have been) (?:never born|dead|gone)",
-            r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)| (?:sleep|go to sleep) and not wake up",
+            r" wish (?:i|id) (?:had |d )?(?:never been born|never existed|died|not been born|not woken up|not survived|never woken up)",
+            r" (?:dont|do not|dnt|no longer) (?:wanna|want to|wana) (?:live|be alive|exist|be here)(?! with| in| at| near| there)",
+            r" why (?:bother|even bother|keep|do i keep) (?:staying alive|living|being alive|going on|waking up)",
+            r" (?:high|tall|far down) enough (?:to die|to kill me|not to survive|to not survive)| which floor (?:is|would be|will be) high enough",
+            r" (?:leaving this world|dying|death|ending it|ending my life|suicide) (?:feels|seems|is|looks) like (?:the|my) only (?:way|option|answer|choice)",
+            r" (?:wanna|want to|wish i could|want) (?:just )?(?:not exist|stop existing|cease to exist|not be alive|not be here anymore)",
+            r" (?:easiest|quickest|fastest|simplest|best|least painful|painless|surest) (?:way|ways|method|methods) to (?:die|kill (?:myself|yourself|urself)|end (?:it|my life|your life|things)|overdose)",
+            r" (?:lethal|fatal|deadly) (?:dose|amount|dosage)| how many .{0,30}(?:is|are|would be|to be) (?:lethal|fatal|deadly|enough to die|enough to kill)",
+            r" (?:pretend|act like) i never existed| forget i (?:ever )?existed",
+            r" (?:tonight|tomorrow|by morning|at midnight|after tonight) .{0,20}(?:wont|will not) be (?:here|around|alive) (?!for|at|in|to)| (?:wont|will not) be (?:here|around|alive) (?:after tonight|by morning|tomorrow morning)",
+            r" (?:never|not) (?:to )?wake up (?:again|tomorrow|anymore)| (?:sleep|go to sleep) and not wake up(?! (?:till|until|til|before))",
             r" (?:go|went) to sleep (?:and|forever and) (?:never|not) wake",
             r" (?:tired|done|sick) (?:of|with) (?:living|being alive|life|existing) ",
             r" (?:im|i am) done living ",
@@ -107,7 +143,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:disappear|vanish) (?:forever|for good|from this world|permanently) ",
             r" (?:slit|slitting) my (?:wrist|wrists|throat) ",
             r" (?:jump|jumping|leap|leaping) (?:off|from) (?:a|the|this|that|my) (?:bridge|building|roof|"
-            r"rooftop|balcony|cliff|ledge|tower|overpass|parking garage|window|top)",
+            r"rooftop|balcony|cliff|ledge|tower|overpass|parking garage|window|top)| (?:jump|jumping|leap|leaping) (?:off|from) (?:a|the|this|that|my) \w+ (?:bridge|building|roof|tower|balcony|block)",
             r" (?:jump|step|walk|throw myself) in front of (?:a |the )?(?:train|car|truck|bus)",
             r" (?:drive|driving) (?:my car )?(?:into|off) (?:a|the) (?:tree|wall|river|cliff|"
             r"traffic|bridge)",
@@ -127,6 +163,15 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" use (?:it|them|the \w+) on myself ",
             r" no reason to (?:keep )?(?:living|live|go on|stay|be here)",
             r" (?:i )?(?:shouldnt|should not|dont deserve to) (?:be alive|exist|live) ",
+            r" (?:dont know|idk|not sure|no idea) why (?:im|i am) still (?:here|alive|around) | (?:want|wanna|need) out of (?:this )?(?:life|world) ",
+            r" (?:think|thinking|thought|obsessing) (?:about|of) (?:dying|being dead|not being alive|not existing|ending (?:it|things|everything|my life)) ",
+            r" (?:going to|gonna|will|ill|about to|ready to) do it (?:tonight|today|tomorrow|when|once|after|while|this weekend)| (?:im|i am) (?:going to|gonna) do it ",
+            r" (?:dying|death|suicide|killing myself|ending it|being dead) is all i (?:can )?(?:think|dream) (?:about|of) | (?:leave|leaving|exit|exiting|quit|quitting) (?:this|the) (?:world|earth|planet) (?:for good|forever|tonight|now|behind for good)",
+            r" (?:walk|walking|step|stepping|run|running|jump|jumping|throw myself|throwing myself) (?:out )?into (?:the )?(?:traffic|oncoming traffic|a moving|the highway|the motorway)",
+            r" sleep forever (?:and|&) (?:not|never) (?:come back|wake)",
+            r" (?:dying|death|being dead|me dying|me being dead|ending it) (?:would|will|d|might) be (?:best|better|easier|a relief|for the best|the answer)",
+            r" (?:asleep|gone|leave|leaves|out) (?:ill|i will|im going to|im gonna|im|i am) (?:do|doing) it ",
+            r" (?:checking|check) out (?:for good|of life|permanently|early|of this world)| (?:life|living) (?:isnt|is not|aint) worth (?:it|living) (?!without)",
         ],
     ),
     ("intent", WEAK): (
@@ -165,7 +210,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
             r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
             r"我(?:就这么|就这样)?(?:消失|走|死|不在)了?(?:以后|之后)?.{0,10}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
-            r"(?:给|让)(?:家里|家人|大家|爸妈|别人).{0,2}添麻烦",
+            r"(?:给|让)(?:家里|家人|大家|爸妈|别人|他们|你们|所有人|身边的人|朋友).{0,2}添(?:麻烦|堵|乱)",
             r"活着(?:就是)?(?:在)?浪费|浪费(?:粮食|空气|爸妈的钱)|我(?:走|死|不在)了.{0,6}(?:松一口气|松口气)|"
             r"如果没有我.{0,12}(?:就不会|会更|就能|就可以)|(?:消失|不在|死)了?最好|添麻烦.{0,6}(?:消失|不在|死)",
             r"(?:少了我|没有我|没了我).{0,10}(?:更好|轻松|解脱|开心|幸福)",
@@ -178,11 +223,13 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:im|i am|ive been|i feel like) (?:just |such |only )?(?:a|the) (?:burden|"
             r"problem|drain|weight) (?:to|for|on) ",
             r" (?:im|i am|feel like) (?:just |such |only )?a burden ",
-            r" (?:nobody|no one|noone) (?:would|will) (?:miss|notice|care) (?:me )?(?:if|when) i",
+            r" (?:nobody|no one|noone) (?:would|will|d) (?:even |really |ever )?(?:miss|notice|care) (?:me )?(?:if|when|that) i",
             r" (?:world|everyone|they|my family) (?:would|will|d) be better (?:off )?without me",
+            r" (?:drag|drags|dragging|bring|brings|bringing) (?:my family|everyone|them|you all|my parents|everybody) down| (?:only|just) (?:drag|hold|pull) (?:\w+ ){0,2}(?:down|back) ",
             r" (?:stop|quit) being a (?:burden|problem) (?:to|for) | dead weight | waste of (?:space|air|oxygen) ",
             r" (?:breathe|relax|be free|be relieved) once (?:im|i am) gone ",
             r" if i (?:just )?(?:went|died|disappeared|was gone|wasnt here).{0,30}(?:lighter|easier|better|happier|relieved)| makes trouble for (?:my|everyone)",
+            r" (?:would|will|d) .{0,40}(?:peace|relief|easier|better|happier|free|lighter) .{0,10}if i (?:wasnt|werent|was not|were not|was no longer|were no longer) (?:around|here|alive|in the picture)",
             r" (?:easier|better|happier) (?:for (?:them|everyone|you all|my family) )?if i (?:wasnt|werent|was not|were not) (?:here|around|alive|born)",
         ],
     ),
@@ -191,28 +238,43 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             r"这是(?:我的?)?最后一(?:条|次|个|句)(?:消息|信息|留言|话|跟你说话|联系你|打扰你)|最后一次(?:跟|和)(?:你|大家)(?:说话|聊)",
             r"永别了?(?!了?(?:我的|青春|钱包|头发|假期))|诀别|再见了?(?:这个世界|世界|大家|所有人|各位|人间)|来世再见|下辈子(?:再见|见|再做|再)",
-            r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)",
+            r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)(?!几天|一周|一下|两天|这周)",
+            r"(?:对不起|照顾|拜托|交给你|托付|我爱).{0,12}(?:先走一步|要走了|我走了|该走了|我先走了|永远)|(?:先走一步|要走了|我走了).{0,10}(?:对不起|照顾好?|拜托|替我|帮我)",
             r"遗书|遗言|后事|遗嘱(?:写好|已经)",
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
             r"晚安.{0,2}(?:永远|世界)|不用(?:再)?(?:等|找)我了|不要找我",
+            r"(?:所有的?(?:账号)?密码|密码和存款|存款和密码|银行卡(?:和)?密码|(?:我的)?存款).{0,12}(?:都)?(?:留给|交给|告诉|写给|转给)|(?:送人|送走|送掉)了.{0,10}(?:不需要|用不上|用不着)",
+            r"最后(?:一次)?(?:跟|和|对)(?:你|大家|你们)说(?:一声|声)?(?:谢谢|再见|对不起)|不用(?:再)?等我.{0,4}了|以后(?:都)?不(?:会)?(?:再)?回(?:消息|复)了|"
+            r"(?:我要走了|我走了|要离开了|我先走了).{0,6}(?:别难过|不要难过|别伤心|不要哭|别哭|别想我)|写(?:好)?(?:了)?告别(?:的话|信|的信)|(?:安排|准备)(?:好)?(?:了)?自己的(?:后事|葬礼)|"
+            r"(?:发现|醒来|找到我)的时候我(?:已经)?(?:走了|不在了|死了)",
+            r"(?:联系不上我|找不到我|我不在了|我没有回复|我不回消息|我没回消息|我没上线).{0,10}(?:不是你的错|别怪自己|不要自责|别自责)|(?:要去|去)(?:一个)?很远(?:很远)?的地方.{0,6}(?:不回来|再也|永远)|再也不回来了?|不回来了.{0,4}(?:再见|谢谢|对不起)",
             r"我(?:走|死|不在)了?(?:以后|之后).{0,10}(?:照顾|照看|拜托)|(?:送给|留给|给了?).{0,10}(?:用不上|用不着|不需要)了|打也没人接|陪不了.{0,2}了|不用再为我(?:操心|担心)|"
             r"提前(?:跟.{0,3})?说(?:声)?再见|(?:我)?不会再回来了?|这辈子就(?:到这里|这样)(?:吧|了)|托付给.{0,8}(?:以后|再也)",
         ],
         [
-            r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)",
+            r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)(?! (?:for|of) (?:tonight|today|the day|the night|now|this week)| before (?:bed|i sleep))",
+            r" if you (?:dont|do not|never) hear from me (?:again|after|tomorrow)| (?:my|wrote|writing|written|left|recorded) (?:a |my |some )?(?:goodbye|farewell) (?:letters?|notes?|video|message) ",
+            r" (?:wrote|writing|written|left|leaving) (?:a |my |the |some )?(?:notes?|letters?) (?:for|to) (?:my |everyone|each|all).{0,40}(?:find|read|after|when im gone|once im gone|goodbye|sorry)",
             r" (?:goodbye|bye) (?:forever|everyone|world|cruel world|for good|for the last time)",
             r" (?:final|last) goodbye ",
             r" (?:take care|look after) (?:of )?my (?:cat|dog|cats|dogs|mom|mum|dad|kids|family|"
-            r"sister|brother|plants)",
+            r"sister|brother|plants)(?!.{0,40}(?:while|vacation|holiday|trip|weekend|away|for a few|next week|tomorrow|tonight|shift|conference))",
             r" (?:you|they) (?:wont|will not|will never) (?:hear from|see|talk to) me (?:again|"
             r"anymore|after tonight)",
-            r" (?:wrote|writing|written|left|leave) (?:a|my|the) (?:suicide )?(?:note|letter|will) "
+            r" (?:wrote|writing|written|left|leave) (?:a|my|the) (?:suicide |last |final |goodbye )(?:note|will|letter) "
             r"(?:for|to) (?!myself|my future|future)",
+            r" (?:letter|note|letters|notes|video) .{0,40}(?:to find after|for after|find after|to read after|after im gone|when im gone|once im gone)| (?:after|once) (?:im|i am) (?:gone|dead|no longer here) | (?:after|when) i die (?!of old)",
+            r" if (?:im|i am|i dont|i do not|i never|i stop|i wont|you dont|you never) .{0,40}(?:not your fault|dont blame yourself|do not blame yourself|never blame yourself)",
+            r" (?:wont|will not|wont be|will not be|dont|do not) (?:be )?(?:needing|need|using) (?:it|them|this|these|any of (?:it|this|them)) (?:anymore|any more|where im going|after tonight|after today)",
             r" suicide note | my (?:last|final) (?:note|letter|words) ",
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
-            r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)",
+            r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)| (?:tell|please tell) (?:my |them |everyone )(?:\w+ ){0,2}(?:i love (?:him|her|them)|that i love|im sorry(?! i)|that im sorry|i said goodbye|goodbye)",
             r" saying goodbye (?:early|in advance|now|before)",
+            r" (?:wont|will not) (?:be )?(?:here|around|alive) (?:much longer|for much longer|for long) | (?:giving|gave|give|given) (?:away )?(?:all )?(?:of )?my (?:stuff|things|belongings|possessions)(?: away)?",
+            r" planning my (?:own )?funeral | (?:writing|wrote|started writing|write) my goodbyes | (?:writing|wrote) (?:my )?goodbye (?:messages|letters|notes)",
+            r" by the time (?:they|you|anyone|someone|my \w+|\w+) (?:find|finds|see|sees|wake|wakes|get|gets) .{0,30}(?:ill|i will|i ll) (?:be|have) (?:gone|dead|left)",
+            r" (?:im|i am) (?:leaving|going|gone) .{0,12}(?:dont be sad|dont cry|dont miss me|dont blame)",
             r" (?:after|when|once) (?:im|i am) (?:gone|dead) .{0,30}(?:look after|take care|care for|feed)",
             r" (?:gave|giving) .{0,30}(?:wont|will not|i wont) (?:be using|need|be needing) | nobody will pick up | (?:nobody|no one) (?:has|will have|needs) to worry about me",
             r" (?:dont|do not) (?:look|wait|come looking) for me | (?:dont|do not) try to find me ",
@@ -226,6 +288,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"以后(?:不会|再也不会)再?(?:打扰|麻烦|烦)(?:你|你们|大家)了|不会再(?:打扰|麻烦)(?:你|你们|大家)了|这是最后一次了|"
             r"我的.{0,4}(?:存款|钱|密码|遗产|东西|猫|狗).{0,4}(?:都)?(?:留给|交给|送给)|"
             r"东西都分好了|给每个人都写了(?:一封)?信|"
+            r"(?:不是你的错|别怪自己|不要自责|别自责)|(?:以后|再也)?用不(?:上|着)了|很远(?:很远)?的地方|"
             r"就这样吧|就到这里吧|到此为止|我走了|先走一步|别了|再见了|谢谢你一直(?:以来)?(?:的)?陪(?:伴|我)|"
             r"对不起大家|对不起爸妈|对不起妈妈|对不起爸爸|不会再回复|以后别等我",
         ],
@@ -235,6 +298,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:this is it|its over now|its time to go|thats it then|so this is goodbye)",
             r" (?:wont|will not) be (?:here|around) (?:tomorrow|much longer|anymore) ",
             r" (?:split up|divided up|sorted out) my (?:things|stuff|belongings)| wrote everyone a letter | once (?:im|i am) gone ",
+            r" (?:wrote|writing|left) (?:a |my |the )?letters? (?:for|to) | (?:its|it is|it was|it wont be) not (?:your|anyones) fault ",
             r" (?:thank you|thanks) for (?:everything|being there|trying)(?! today)",
         ],
     ),
@@ -242,7 +306,12 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ("means", STRONG): (
         [
             rf"(?:攒|囤|藏)(?:了|好了|下了)?.{{0,6}}{_MEDS_ZH}|(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片).{{0,4}}(?:攒|囤|存)(?:够|齐|足|好)|"
-            rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:我)?(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到)了",
+            rf"(?:{_MEDS_ZH}|{_POISON_ZH}|木炭|炭|绳子|刀片)(?:我)?(?:已经|都|全)?(?:买好|准备好|备好|到手|攒够|拿到|买到|弄到|搞到|找到|收集好|藏好)了",
+            rf"(?:收集|收|凑|攒|囤|藏|存)(?:起来|好|齐|够)?了?.{{0,8}}(?:[二三四五六七八九]十|\d{{2,}}|一百|上百|几十|几百|两百|好几十)多?(?:片|粒|颗)|{_MEDS_ZH}.{{0,6}}(?:都|全)?(?:收集|凑|攒|囤|藏)(?:起来|好|齐|够)?了",
+            r"(?:分开|分几次|好几家|几家|不同的?)(?:药店|医院|诊所).{0,8}(?:买|开)|(?:药店|医院|诊所).{0,8}(?:分开|分几次|轮流)(?:买|开)",
+            r"(?:猎枪|手枪|枪)(?:藏|放|在).{0,6}(?:床底|枕头|抽屉|房间|身上|包里)|(?:拿|偷|找|藏)(?:了|到)?.{0,6}(?:猎枪|手枪)",
+            r"(?:手边|手里|手上|枕边|枕头边|身边)(?:放着|摆着|有|握着)(?:一(?:把|片|盒|瓶|根|包))?(?:剃须刀片|刀片|美工刀|安眠药|农药|绳子|百草枯)",
+            r"(?:绳子|绳).{0,12}(?:试过|试了试|承重|够结实)|(?:很|够|特别)?结实的绳子|(?:买|准备)了?(?:一根|一条|一捆)?(?:登山绳|尼龙绳|麻绳|粗绳)",
             r"(?:手里|手上)(?:拿着|握着|捏着|攥着)(?:刀片|刀|美工刀|药|安眠药|绳子|剃须刀)|(?:刀片|刀|美工刀|药|安眠药|绳子)(?:就)?(?:在|放在)(?:手边|手里|身边|旁边|桌上|枕边|面前)",
             rf"(?:存|买|准备|备|找)(?:了|好了|下了|到了)?{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?{_MEDS_ZH}",
             rf"{_MANY_ZH}(?:片|粒|颗|盒|瓶)?的?(?:安眠药|{_MEDS_ZH}(?:都|全)?(?:在|放在|就在)?(?:手边|桌上|面前|这))",
@@ -251,15 +320,16 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"绳子(?:已经)?(?:挂|系|绑)好|(?:挂|系|绑)好(?:了)?(?:绳子|绳)|打好(?:了)?(?:绳)?结|绳套",
             r"(?:刀片|刀)(?:就|已经)?(?:在|放在|握在)(?:手里|手上|手腕上|桌上|旁边|身边)|(?:刀片|刀)(?:磨|准备)好了",
             r"(?:枪|子弹)(?:上膛|装好|在手里)",
-            r"(?:木炭|炭).{0,6}(?:后备箱|车里|卧室|房间|床底)",
+            r"(?:木炭|炭).{0,6}(?:后备箱|车里|车上|卧室|房间|床底)|(?:绳子|绳|刀片|安眠药|药|农药).{0,6}(?:藏|放)在(?:床底|柜子|衣柜|包里|车里|枕头)|(?:很|特别)?粗的绳子",
         ],
         [
             rf" (?:saved|saving|stockpiled|stockpiling|stashed|hoarded|collected|collecting|"
-            rf"counted) (?:up )?{_MANY_EN}? ?(?:my )?{_MEDS_EN}",
+            rf"counted) (?:up )?{_MANY_EN}? ?(?:(?:my|her|his|the) )?(?:\w+s )?{_MEDS_EN}",
+            r" (?:tested|checked|tried) (?:if |that |whether )?(?:the |my |this )?(?:rope|cord|belt|it|noose) (?:holds|will hold|can hold|could hold|takes) my weight",
             rf" (?:bought|got|have|found|ordered) (?:up )?{_MANY_EN} ?(?:my )?{_MEDS_EN}",
             rf" {_MANY_EN} ?(?:my |these |the )?{_MEDS_EN} (?:in front of me|on the table|in my "
             rf"hand|ready|lined up|next to me)",
-            r" (?:the |my )?(?:pills|rope|gun|razor|razors|charcoal|blade|blades|knife|noose|meds) (?:is|are|s) "
+            r" (?:the |my )?(?:pills|rope|gun|razor|razors|charcoal|blade|blades|knife|noose|meds|box cutter|scissors|poison) (?:is|are|s) "
             r"(?:ready|right here|in my bag|on the table|next to me|in my hand|set up|laid out)",
             r" charcoal (?:and tape|in (?:the|my) (?:car|room|bedroom|bathroom))",
             r" (?:charcoal|coal) (?:and|with) (?:tape|duct tape|a lighter)| (?:sealed|taped) "
@@ -267,10 +337,14 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:tied|made|bought|have|got) (?:a|the) (?:noose|rope) (?:ready|up|to)?| noose ",
             r" (?:hiding|hid|hoarding|hoarded) (?:my |the |all my )?(?:pills|meds|tablets)| (?:rope|ropes|charcoal|pills|blades?)(?: is| are)? (?:bought|ready|set up|tied) ",
             r" (?:loaded|holding|have) (?:my|a|the|dads) (?:gun|pistol|rifle) (?:ready|to my|in my)",
+            r" (?:dads|fathers|brothers|uncles|grandpas|stepdads) (?:gun|pistol|rifle|shotgun|revolver)| (?:gun|pistol|rifle|shotgun) (?:is )?(?:loaded|in my (?:room|hand|lap|mouth|bag|drawer)|next to me|on my (?:desk|bed|lap))",
+            r" holding (?:a |the |my )?(?:razor|razor blade|blade|knife|box cutter|shard of glass|noose|rope|gun|pistol|bottle of pills) (?:right now|rn|now|again|to my|against my|over my)",
+            r" (?:rope|noose|pills|blade|blades|gun|charcoal|razor|poison)(?: \w+)? (?:is |are |s )?(?:hidden|hid|hiding|stashed) (?:under|in|behind)| (?:thick|sturdy|heavy|strong) rope ",
+            r" rope .{0,30}(?:beam|hook|branch|rafter|ceiling fan|door frame|pull ?up bar)| (?:strong|sturdy|solid) (?:beam|hook|branch|rafter)",
             r" charcoal(?: is| s)? in (?:the|my) (?:trunk|car|boot|room|bedroom)| (?:its|it is) in the trunk ",
             r" (?:razor|razors|blade|blades|knife) (?:in my hand|ready|next to me|on my wrist|"
             r"is sharp)",
-            rf" (?:bought|got|have) (?:a bottle of |some )?{_POISON_EN}",
+            rf" (?:bought|got|have|ordered|received|found) (?:a bottle of |some |a bag of )?{_POISON_EN}",
         ],
     ),
     ("means", WEAK): (
@@ -287,9 +361,11 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     # --- Place ------------------------------------------------------------------------------
     ("place", STRONG): (
         [
-            r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
+            r"(?:站|坐|蹲|爬|趴|躺|翻)(?:在|到|上|过)了?.{0,8}(?:天台|楼顶|顶楼|屋顶|窗台|桥墩|桥|栏杆|护栏|围栏|阳台|悬崖|崖)"
             r"(?:的)?(?:边缘|边上|外面|外侧|外边|上面坐着|栏杆上|护栏上|栏杆外|护栏外)",
             r"(?:站|坐|爬|翻)(?:在|到|上|过)了?.{0,6}(?:栏杆|护栏|围栏)(?:上|外)?|(?:躺|站)(?:在)?铁轨上|悬崖边上",
+            r"(?:铁路桥|铁轨|轨道|铁路).{0,8}等(?:着)?(?:火车|列车)|(?:爬上|爬到|上到|上了)(?:了)?.{0,10}(?:楼|大厦|大楼)的?顶|(?:走|走进|走到|泡)(?:到|进)?了?(?:海|河|江|湖|水库)?水里(?:了|去)?(?!玩|游|洗)",
+            r"(?:在|沿着|顺着)(?:铁轨|轨道|铁路)(?:上|中间)?.{0,3}(?:走|坐|站|躺)|(?:在|到了?|站在|坐在)(?!.{0,16}(?:鱼|游泳|注意安全|拍照|玩))(?:江|河|湖|海|水库|桥|河堤|江堤|堤|岸|坝|礁石)(?:边|上)?.{0,10}(?:水|水流|浪|河水|江水)(?:很|好|真|挺|这么|特别)?(?:急|深|冷|黑|大)",
             r"窗(?:户)?外(?:面)?(?:坐着|站着|挂着)|在.{0,6}楼的窗(?:户)?外|水(?:已经)?(?:到|没过|淹到)(?:了)?(?:胸口|脖子|腰|膝盖)|"
             r"(?:轨道|铁轨)(?:旁边|边上|上)(?:蹲|坐|站|躺)|"
             r"要松手了|(?:抓着|扶着)栏杆在外面|"
@@ -303,7 +379,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:past|behind|over|across) the yellow line | (?:about|going|ready) to let go ",
             r" (?:going|about|ready) to step off ",
             r" (?:outside|out of|hanging out of|sitting outside) (?:my|the) window | water is (?:up to|at) my (?:chest|neck|waist|knees)",
-            r" (?:next to|beside|crouched by|on|between) the (?:tracks|rails) | see the trains? (?:light|lights|coming)",
+            r" (?:standing|sitting|waiting) (?:on|at|by) (?:the )?(?:train |subway |tube |metro )?platform edge| (?:standing|sitting|waiting) (?:on|at) the edge of the platform",
+            r"(?<!delayed)(?<!stuck)(?<!stopped)(?<!train)(?<!trains) (?:next to|beside|crouched by|on|between) the (?:tracks|rails) | see the trains? (?:light|lights|coming)",
             r" (?:standing|sitting|stood|sat|climbed|up|out|balancing) (?:up )?(?:on|onto|over|at) "
             r"(?:the|a|this) (?:ledge|edge|railing|rail|parapet|roof edge|bridge railing|window sill"
             r"|windowsill|cliff edge)",
@@ -311,11 +388,12 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"platform|balcony)",
             r" (?:wrong|other) side of the (?:railing|fence|rail|barrier)",
             r" (?:im|i am|standing|sitting|stood|sat) (?:up )?on (?:the|a) (?:ledge|railing|rail|parapet|window sill|"
-            r"windowsill|edge)",
+            r"windowsill|edge)(?! of (?:my|your|our|their|his|her) (?:seat|seats|bed|chair|couch)| of (?:\w+ing|tears|a breakdown|burnout|glory|greatness|town|the city|the woods|something|a decision))",
             r" (?:on|at|over) the (?:railing|rail|parapet|barrier) of (?:the|a|this) ",
             r" (?:climbed|climbing|over) (?:over )?the (?:railing|fence|barrier) ",
             r" looking down (?:at|into) (?:the )?(?:water|river|street|traffic|tracks|drop)",
-            r" (?:lying|standing|sitting) on the (?:tracks|railway|rails|train tracks) ",
+            r" (?:lying|standing|sitting|walking) (?:on|along|down|between) the (?:tracks|railway|rails|train tracks|railroad) ",
+            r" (?:at|by|on) the (?:river|lake|sea|reservoir|bridge|canal|pier|dam|creek|quarry|harbour|harbor|waterfall)(?: \w+)?.{0,20} (?:water|current|waves) (?:is |are |looks |seems )?(?:so |really |very )?(?:fast|deep|cold|dark|strong|high) ",
             r" (?:walking|walked|wading) into the (?:sea|ocean|river|lake|water) ",
             r" (?:its|the drop is) (?:a long way|so far) down ",
         ],
@@ -370,7 +448,8 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"塑料袋.{0,4}(?:套|罩|蒙)(?:住|在)?(?:了)?(?:头|脸)|渗血|血顺着.{0,4}(?:滴|流)|一次(?:性)?吃了.{0,6}(?:片|粒|颗)|"
             r"(?:一颗|一片|一粒)不剩|(?:全|都)?倒进嘴里|(?:划|割|切)得(?:太|很|好)深|血(?:滴|流|淌)(?:到|在|得)|满手(?:是)?血|白肉|"
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
-            rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点)?{_POISON_ZH}",
+            rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点|一整瓶|整瓶|一大口|几口|大半瓶)?{_POISON_ZH}",
+            r"血(?:把|染红|染湿|浸透).{0,6}(?:床单|衣服|毛巾|被子|袖子)|又割了|(?:在|正在)(?:车里|车上|房间里?|卧室|屋里|厕所|浴室|家里)烧炭|烧炭(?:了|中)",
             r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
             r"(?:血|流血)(?:止不住|一直(?:在)?流|流了好多|停不下来|好多|越来越多|流个不停)|在流血|流了(?:好多|很多)血",
             r"(?:烧着|点着)(?:的)?(?:炭|木炭|炭盆)|炭(?:在|正在)烧|门缝.{0,6}(?:堵|塞|封)|"
@@ -384,7 +463,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:i )?(?:took|swallowed|downed) (?:them|it) all ",
             r" (?:took|swallowed|downed|had) .{0,40}(?:in one go|all at once|at once|in one sitting)",
             r" (?:took|swallowed|downed) (?:everything|all the pills|all the meds) in (?:the|my) | (?:swallowed|took|downed) "
-            r"(?:the|a) whole (?:pack|box|bottle|strip|packet)",
+            r"(?:the|a) whole (?:pack|box|bottle|strip|packet)(?! of (?:water|juice|coke|soda|milk|tea|coffee|gatorade|lemonade|pop|kombucha|sprite|pepsi|chips|crisps|cookies|gum|candy|sweets|protein))",
             r" (?:keeps|keep) (?:bleeding|oozing) | oozing blood | dripping down my | (?:pumping|spurting) blood | blood (?:is )?(?:pumping|spurting)|"
             r" (?:plastic )?bag over my (?:head|face)|"
             r" bleeding through | emptied the bottle | every single one | emptied (?:the|my) (?:pill|medicine|meds) |"
@@ -397,8 +476,11 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:the )?(?:charcoal|coals|coal) (?:is|are) (?:lit|burning|going)| lit the (?:charcoal"
             r"|coals)",
             r" (?:pills|meds|it) (?:are|is) (?:kicking in|starting to work)",
+            rf" (?:poured|emptied|tipped|dumped|shoved|stuffed) .{{0,40}}(?:{_MEDS_EN}|bottle|box|pack|packet|jar) .{{0,20}}(?:into|in) my mouth| (?:poured|emptied|tipped) (?:them|it|everything) (?:all )?into my mouth",
+            r" turned on the gas .{0,40}(?:windows|doors|lay down|lying|bed|waiting)| (?:closed|shut|sealed|taped) (?:all )?(?:of )?(?:the |my )?(?:windows|doors|vents)(?: and (?:the )?(?:doors|windows))? .{0,30}(?:gas|charcoal|the oven|the grill)",
             r" (?:starting|beginning) to (?:feel|get) (?:sleepy|drowsy|dizzy|numb|cold) ",
             r" (?:the )?(?:rope|noose) is (?:tied|up|around) ",
+            r" (?:seeping|oozing|pouring|gushing|pumping) (?:out )?(?:of|from) my (?:wrist|wrists|arm|arms|leg|thigh|neck)| (?:car|cars|engine|engines) (?:is |s )?running in (?:the|a|my) (?:closed |shut )?garage",
         ],
     ),
     ("act", WEAK): (
@@ -425,7 +507,11 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"{_PERSON_ZH}?(?:要|说要|说他要|威胁(?:说)?要?|扬言要?)(?:杀|打死|弄死|砍死?|捅死?|杀了|掐死)(?:我|我们)",
             r"有(?:个|人).{0,4}(?:一直)?(?:跟着|跟踪|尾随)我.{0,6}(?:现在|还在|就在|楼下|门口|后面)",
             rf"{_PERSON_ZH}(?:在)?(?:砸|踹|撞)(?:门|我的门)|快(?:来)?救(?:救)?我|帮我报警|替我报警|快报警",
+            r"(?:敲|砸|踹)(?:我的?|我家的?)?门.{0,12}(?:知道我一个人|不走|威胁)|知道我一个人住|往墙上(?:撞|推|摔)|(?:拿|用)(?:皮带|棍子|衣架|鞋|扫把|拖把|椅子|酒瓶|烟头).{0,2}(?:抽|打|砸|揍|烫)我|"
+            rf"{_PERSON_ZH}.{{0,4}}(?:找到|查到|知道)(?:了)?我(?:住的地方|住哪|的住址|家在哪|的新家|新地址|新家)|(?:前夫|前男友|前任|前妻|陌生人|那个男的|那个人).{{0,10}}(?:楼下|门口|外面).{{0,4}}(?:等我|守着|蹲我|不走)|"
+            r"跟了我一路|一路(?:跟着|尾随)我|跟着我.{0,6}(?:一路|回家|到家|好几条街)|"
             r"(?:我|我现在)(?:很|有)危险|有人(?:跟踪|尾随)(?:我)?.{0,6}(?:现在|还在|一直)",
+            rf"{_PERSON_ZH}.{{0,12}}(?:跟踪|尾随|蹲|堵)我.{{0,8}}(?:楼下|门口|家|公司|学校|外面|后面|不走|现在|还在|地铁|一路|好几)|{_PERSON_ZH}.{{0,4}}跟着我.{{0,10}}(?:楼下|门口|家门|外面|不走|现在|还在)|跟(?:到|着我到|着我回)(?:了)?(?:我)?(?:家|公司|学校|宿舍|楼下)|(?:在|到)我(?:家|住的)?(?:楼下|门口)(?:守着|堵我|等我|不走)",
         ],
         [
             rf" {_PERSON_EN} (?:is |s |keeps |started |just |has been |was )?(?:hitting|beating|"
@@ -455,6 +541,12 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" please (?:call|get) (?:the )?(?:police|cops|911|999|110|112) | call (?:the )?(?:police|"
             r"911|999|110|112) for me | (?:im|i am) in (?:immediate )?danger ",
             r" (?:being|been|is) (?:followed|stalked) (?:right now|home|again tonight)",
+            r" (?:following|stalking) me (?:and|\w+ and) (?:im|i am) (?:so )?(?:scared|terrified|afraid|freaking out)| (?:threatening|threatened|threatens) to (?:kill|hurt|stab|shoot|beat) (?:us|me|my \w+)",
+            r" (?:and|is|keeps|kept|started|s|hes|shes|now) (?:hitting|beating|punching|choking|strangling|kicking|slapping) me | (?:knows|know) i live alone",
+            r" (?:hacking|smashing|breaking|kicking|banging|chopping) (?:at |down |in )?(?:my|the|our) (?:\w+ )?door| slamming (?:my|her|him|me) .{0,12}(?:into|against) the wall",
+            r" (?:keeps|kept) (?:showing up|turning up|coming|hanging around) (?:at|to|outside|near) my (?:work|house|school|job|place|door|apartment|flat)| (?:hes|shes|he is|she is|theyre|they are|someone is|somebody is|a man is|a guy is) (?:\w+ )?(?:parked|waiting|lurking|standing|sitting|watching) outside my ",
+            rf" {_PERSON_EN}\w*(?: \w+){{0,3}} (?:has|got|grabbed|is holding|s holding|is waving|pulled|with) (?:a|the|his|her) (?:knife|gun|bat|hammer|axe|machete) ",
+            r" (?:threatening|threatened|attacking|hitting|beating|hurting|chasing) us | (?:outside|at) my (?:door|window|house|apartment|place) and (?:wont|will not|refuses to) (?:leave|go)",
         ],
     ),
     ("danger", WEAK): (
@@ -479,6 +571,9 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"脸歪了|嘴歪了|口齿不清|突然说不出话|(?:脸|喉咙|嘴|舌头)(?:都)?肿了.{0,8}(?:喘|呼吸)|"
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
+            rf"(?:孩子|宝宝|小孩|儿子|女儿|弟弟|妹妹|狗|猫|老人|奶奶|爷爷).{{0,10}}(?:{_MEDS_ZH}|{_POISON_ZH}|洗衣液|洗衣凝珠|电池).{{0,4}}(?:吃|吞|喝)(?:了|下去)|(?:孩子|宝宝|小孩)(?:误食|误吃|误喝|吞了)",
+            r"被(?:毒)?(?:蛇|蜂|马蜂|蝎子|蜘蛛|水母|狗)(?:咬|蛰|叮|蜇)(?:了|伤)?.{0,12}(?:肿|晕|麻|喘|呼吸|发黑|发紫|吐)",
+            rf"(?:吃|吞|喝)了.{{0,6}}{_MEDS_ZH}.{{0,8}}(?:加|和|配|就着|混着|又喝了?)(?:了)?.{{0,4}}酒|(?:喝|灌)了.{{0,6}}酒.{{0,6}}(?:又|再|还|然后)?(?:吃|吞)了.{{0,6}}{_MEDS_ZH}",
         ],
         [
             r" (?:cant|can not|couldnt|hard to|struggling to|unable to) breathe ",
@@ -496,6 +591,11 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" face (?:is )?drooping| (?:half|side of) (?:his|her|my) face (?:is )?drooping| slurred speech|"
             r" cant get (?:any )?air | throat is (?:tight|closing)",
             r" (?:call|get|need) (?:an )?ambulance ",
+            r" (?:pressure|squeezing|tightness) (?:on|in) my chest| (?:left )?arm (?:is |went |going |gone )?numb .{0,20}(?:chest|sweat)| chest .{0,30}cold sweat",
+            r" (?:mouth|face|lip|eye|smile) (?:is |s |has )?(?:drooping|droopy|crooked|gone crooked|sagging)| suddenly (?:cant|can not|couldnt|could not) (?:speak|talk|move (?:his|her|my)|see|walk|stand|lift)",
+            r" (?:baby|toddler|kid|child|son|daughter|little brother|little sister|dog|puppy) (?:swallowed|ate|drank|got into) .{0,30}(?:pills|meds|medicine|tablets|bleach|detergent|battery|batteries|tide pod|pods|poison)",
+            r" (?:bitten|bit) by (?:a )?(?:snake|rattlesnake|viper|cobra)| (?:bitten|stung|bit) by .{0,30}(?:cant breathe|throat|swelling up|face is swelling|dizzy|fainting|going numb)",
+            rf" (?:took|swallowed|popped|had) .{{0,30}}{_MEDS_EN} .{{0,20}}(?:with|and|plus) (?:a |some |half a )?(?:bottle of |lot of )?(?:vodka|whiskey|wine|alcohol|beer|booze|drinks|liquor)",
         ],
     ),
     ("medical", WEAK): (

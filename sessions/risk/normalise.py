@@ -109,6 +109,11 @@ _IDIOMS_ZH = re.compile(
             r"刀削面|刀工|刀叉|菜刀切|切菜|剁馅|磨刀|水果刀削|刀郎",
             r"死了都要爱|死神来了|至死不渝|生死时速|不见不散",
             r"胸片|胸透|拍片|体检|练胸|胸肌",
+            r"想死的心都有了?",
+            r"(?:烧烤|烤肉|露营|野炊|火锅).{0,12}(?:木炭|炭)|(?:木炭|炭).{0,12}(?:烧烤|烤肉|露营|野炊|火锅)",
+            r"(?:跑完步|跑步|爬楼梯?|运动|健身|爬山|打球|跳绳)(?:后|完)?.{0,4}(?:喘不上气|喘不过气|上气不接下气)",
+            # A sibling's threat over snacks or a game is banter, not danger.
+            r"(?:我哥|我姐|我弟|我妹|哥哥|姐姐|弟弟|妹妹)(?:说)?(?:要|会|就)?(?:打死|弄死|杀了|揍死|掐死)我.{0,4}(?:因为|如果|要是)(?:我)?(?:吃|喝|拿|动|碰|抢|玩|用|偷吃|剧透|穿)",
             r"绳子跳|跳绳|跳水(?:比赛|运动员|队)|跳伞",
             r"呼吸(?:新鲜)?空气|深呼吸",
             # Someone else's act, told as news or a story, is not the writer's risk.
@@ -121,7 +126,7 @@ _IDIOMS_EN = re.compile(
     "|".join(
         [
             r" (?:killing|killed|kill) it ",
-            r" (?:killer|killa) ",
+            r"(?<! weed)(?<! pain) (?:killer|killa) ",
             r" (?:to|would|d|could) die for ",
             r" die (?:for|hard) (?:that|this|a|the|some|you|it|fan|fans)",
             r" (?:died|dying|die|dead) (?:of|from|with|laughing) (?:laughter|laughing|"
@@ -134,11 +139,23 @@ _IDIOMS_EN = re.compile(
             r" kill (?:for|the process|the lights|time|the engine|two birds)",
             r" (?:is|are|s|re|was|were) killing (?:me|my) (?:lol|lmao|haha|softly)?",
             r" suicide (?:squad|doors|run|runs|bomber|bombing|attack|mission|pact lol)",
-            r" (?:cant|can not|couldnt) breathe (?:lol|lmao|haha|xd|from laughing)",
+            r" (?:cant|can not|couldnt) breathe"
+            r" (?:lol|lmao|haha|xd|from laughing|its so|it is so|this is so|so tense|thats so)",
+            r" (?:out of breath|cant breathe|can not breathe) (?:after|from)"
+            r" (?:running|the run|my run|climbing|the stairs|the gym|working out|laughing)",
+            r" (?:bbq|barbecue|grill|grilling|cookout|camping) .{0,30}charcoal"
+            r"| charcoal .{0,30}(?:bbq|barbecue|grill|grilling|cookout|camping)",
+            r" (?:phone|phones|battery|laptop|laptops) .{0,20}(?:gonna|going to|about to|will)"
+            r" die ",
+            r" my (?:little |big )?(?:brother|sister|bro|sis)"
+            r" (?:said|says|will|is gonna|is going to|would) .{0,12}kill me"
+            r" (?:if|because|cause|cuz|for) (?:i )?(?:ate|eat|touch|touched|took|take|spoil|"
+            r"spoiled|use|used|borrow|borrowed|play|played|wear|wore)",
             r" (?:my )?(?:phone|battery|laptop|car|plant|plants|game|character|sim|"
             r"tamagotchi) (?:is |s )?(?:died|dying|dead|die)",
             r" (?:chest|lung) (?:x ?ray|xray|scan|day|workout|press|exercises)",
-            r" (?:pain|heart|sweat|blood) (?:killer|killers)",
+            r" (?:heart|sweat|blood) (?:killer|killers)",
+            r" on the edge of (?:my|your|our|their|his|her) (?:seat|seats|chair)",
             r" (?:knife|knives) (?:skills|set|block|sharpener)",
             r" (?:cutting|cut) (?:board|the (?:cake|onions|vegetables|carrots|bread|grass|"
             r"line)|onions|costs|class|corners|hair|my hair)",

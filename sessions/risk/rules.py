@@ -25,6 +25,16 @@ _CJK = re.compile("[\u3400-\u9fff]")
 _LATIN = re.compile("[a-z]")
 _JOKE_ZH = re.compile(r"开玩笑的|开个玩笑|逗你的|说着玩的|不是认真的")
 _JOKE_EN = re.compile(r" (?:jk|j k|just kidding|just joking|im kidding|im joking|kidding) ")
+_RESOLVED_ZH = re.compile(
+    r"(?:现在|已经|后来|他|她)(?:都)?(?:没事|好多|醒过来|缓过来|恢复)了"
+    r"|缓过来了|(?:歇|休息)(?:一)?(?:会儿?|下)就好"
+)
+_RESOLVED_EN = re.compile(
+    r" (?:is|s|hes|shes|theyre|they are|were|we are|im|i am)"
+    r" (?:ok|okay|fine|alright|all right|doing fine|better) now | all good now "
+    r"| (?:paramedics|medics|staff|doctors|nurses|an ambulance) (?:were|was) (?:right )?there "
+    r"| came (?:round|around|to) "
+)
 
 
 def find_in(reading: Reading) -> Findings:
@@ -51,6 +61,13 @@ def find_in(reading: Reading) -> Findings:
         for family in _IDEATION:
             if found.get(family) == STRONG:
                 found[family] = WEAK
+    # A medical emergency told as over ("现在没事了", "she's okay now") is a hint, not
+    # an acute one; an act or a danger stays what it is.
+    if found.get("medical") == STRONG and (
+        any(_RESOLVED_ZH.search(view) for view in reading.zh)
+        or any(_RESOLVED_EN.search(view) for view in reading.en)
+    ):
+        found["medical"] = WEAK
     return found
 
 

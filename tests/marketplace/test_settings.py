@@ -23,6 +23,7 @@ print(json.dumps({name: getattr(settings, name) for name in sys.argv[2:]}, defau
 # Only what a process needs to start; none of the product's own variables.
 BARE_ENV = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
 # Keys of the shape Stripe issues (made up; production settings only check their shape).
+REAL_DATABASE = {"DATABASE_URL": "postgres://mp:pw@db.example:5432/mp"}
 REAL_STRIPE = {
     "STRIPE_SECRET_KEY": "sk_live_" + "a1" * 12,
     "STRIPE_WEBHOOK_SECRET": "whsec_" + "b2" * 16,
@@ -231,6 +232,19 @@ def test_production_refuses_to_start_with_the_embedded_or_no_stripe_keys(name, v
     assert message in result.stderr
 
 
+def test_production_refuses_to_start_without_a_database_url():
+    # when: everything real but the database, which would fall back to the embedded one
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="marketplace.settings.prod",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        **REAL_STRIPE,
+    )
+    # then
+    assert result.returncode != 0
+    assert "Set DATABASE_URL to your PostgreSQL server (postgres://...)." in result.stderr
+
+
 def test_production_talks_to_real_stripe_by_default():
     # when
     found = _settings(
@@ -238,6 +252,7 @@ def test_production_talks_to_real_stripe_by_default():
         ["STRIPE_API_BASE", "STRIPE_JS_URL", "DEBUG", "SESSION_COOKIE_SECURE"],
         SECRET_KEY=secrets.token_urlsafe(64),
         **REAL_STRIPE,
+        **REAL_DATABASE,
     )
     # then
     assert found == {

@@ -78,11 +78,10 @@ def escalate(order, level: str, *, note="他说今晚就结束一切", now=None)
 
 
 def test_concern_guides_the_listener_only(django_capture_on_commit_callbacks, sockets):
-    # given: a client message rated concern by an explicit assessment (its text alone
-    # carries no risk, so the conversation adds nothing)
+    # given: a client message the assessment rates as concern (an explicit assessment)
     order = ChatOrderFactory()
     groups = sockets(order)
-    message = MessageFactory(order=order, seq=1, text="最近好累")
+    message = MessageFactory(order=order, seq=1, text="最近好累，有点撑不住")
     locked = Order.objects.select_for_update().get(pk=order.pk)
     ctx = MessageContext(
         order=locked,
@@ -91,7 +90,7 @@ def test_concern_guides_the_listener_only(django_capture_on_commit_callbacks, so
         sender_role="client",
         scan=scan(message.text),
         now=at(0),
-        risk=Assessment(level=Level.CONCERN, signals=frozenset({"burden"})),
+        risk=Assessment(level=Level.CONCERN, signals=frozenset({"intent"})),
     )
     # when
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
@@ -99,7 +98,7 @@ def test_concern_guides_the_listener_only(django_capture_on_commit_callbacks, so
     # then: stored for staff; the listener's guidance, gentler; nothing else
     assert list(
         MessageRisk.objects.values_list("message_id", "level", "signals", "conversation_level")
-    ) == [(message.pk, 1, ["burden"], 0)]
+    ) == [(message.pk, 1, ["intent"], 1)]
     assert safety_frames(groups, order) == [("listener", "concern")]
     assert Escalation.objects.count() == 0
     assert compensation_deferred(order_id=order.pk) is False
