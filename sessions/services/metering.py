@@ -47,6 +47,7 @@ from payments.wallet.selectors import wallet_available_fen, wallets_available_fe
 from payments.wallet.services import wallet_lock
 from sessions import events
 from sessions.models import Order, ReplyClock
+from sessions.services import calls
 from sessions.services.chat import system_message_post
 from sessions.services.clocks import clocks_catch_up
 from sessions.services.transitions import order_lock
@@ -206,6 +207,7 @@ def _pause(order: Order, *, now: datetime) -> None:
         return
     order.paused_at = now
     order.save(update_fields=["paused_at"])
+    calls.calls_end_for_order(order=order, now=now, reason="balance")  # no unpaid talk
     if clock is not None:
         clock.deadline += grace()
         clock.save(update_fields=["deadline"])
