@@ -56,7 +56,7 @@ LAYER_ERRORS = (OSError, RedisError)
 # A valid frame is at most a 2,000-character message, each character escaped as \uXXXX
 # (6 bytes) plus the envelope, or a call's SDP; anything longer is refused before parsing.
 # A call.signal frame carries an SDP of up to MAX_SDP_CHARS plus its envelope.
-MAX_FRAME_CHARS = 20_480
+MAX_FRAME_CHARS = 19_456
 MAX_SDP_CHARS = 16_384
 MAX_CANDIDATE_CHARS = 2_048
 MAX_JSON_DEPTH = 4
