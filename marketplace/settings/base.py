@@ -6,6 +6,7 @@ server).
 `.env.example` documents each variable.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -311,6 +312,9 @@ INSTANT_ACCEPT_SECONDS = env_int("INSTANT_ACCEPT_SECONDS", 60)
 EARLY_END_MINIMUM_MINUTES = env_int("EARLY_END_MINIMUM_MINUTES", 10)
 # A per-minute session paused at zero balance can be resumed this long after (top up).
 METERED_GRACE_SECONDS = env_int("METERED_GRACE_SECONDS", 300)
+# STUN/TURN servers of calls, as RTCPeerConnection's iceServers: a JSON list such as
+# [{"urls": "stun:stun.example.org:3478"}]. None by default: loopback and one LAN need none.
+WEBRTC_ICE_SERVERS = json.loads(os.environ.get("WEBRTC_ICE_SERVERS") or "[]")
 # Unpaid orders expire after this many minutes.
 PAYMENT_TIMEOUT_MINUTES = env_int("PAYMENT_TIMEOUT_MINUTES", 15)
 # Dispute decisions refunding more than this (fen) need a second staff member's approval.
