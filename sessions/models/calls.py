@@ -45,6 +45,8 @@ class Call(models.Model):
         null=True,
         blank=True,
     )
+    # The reply clock's time left when media started (held during the call), if one ran.
+    clock_left_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Why it ended when nobody hung up: "balance", "session", "timeout".
     end_reason = models.CharField(_("end reason"), max_length=16, blank=True)
 

@@ -16,6 +16,7 @@ messages (started, answered, duration, who ended it), never anything said.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -26,8 +27,9 @@ from django.utils.translation import gettext_noop
 from listeners.models import PricingTier
 from marketplace.exceptions import DomainError, NotFound
 from sessions import events
-from sessions.models import Call, Order
+from sessions.models import Call, Order, ReplyClock
 from sessions.services.chat import system_message_post
+from sessions.services.clocks import CALL_CLOCK_HOLD, clocks_catch_up
 
 RING_SECONDS = 30
 MEDIA_SECONDS = 15
@@ -129,6 +131,41 @@ def _call_of(order: Order, call_id: object) -> Call:
     return call
 
 
+def _clock_hold(call: Call, order: Order, *, now: datetime) -> None:
+    """Media started: the running reply clock (after recording what it already missed)
+    stops, its time left kept on the call."""
+    clock = clocks_catch_up(order=order, now=now)
+    if clock is None:
+        return
+    call.clock_left_seconds = max(0, math.ceil((clock.deadline - now).total_seconds()))
+    call.save(update_fields=["clock_left_seconds"])
+    clock.deadline = now + CALL_CLOCK_HOLD
+    clock.save(update_fields=["deadline"])
+    events.send_on_commit(
+        events.order_group(order.pk), events.clock_frame(order_id=order.pk, deadline=None)
+    )
+
+
+def _clock_release(call: Call, order: Order, *, now: datetime) -> None:
+    """The call with media ended: a held clock runs again with the time it had left; a
+    clock the client opened during the call gets its whole window from now."""
+    clock = (
+        ReplyClock.objects.select_for_update()
+        .filter(order=order, status=ReplyClock.Status.OPEN)
+        .first()
+    )
+    if clock is None or clock.deadline < now + CALL_CLOCK_HOLD / 2:
+        return
+    held = call.clock_left_seconds is not None and clock.opened_at < call.media_at
+    left = call.clock_left_seconds if held else clock.window_seconds
+    clock.deadline = now + timedelta(seconds=left)
+    clock.save(update_fields=["deadline"])
+    events.send_on_commit(
+        events.order_group(order.pk),
+        events.clock_frame(order_id=order.pk, deadline=clock.deadline),
+    )
+
+
 def _post(order: Order, code: str, *, now: datetime, params: dict | None = None) -> None:
     system_message_post(order=order, code=code, text=CALL_TEXTS[code], params=params, now=now)
 
@@ -140,6 +177,8 @@ def _finish(call: Call, order: Order, *, state: str, now: datetime, by=None, rea
     call.ended_by = by
     call.end_reason = reason
     call.save(update_fields=["state", "ended_at", "ended_by", "end_reason"])
+    if call.media_at is not None:
+        _clock_release(call, order, now=now)
     if state == Call.State.ENDED and call.answered_at is None:
         _post(order, "call_cancelled", now=now)
     elif state == Call.State.ENDED and call.media_at is None:
@@ -257,6 +296,7 @@ def call_media(*, user, order_id: int, call_id: object, now: datetime | None = N
     if call.media_at is None:
         call.media_at = now
         call.save(update_fields=["media_at"])
+        _clock_hold(call, order, now=now)
         _announce(call, order)
     return call
 

@@ -200,14 +200,14 @@ def meter_frames(order: Order, *, balance_fen: int, warn: bool = False) -> list:
 def _pause(order: Order, *, now: datetime) -> None:
     """The wallet cannot pay the next minute: stop sending and the reply clock. The
     clock's deadline moves by the whole grace (no breach while paused); resuming gives
-    back what the pause did not use."""
+    back what the pause did not use. A call ends first (no unpaid talk)."""
+    calls.calls_end_for_order(order=order, now=now, reason="balance")
     clock = clocks_catch_up(order=order, now=now)
     order.refresh_from_db()
     if order.state != Order.State.ACTIVE:
         return
     order.paused_at = now
     order.save(update_fields=["paused_at"])
-    calls.calls_end_for_order(order=order, now=now, reason="balance")  # no unpaid talk
     if clock is not None:
         clock.deadline += grace()
         clock.save(update_fields=["deadline"])

@@ -8,8 +8,8 @@ import pytest
 from marketplace.exceptions import NotFound
 from payments.invariants import assert_ledger_consistent
 from payments.wallet.selectors import wallet_balance_fen
-from sessions.models import Call, Message, Order
-from sessions.services import calls, lifecycle, metering
+from sessions.models import Breach, Call, Message, Order, ReplyClock
+from sessions.services import calls, chat, lifecycle, metering, watcher
 from sessions.services.calls import CallRefused
 from tests.factories import UserFactory
 from tests.sessions.metering_helpers import MINUTE_FEN, at, metered_session, per_minute_tier
@@ -215,3 +215,33 @@ def test_a_call_still_live_when_its_session_ends_is_ended_by_the_sweep():
     call.refresh_from_db()
     assert (call.state, call.end_reason) == (Call.State.ENDED, "session")
     assert call_texts(order)[-1] == ("call_ended_session", {"duration": "0:24"})
+
+
+def test_while_a_call_has_media_the_reply_clock_does_not_run():
+    # given: a 20-second reply window; the client wrote at 1 s (due at 21 s)
+    order = metered_session(tier=per_minute_tier(medium="voice", reply_window_seconds=20))
+    chat.message_send(user=order.client, order_id=order.pk, client_id="a", text="hi", now=at(1))
+    call = calls.call_start(user=order.client, order_id=order.pk, kind="voice", now=at(2))
+    calls.call_answer(user=order.listener.user, order_id=order.pk, call_id=call.pk, now=at(3))
+    # when: media from 4 s; the deadline passes during the call
+    calls.call_media(user=order.client, order_id=order.pk, call_id=call.pk, now=at(4))
+    watcher.clocks_sweep(now=at(30), compensate=False)
+    calls.call_hangup(user=order.client, order_id=order.pk, call_id=call.pk, now=at(40))
+    # then: no breach; the clock runs again with the 17 s it had left
+    clock = ReplyClock.objects.get(order=order, status=ReplyClock.Status.OPEN)
+    assert (Breach.objects.filter(order=order).count(), clock.deadline) == (0, at(57))
+
+
+def test_a_clock_the_client_opens_during_a_call_gets_its_whole_window_after_it():
+    # given
+    order = metered_session(tier=per_minute_tier(medium="voice", reply_window_seconds=20))
+    call = calls.call_start(user=order.client, order_id=order.pk, kind="voice", now=at(2))
+    calls.call_answer(user=order.listener.user, order_id=order.pk, call_id=call.pk, now=at(3))
+    calls.call_media(user=order.listener.user, order_id=order.pk, call_id=call.pk, now=at(4))
+    # when: the client writes during the call, which outlasts the window
+    chat.message_send(user=order.client, order_id=order.pk, client_id="a", text="hi", now=at(5))
+    watcher.clocks_sweep(now=at(45), compensate=False)
+    calls.call_hangup(user=order.listener.user, order_id=order.pk, call_id=call.pk, now=at(50))
+    # then
+    clock = ReplyClock.objects.get(order=order, status=ReplyClock.Status.OPEN)
+    assert (Breach.objects.filter(order=order).count(), clock.deadline) == (0, at(70))
