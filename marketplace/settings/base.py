@@ -186,6 +186,7 @@ CELERY_TASK_ROUTES = {
     "sessions.watch_reply_clocks": {"queue": "clock"},
     "sessions.sweep_due_sessions": {"queue": "clock"},
     "sessions.meter_sessions": {"queue": "clock"},
+    "sessions.calls_sweep": {"queue": "clock"},
 }
 
 # --- Stripe -----------------------------------------------------------------------------
