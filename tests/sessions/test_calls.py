@@ -245,3 +245,24 @@ def test_a_clock_the_client_opens_during_a_call_gets_its_whole_window_after_it()
     # then
     clock = ReplyClock.objects.get(order=order, status=ReplyClock.Status.OPEN)
     assert (Breach.objects.filter(order=order).count(), clock.deadline) == (0, at(70))
+
+
+@pytest.mark.parametrize("medium", ["text", "voice", "video"])
+def test_the_chat_page_offers_the_tiers_calls_and_only_then_the_microphone(client, medium):
+    # given
+    order = voice_session(medium=medium)
+    client.force_login(order.client)
+    # when
+    response = client.get(f"/chat/{order.pk}/")
+    # then
+    page = response.content.decode()
+    policy = response.headers["Permissions-Policy"]
+    assert response.status_code == 200
+    assert ('id="call-panel"' in page, 'id="call-video"' in page) == (
+        medium != "text",
+        medium == "video",
+    )
+    assert ("microphone=(self)" in policy, "microphone=()" in policy) == (
+        medium != "text",
+        medium == "text",
+    )

@@ -132,8 +132,10 @@ def test_client_calls_listener_answers_audio_flows_both_ways_then_the_client_han
         assert 3 <= call.seconds < 60
         ended = Message.objects.get(order=order, system_code="call_ended_client")
         assert ended.system_params == {"duration": duration}
-        for page in (client_page, listener_page):
-            expect(page.locator(".msg", has_text=duration)).to_be_visible()
+        for page in (client_page, listener_page):  # in the reader's language (zh_Hans)
+            expect(
+                page.locator(".msg", has_text=f"客户在 {duration} 后结束了通话。")
+            ).to_be_visible()
         # and the wallet paid the two minutes started, no more
         order.refresh_from_db()
         assert (order.minutes, order.price_fen) == (2, 2 * MINUTE_FEN)
