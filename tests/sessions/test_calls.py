@@ -5,6 +5,7 @@ the call ends when the balance runs out. Ledger invariants after every test."""
 
 import pytest
 
+from listeners.models import ListenerProfile
 from marketplace.exceptions import NotFound
 from payments.invariants import assert_ledger_consistent
 from payments.wallet.selectors import wallet_balance_fen
@@ -12,6 +13,7 @@ from sessions.models import Breach, Call, Message, Order, ReplyClock
 from sessions.services import calls, chat, lifecycle, metering, watcher
 from sessions.services.calls import CallRefused
 from tests.factories import UserFactory
+from tests.payments.wallet_helpers import topup_paid
 from tests.sessions.metering_helpers import MINUTE_FEN, at, metered_session, per_minute_tier
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +268,22 @@ def test_the_chat_page_offers_the_tiers_calls_and_only_then_the_microphone(clien
         medium != "text",
         medium == "text",
     )
+
+
+def test_a_voice_tier_sold_per_minute_can_be_started_from_the_profile(client):
+    # given: an online listener with a per-minute voice tier; a client with ¥15
+    tier = per_minute_tier(medium="voice")
+    ListenerProfile.objects.filter(pk=tier.listener_id).update(
+        presence=ListenerProfile.Presence.ONLINE
+    )
+    buyer = UserFactory()
+    topup_paid(buyer, 3 * MINUTE_FEN)
+    client.force_login(buyer)
+    # when
+    profile = client.get(f"/listeners/{tier.listener_id}/").content.decode()
+    started = client.post(f"/chat/per-minute/{tier.pk}/")
+    # then
+    assert f'id="start-per-minute-{tier.pk}"' in profile
+    order = Order.objects.get(client=buyer)
+    assert (started.status_code, order.kind, order.tier_id) == (302, Order.Kind.METERED, tier.pk)
+    assert calls.call_kinds_for(order) == ("voice",)
