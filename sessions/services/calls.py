@@ -16,9 +16,13 @@ messages (started, answered, duration, who ended it), never anything said.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import math
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,7 +81,29 @@ def _role(order: Order, user_id: int | None) -> str | None:
     return "client" if user_id == order.client_id else "listener"
 
 
+def turn_credentials(*, call_id: int, now: datetime) -> dict[str, str]:
+    """A TURN password for one call, valid TURN_TTL_SECONDS: coturn's `use-auth-secret`
+    (the TURN REST scheme) checks base64(HMAC-SHA1(secret, username)) and the expiry
+    that starts the username; nothing is stored."""
+    expires = int(now.timestamp()) + settings.TURN_TTL_SECONDS
+    username = f"{expires}:call{call_id}"
+    digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
+    return {"username": username, "credential": base64.b64encode(digest).decode()}
+
+
+def call_ice_servers(call: Call, *, now: datetime) -> list[dict]:
+    """The ICE servers of this call: WEBRTC_ICE_SERVERS, plus our TURN server with the
+    call's own short-lived password when one is configured."""
+    servers = list(settings.WEBRTC_ICE_SERVERS)
+    if settings.TURN_URLS and settings.TURN_SECRET:
+        servers.append(
+            {"urls": list(settings.TURN_URLS), **turn_credentials(call_id=call.pk, now=now)}
+        )
+    return servers
+
+
 def call_frame(call: Call, order: Order) -> events.Frame:
+    live = call.state in Call.LIVE_STATES
     return {
         "type": "call.state",
         "session": order.pk,
@@ -91,6 +117,8 @@ def call_frame(call: Call, order: Order) -> events.Frame:
         "answered_at": events.ts(call.answered_at),
         "media_at": events.ts(call.media_at),
         "ended_at": events.ts(call.ended_at),
+        # Only the two parties receive call frames (their order group).
+        "ice_servers": call_ice_servers(call, now=timezone.now()) if live else None,
     }
 
 

@@ -3,6 +3,10 @@ after 30 s, failed without media 15 s after the answer, one live call per sessio
 tier's medium, the transcript entries; billing rides the per-minute session's meter and
 the call ends when the balance runs out. Ledger invariants after every test."""
 
+import base64
+import hashlib
+import hmac
+
 import pytest
 
 from listeners.models import ListenerProfile
@@ -287,3 +291,37 @@ def test_a_voice_tier_sold_per_minute_can_be_started_from_the_profile(client):
     order = Order.objects.get(client=buyer)
     assert (started.status_code, order.kind, order.tier_id) == (302, Order.Kind.METERED, tier.pk)
     assert calls.call_kinds_for(order) == ("voice",)
+
+
+def test_each_call_gets_its_own_short_lived_turn_password(settings):
+    # given: our TURN server configured beside a STUN server
+    settings.WEBRTC_ICE_SERVERS = [{"urls": "stun:stun.example.org"}]
+    settings.TURN_URLS = ["turn:turn.example.org:3478"]
+    settings.TURN_SECRET = "turn-secret"
+    settings.TURN_TTL_SECONDS = 600
+    order = voice_session()
+    call = calls.call_start(user=order.client, order_id=order.pk, kind="voice", now=at(5))
+    # when
+    servers = calls.call_ice_servers(call, now=at(5))
+    # then: coturn's use-auth-secret check, computed independently
+    username = f"{int(at(5).timestamp()) + 600}:call{call.pk}"
+    expected = base64.b64encode(
+        hmac.new(b"turn-secret", username.encode(), hashlib.sha1).digest()
+    ).decode()
+    assert servers == [
+        {"urls": "stun:stun.example.org"},
+        {"urls": ["turn:turn.example.org:3478"], "username": username, "credential": expected},
+    ]
+    calls.call_hangup(user=order.client, order_id=order.pk, call_id=call.pk, now=at(6))
+    call.refresh_from_db()
+    assert calls.call_frame(call, order)["ice_servers"] is None  # not handed out once over
+
+
+def test_without_a_turn_secret_only_the_configured_servers_are_used(settings):
+    # given
+    settings.TURN_URLS = ["turn:turn.example.org:3478"]
+    settings.TURN_SECRET = ""
+    order = voice_session()
+    call = calls.call_start(user=order.client, order_id=order.pk, kind="voice", now=at(5))
+    # when / then
+    assert calls.call_ice_servers(call, now=at(5)) == []

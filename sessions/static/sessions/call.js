@@ -43,7 +43,8 @@ async function media() {
 }
 
 function peer() {
-  const pc = new RTCPeerConnection({ iceServers: JSON.parse(panel.dataset.ice || "[]") });
+  const iceServers = call.ice || JSON.parse(panel.dataset.ice || "[]"); // the call's own TURN password
+  const pc = new RTCPeerConnection({ iceServers });
   call.pc = pc;
   for (const track of call.stream.getTracks()) pc.addTrack(track, call.stream);
   pc.onicecandidate = (event) => {
@@ -133,14 +134,15 @@ async function connect() {
 
 function onState(frame) {
   const mine = frame.started_by === panel.dataset.role;
+  if (call && call.id === frame.call && frame.ice_servers) call.ice = frame.ice_servers;
   if (frame.state === "ringing") {
     if (call && call.id === frame.call) return;
-    call = { id: frame.call, kind: frame.kind, mine, here: mine && startedHere, pending: [], early: [] };
+    call = { id: frame.call, kind: frame.kind, mine, here: mine && startedHere, pending: [], early: [], ice: frame.ice_servers };
     startedHere = false;
     if (mine) show({ active: call.here, status: text(call.here ? "textCalling" : "textElsewhere") });
     else show({ ringing: true, status: text(frame.kind === "video" ? "textRingingVideo" : "textRingingVoice") });
   } else if (frame.state === "connected") {
-    if (!call || call.id !== frame.call) call = { id: frame.call, kind: frame.kind, mine, here: false, pending: [], early: [] };
+    if (!call || call.id !== frame.call) call = { id: frame.call, kind: frame.kind, mine, here: false, pending: [], early: [], ice: frame.ice_servers };
     if (call.pc || frame.media_at) return;
     if (call.here) connect();
     else show({ status: text("textElsewhere") });
