@@ -8,6 +8,7 @@ import hashlib
 import hmac
 
 import pytest
+from django.urls import reverse
 
 from listeners.models import ListenerProfile
 from marketplace.exceptions import NotFound
@@ -16,7 +17,7 @@ from payments.wallet.selectors import wallet_balance_fen
 from sessions.models import Breach, Call, Message, Order, ReplyClock
 from sessions.services import calls, chat, lifecycle, metering, watcher
 from sessions.services.calls import CallRefused
-from tests.factories import UserFactory
+from tests.factories import StaffUserFactory, UserFactory
 from tests.payments.wallet_helpers import topup_paid
 from tests.sessions.metering_helpers import MINUTE_FEN, at, metered_session, per_minute_tier
 
@@ -325,3 +326,18 @@ def test_without_a_turn_secret_only_the_configured_servers_are_used(settings):
     call = calls.call_start(user=order.client, order_id=order.pk, kind="voice", now=at(5))
     # when / then
     assert calls.call_ice_servers(call, now=at(5)) == []
+
+
+def test_staff_see_calls_in_the_admin_in_chinese_and_cannot_change_them(client):
+    # given
+    order = voice_session()
+    call = calls.call_start(user=order.client, order_id=order.pk, kind="voice", now=at(5))
+    client.force_login(StaffUserFactory(is_superuser=True))
+    # when
+    listing = client.get(reverse("admin:live_sessions_call_changelist")).content.decode()
+    add = client.get(reverse("admin:live_sessions_call_add"))
+    # then
+    assert "通话秒数" in listing
+    assert "响铃中" in listing
+    assert add.status_code == 403
+    assert Call.objects.get().pk == call.pk
