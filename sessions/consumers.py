@@ -345,6 +345,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._typing_at: dict[int, float] = {}
         self._roles: dict[int, str] = {}  # order id -> this user's role (never changes)
         self._delivered: dict[int, Delivered] = {}
+        # call id -> (session, the other party's user id): a live call's signals are
+        # authorised once; forgotten when its call.state or session.state says it is over.
+        self._call_targets: dict[int, tuple[int, int]] = {}
         self._heartbeat_at = 0.0
         self._checker: asyncio.Task | None = None
         self._background: set[asyncio.Future] = set()
@@ -622,9 +625,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         order_id = _int_field(frame, "session", minimum=1)
         call_id = _int_field(frame, "call", minimum=1)
         payload = call_signal_payload(frame)
-        target = await self._db(
-            call_services.call_relay_target, user=self.user, order_id=order_id, call_id=call_id
-        )
+        cached = self._call_targets.get(call_id)
+        if cached is not None and cached[0] == order_id:
+            target = cached[1]
+        else:
+            target = await self._db(
+                call_services.call_relay_target, user=self.user, order_id=order_id, call_id=call_id
+            )
+            if order_id in self.sessions:  # followed: this socket hears when the call ends
+                self._call_targets[call_id] = (order_id, target)
         out = {"type": "call.signal", "session": order_id, "call": call_id, **payload}
         try:
             await self.channel_layer.group_send(events.user_group(target), events.layer_event(out))
@@ -668,6 +677,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return  # already delivered (by a resync that overtook the push)
         if kind == "session.state" and isinstance(frame.get("session"), int):
             await self._follow(frame["session"])
+            if frame.get("state") != "active":
+                self._call_targets = {
+                    call: entry
+                    for call, entry in self._call_targets.items()
+                    if entry[0] != frame["session"]
+                }
+        if kind == "call.state" and frame.get("state") not in ("ringing", "connected"):
+            self._call_targets.pop(frame.get("call"), None)
         await self._send(frame)
 
     def _delivered_for(self, order_id: int) -> Delivered:

@@ -85,6 +85,15 @@ async def test_a_call_rings_connects_relays_signals_to_the_other_side_and_hangs_
     ended = await receive_type(listener, "call.state")
     # then
     assert (ended["state"], ended["ended_by"]) == ("ended", "client")
+    # and: a signal after the end is refused, also from the socket that signalled before
+    while (await receive_type(client, "call.state"))["state"] != "ended":
+        pass
+    await client.send_json_to(
+        {"type": "call.signal", "session": order.pk, "call": call_id, "sdp": OFFER}
+    )
+    refused = await receive_type(client, "error")
+    assert (refused["code"], refused["for"]) == ("call_closed", "call.signal")
+    assert await listener.receive_nothing(timeout=0.3)
     codes = await database_sync_to_async(
         lambda: list(
             Message.objects.filter(order=order, system_code__startswith="call_")
