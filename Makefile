@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test lint format messages lock bench clean bench-catalogue bench-chat
+.PHONY: run test lint format messages lock bench clean bench-catalogue bench-chat bench-calls
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench-catalogue: $(BIN)/.installed
 ## bench-chat: chat delivery over real websockets (daphne + Redis layer + PostgreSQL) vs a bare relay
 bench-chat: $(BIN)/.installed
 	$(BIN)/python bench/chat.py $(ARGS)
+
+## bench-calls: call signalling (offer sent -> answer received) with 100 concurrent call
+## set-ups over real sockets, next to the chat message latency in the same run
+bench-calls: $(BIN)/.installed
+	$(BIN)/python bench/calls.py $(ARGS)
 
 ## bench-watcher: reply-clock watcher sweep cost (1k/10k/100k open clocks, 1 % due) and
 ## detection lag with a real beat and worker

@@ -137,8 +137,10 @@ class PricingTier(models.Model):
 
     class Medium(models.TextChoices):
         TEXT = "text", _("Text chat")
-        VOICE = "voice", _("Voice (coming soon)")
-        VIDEO = "video", _("Video (coming soon)")
+        # Sold per minute (calls inside the session, sessions/services/calls.py); booking
+        # them by the hour or package is not offered yet.
+        VOICE = "voice", _("Voice and text")
+        VIDEO = "video", _("Video, voice and text")
 
     listener = models.ForeignKey(
         ListenerProfile, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("listener")

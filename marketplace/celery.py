@@ -34,6 +34,13 @@ app.conf.beat_schedule = {
         "schedule": 2.0,
         "options": {"expires": 2},
     },
+    # Calls unanswered for 30 s are missed, answered without media for 15 s failed;
+    # a few seconds' lag is invisible at that scale. Idempotent.
+    "sessions-calls-sweep": {
+        "task": "sessions.calls_sweep",
+        "schedule": 5.0,
+        "options": {"expires": 5},
+    },
     # Listeners whose sockets stopped heart-beating (a crashed web node) go offline
     # within a minute; sockets ping every 20 s and go stale after 60 s.
     "sessions-sweep-presence": {

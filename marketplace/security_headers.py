@@ -19,23 +19,32 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 REFUSED_METHODS = {"TRACE", "TRACK"}
 ALLOWED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in (
-        "accelerometer",
-        "autoplay",
-        "camera",
-        "display-capture",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "usb",
-        "xr-spatial-tracking",
-    )
+UNUSED_FEATURES = (
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+    "xr-spatial-tracking",
 )
+
+
+def permissions_policy(*, allow: tuple[str, ...] = ()) -> str:
+    """Every unused feature off, except those in `allow`, which our own origin may use
+    (the chat page of a session with calls: microphone, camera, autoplay)."""
+    return ", ".join(
+        f"{feature}=(self)" if feature in allow else f"{feature}=()" for feature in UNUSED_FEATURES
+    )
+
+
+PERMISSIONS_POLICY = permissions_policy()
+CALL_FEATURES = ("autoplay", "camera", "microphone")
 
 
 def _origin(url: str) -> str | None:

@@ -1,6 +1,7 @@
 """Admin registrations of live sessions, one module per sub-domain."""
 
 from sessions import (
+    call_admin,  # noqa: F401  (calls: read-only)
     clock_admin,  # noqa: F401  (reply clocks, breaches, pauses: read-only)
     order_admin,  # noqa: F401  (orders and chat messages: read-only)
     safety_admin,  # noqa: F401  (escalations and message flags: read-only)

@@ -17,11 +17,13 @@ from django.views.decorators.http import require_POST
 
 from listeners.models import ListenerProfile
 from marketplace.exceptions import DomainError, NotFound
+from marketplace.security_headers import CALL_FEATURES, permissions_policy
 from marketplace.web import form_action
 from sessions.models import Order, QuickReply
 from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
 from sessions.services import lifecycle
+from sessions.services.calls import call_kinds_for
 from sessions.system_texts import MASKED_KIND_NAMES, system_templates
 
 
@@ -110,7 +112,7 @@ def chat(request: HttpRequest, order_id: int) -> HttpResponse:
         "ends_at": order.ends_at.isoformat(),
         "reply_window": order.reply_window_seconds,
     }
-    return render(
+    response = render(
         request,
         "sessions/chat/chat.html",
         {
@@ -122,6 +124,9 @@ def chat(request: HttpRequest, order_id: int) -> HttpResponse:
             "strings": chat_strings(),
         },
     )
+    if call_kinds_for(order):  # the call panel needs the microphone (and camera)
+        response.headers["Permissions-Policy"] = permissions_policy(allow=CALL_FEATURES)
+    return response
 
 
 @login_required

@@ -42,6 +42,7 @@ from marketplace.models import Outage
 from marketplace.outages import OutageObserver
 from sessions import events
 from sessions.selectors import chat as chat_selectors
+from sessions.services import calls as call_services
 from sessions.services import chat as chat_services
 from sessions.services import presence
 
@@ -53,8 +54,11 @@ CLOSE_UNAVAILABLE = 1013  # "try again later"
 LAYER_ERRORS = (OSError, RedisError)
 
 # A valid frame is at most a 2,000-character message, each character escaped as \uXXXX
-# (6 bytes) plus the envelope; anything longer is refused before parsing.
-MAX_FRAME_CHARS = 16_384
+# (6 bytes) plus the envelope, or a call's SDP; anything longer is refused before parsing.
+# A call.signal frame carries an SDP of up to MAX_SDP_CHARS plus its envelope.
+MAX_FRAME_CHARS = 19_456
+MAX_SDP_CHARS = 16_384
+MAX_CANDIDATE_CHARS = 2_048
 MAX_JSON_DEPTH = 4
 # Per-socket token bucket: a sustained rate and a burst. Frames over it are dropped with
 # one error frame per second; a socket that keeps flooding is closed.
@@ -101,6 +105,46 @@ def _int_field(frame: dict[str, Any], name: str, *, minimum: int = 0) -> int:
     if value > 2**31:
         raise DomainError(_("Field %(name)s is out of range.") % {"name": name}, code="bad_frame")
     return value
+
+
+def call_signal_payload(frame: dict[str, Any]) -> dict[str, Any]:
+    """The `sdp` ({type: offer|answer, sdp}) or `candidate` ({candidate, sdpMid,
+    sdpMLineIndex}, or null: the end of candidates) of a call.signal frame, exactly one,
+    within size; DomainError (code bad_signal) otherwise."""
+
+    def refuse(detail: str):
+        return DomainError(detail, code="bad_signal")
+
+    if ("sdp" in frame) == ("candidate" in frame):
+        raise refuse(_("A call signal carries either an sdp or a candidate."))
+    if "sdp" in frame:
+        sdp = frame["sdp"]
+        if (
+            not isinstance(sdp, dict)
+            or sdp.get("type") not in ("offer", "answer")
+            or not isinstance(sdp.get("sdp"), str)
+            or not sdp["sdp"].startswith("v=0")
+        ):
+            raise refuse(_("The sdp is not a session description."))
+        if len(sdp["sdp"]) > MAX_SDP_CHARS:
+            raise refuse(_("The sdp is too large."))
+        return {"sdp": {"type": sdp["type"], "sdp": sdp["sdp"]}}
+    candidate = frame["candidate"]
+    if candidate is None:
+        return {"candidate": None}
+    if not isinstance(candidate, dict) or not isinstance(candidate.get("candidate"), str):
+        raise refuse(_("The candidate is not an ICE candidate."))
+    mid, index = candidate.get("sdpMid"), candidate.get("sdpMLineIndex")
+    if not (mid is None or (isinstance(mid, str) and len(mid) <= 64)) or not (
+        index is None
+        or (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < 64)
+    ):
+        raise refuse(_("The candidate is not an ICE candidate."))
+    if len(candidate["candidate"]) > MAX_CANDIDATE_CHARS:
+        raise refuse(_("The candidate is too large."))
+    return {
+        "candidate": {"candidate": candidate["candidate"], "sdpMid": mid, "sdpMLineIndex": index}
+    }
 
 
 # Sockets open in this process; the chat's database connections are closed when the last
@@ -301,6 +345,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._typing_at: dict[int, float] = {}
         self._roles: dict[int, str] = {}  # order id -> this user's role (never changes)
         self._delivered: dict[int, Delivered] = {}
+        # call id -> (session, the other party's user id): a live call's signals are
+        # authorised once; forgotten when its call.state or session.state says it is over.
+        self._call_targets: dict[int, tuple[int, int]] = {}
         self._heartbeat_at = 0.0
         self._checker: asyncio.Task | None = None
         self._background: set[asyncio.Future] = set()
@@ -547,7 +594,60 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if out["type"] != "message.new" or delivered.first_time(out["seq"]):
                 await self._send(out)
 
+    # --- Calls (docs/chat.md "Calls"): state changes are services; signals are relayed.
+
+    async def on_call_start(self, frame: dict[str, Any]) -> None:
+        order_id = _int_field(frame, "session", minimum=1)
+        await self._db(
+            call_services.call_start, user=self.user, order_id=order_id, kind=frame.get("kind")
+        )
+
+    async def _call_step(self, frame: dict[str, Any], service) -> None:
+        order_id = _int_field(frame, "session", minimum=1)
+        call_id = _int_field(frame, "call", minimum=1)
+        await self._db(service, user=self.user, order_id=order_id, call_id=call_id)
+
+    async def on_call_answer(self, frame: dict[str, Any]) -> None:
+        await self._call_step(frame, call_services.call_answer)
+
+    async def on_call_decline(self, frame: dict[str, Any]) -> None:
+        await self._call_step(frame, call_services.call_decline)
+
+    async def on_call_hangup(self, frame: dict[str, Any]) -> None:
+        await self._call_step(frame, call_services.call_hangup)
+
+    async def on_call_media(self, frame: dict[str, Any]) -> None:
+        await self._call_step(frame, call_services.call_media)
+
+    async def on_call_signal(self, frame: dict[str, Any]) -> None:
+        """An SDP offer/answer or an ICE candidate, checked for shape and size, relayed to
+        the other party's sockets only; never stored."""
+        order_id = _int_field(frame, "session", minimum=1)
+        call_id = _int_field(frame, "call", minimum=1)
+        payload = call_signal_payload(frame)
+        cached = self._call_targets.get(call_id)
+        if cached is not None and cached[0] == order_id:
+            target = cached[1]
+        else:
+            target = await self._db(
+                call_services.call_relay_target, user=self.user, order_id=order_id, call_id=call_id
+            )
+            if order_id in self.sessions:  # followed: this socket hears when the call ends
+                self._call_targets[call_id] = (order_id, target)
+        out = {"type": "call.signal", "session": order_id, "call": call_id, **payload}
+        try:
+            await self.channel_layer.group_send(events.user_group(target), events.layer_event(out))
+        except LAYER_ERRORS as exc:
+            logger.info("call signal not relayed: %r", exc)
+            raise DomainError(_("Please try again."), code="unavailable") from exc
+
     HANDLERS = {
+        "call.start": on_call_start,
+        "call.answer": on_call_answer,
+        "call.decline": on_call_decline,
+        "call.hangup": on_call_hangup,
+        "call.media": on_call_media,
+        "call.signal": on_call_signal,
         "ping": on_ping,
         "message.send": on_message_send,
         "typing": on_typing,
@@ -577,6 +677,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return  # already delivered (by a resync that overtook the push)
         if kind == "session.state" and isinstance(frame.get("session"), int):
             await self._follow(frame["session"])
+            if frame.get("state") != "active":
+                self._call_targets = {
+                    call: entry
+                    for call, entry in self._call_targets.items()
+                    if entry[0] != frame["session"]
+                }
+        if kind == "call.state" and frame.get("state") not in ("ringing", "connected"):
+            self._call_targets.pop(frame.get("call"), None)
         await self._send(frame)
 
     def _delivered_for(self, order_id: int) -> Delivered:

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from sessions.services import clocks, lifecycle, metering, pauses
+from sessions.services import calls, clocks, lifecycle, metering, pauses
 
 # code -> English source (gettext_noop'd where it is defined), "%(name)s" for parameters.
 SOURCES: dict[str, str] = {
@@ -25,6 +25,7 @@ SOURCES: dict[str, str] = {
     clocks.BREACH_EXCUSED_CODE: clocks.BREACH_EXCUSED_TEXT,
     **pauses.PAUSE_TEXTS,
     **metering.METER_TEXTS,
+    **calls.CALL_TEXTS,
 }
 
 

@@ -32,6 +32,15 @@ def meter_sessions() -> dict[str, int]:
     return metering.metering_pass()
 
 
+@shared_task(name="sessions.calls_sweep", ignore_result=True, soft_time_limit=10, time_limit=15)
+def calls_sweep() -> int:
+    """Missed (30 s unanswered) and failed (no media 15 s after answer) calls; live calls
+    of sessions that ended or paused."""
+    from sessions.services import calls
+
+    return calls.call_timeout_sweep()
+
+
 # --- The reply-clock watcher (docs/reply-clock.md) -----------------------------------------
 
 

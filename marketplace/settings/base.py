@@ -6,6 +6,7 @@ server).
 `.env.example` documents each variable.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -185,6 +186,7 @@ CELERY_TASK_ROUTES = {
     "sessions.watch_reply_clocks": {"queue": "clock"},
     "sessions.sweep_due_sessions": {"queue": "clock"},
     "sessions.meter_sessions": {"queue": "clock"},
+    "sessions.calls_sweep": {"queue": "clock"},
 }
 
 # --- Stripe -----------------------------------------------------------------------------
@@ -311,6 +313,14 @@ INSTANT_ACCEPT_SECONDS = env_int("INSTANT_ACCEPT_SECONDS", 60)
 EARLY_END_MINIMUM_MINUTES = env_int("EARLY_END_MINIMUM_MINUTES", 10)
 # A per-minute session paused at zero balance can be resumed this long after (top up).
 METERED_GRACE_SECONDS = env_int("METERED_GRACE_SECONDS", 300)
+# STUN/TURN servers of calls, as RTCPeerConnection's iceServers: a JSON list such as
+# [{"urls": "stun:stun.example.org:3478"}]. None by default: loopback and one LAN need none.
+WEBRTC_ICE_SERVERS = json.loads(os.environ.get("WEBRTC_ICE_SERVERS") or "[]")
+# A TURN server of our own (coturn with use-auth-secret, docker-compose.yml): each call
+# gets a password valid TURN_TTL_SECONDS, derived from TURN_SECRET (the TURN REST scheme).
+TURN_URLS = env_list("TURN_URLS", "")
+TURN_SECRET = env_str("TURN_SECRET", "")
+TURN_TTL_SECONDS = env_int("TURN_TTL_SECONDS", 3600)
 # Unpaid orders expire after this many minutes.
 PAYMENT_TIMEOUT_MINUTES = env_int("PAYMENT_TIMEOUT_MINUTES", 15)
 # Dispute decisions refunding more than this (fen) need a second staff member's approval.

@@ -1,11 +1,13 @@
 """Models of live sessions, one module per sub-domain.
 
 orders.py  - the order ("session") and its lifecycle states
+calls.py   - voice and video calls inside a session
 chat.py    - chat messages and read state (live chat)
 clocks.py  - reply clocks and breaches (the reply-window contract)
 safety.py  - crisis escalations, message risk, flags and labels, the on-call roster
 """
 
+from sessions.models.calls import Call
 from sessions.models.chat import Message, QuickReply, ReadMarker
 from sessions.models.clocks import Breach, Pause, ReplyClock
 from sessions.models.orders import Order
@@ -20,6 +22,7 @@ from sessions.models.safety import (
 
 __all__ = [
     "Breach",
+    "Call",
     "Escalation",
     "EscalationEvent",
     "Message",

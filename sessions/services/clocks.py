@@ -38,7 +38,7 @@ from django.utils.translation import gettext_noop
 
 from marketplace.outages import outage_covering, outages_around
 from sessions import events
-from sessions.models import Breach, Message, Order, Pause, ReplyClock
+from sessions.models import Breach, Call, Message, Order, Pause, ReplyClock
 from sessions.selectors.chat import SYNC_FRAMES
 from sessions.services import lifecycle
 from sessions.services.chat import MESSAGE_STEPS, MessageContext, system_message_post
@@ -106,6 +106,18 @@ def _pause_end_running(*, order_id: int, now: datetime) -> datetime | None:
         .values_list("ends_at", flat=True)
         .first()
     )
+
+
+# While a call has media the reply clock does not run (a voice conversation answers
+# itself): its deadline is held this far away, and set back when the call ends
+# (sessions/services/calls.py).
+CALL_CLOCK_HOLD = timedelta(days=7)
+
+
+def _call_holds_clock(*, order_id: int) -> bool:
+    return Call.objects.filter(
+        order_id=order_id, state=Call.State.CONNECTED, media_at__isnull=False
+    ).exists()
 
 
 def _paused_seconds_between(*, order_id: int, start: datetime, end: datetime) -> float:
@@ -240,16 +252,19 @@ def clock_open(*, order: Order, message: Message, now: datetime) -> ReplyClock |
         _clock_flag_set(order=order, value=True)
         return None
     start = max(now, _pause_end_running(order_id=order.pk, now=now) or now)
+    held = _call_holds_clock(order_id=order.pk)
     clock = ReplyClock.objects.create(
         order=order,
         listener_id=order.listener_id,
         opened_by=message,
         opened_at=now,
         window_seconds=order.reply_window_seconds,
-        deadline=start + timedelta(seconds=order.reply_window_seconds),
+        deadline=now + CALL_CLOCK_HOLD
+        if held
+        else start + timedelta(seconds=order.reply_window_seconds),
     )
     _clock_flag_set(order=order, value=True)
-    _announce_clock(order_id=order.pk, deadline=clock.deadline)
+    _announce_clock(order_id=order.pk, deadline=None if held else clock.deadline)
     return clock
 
 

@@ -47,6 +47,7 @@ from payments.wallet.selectors import wallet_available_fen, wallets_available_fe
 from payments.wallet.services import wallet_lock
 from sessions import events
 from sessions.models import Order, ReplyClock
+from sessions.services import calls
 from sessions.services.chat import system_message_post
 from sessions.services.clocks import clocks_catch_up
 from sessions.services.transitions import order_lock
@@ -199,7 +200,8 @@ def meter_frames(order: Order, *, balance_fen: int, warn: bool = False) -> list:
 def _pause(order: Order, *, now: datetime) -> None:
     """The wallet cannot pay the next minute: stop sending and the reply clock. The
     clock's deadline moves by the whole grace (no breach while paused); resuming gives
-    back what the pause did not use."""
+    back what the pause did not use. A call ends first (no unpaid talk)."""
+    calls.calls_end_for_order(order=order, now=now, reason="balance")
     clock = clocks_catch_up(order=order, now=now)
     order.refresh_from_db()
     if order.state != Order.State.ACTIVE:

@@ -34,6 +34,7 @@ def test_docker_compose_config_validates_the_file(tmp_path):
         "STRIPE_SECRET_KEY": "sk_test_x",
         "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
         "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        "TURN_SECRET": "t" * 32,
     }
     # when
     result = subprocess.run(
@@ -88,3 +89,17 @@ def test_every_long_running_app_service_has_a_healthcheck():
         assert services[name]["healthcheck"]["test"], name
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     assert services["beat"]["healthcheck"]["test"][-2:] == ["marketplace.heartbeats", "beat"]
+
+
+def test_calls_relay_through_coturn_with_passwords_from_the_shared_secret():
+    # given
+    compose = yaml.safe_load(COMPOSE.read_text())
+    services = compose["services"]
+    # then: coturn checks the TURN REST passwords the web nodes derive from the same secret
+    turn = services["turn"]["command"]
+    assert services["turn"]["image"].startswith("coturn/coturn:")
+    assert "--use-auth-secret" in turn
+    secret_option = next(arg for arg in turn if arg.startswith("--static-auth-secret="))
+    assert "${TURN_SECRET:?" in secret_option
+    assert services["web"]["environment"]["TURN_SECRET"].startswith("${TURN_SECRET:?")
+    assert services["web"]["environment"]["TURN_URLS"].startswith("${TURN_URLS:-turn:")
