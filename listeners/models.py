@@ -107,6 +107,18 @@ class ListenerProfile(models.Model):
     # Null means the platform's night window (settings.NIGHT_WINDOW).
     night_start = models.TimeField(_("night starts"), null=True, blank=True)
     night_end = models.TimeField(_("night ends"), null=True, blank=True)
+    # The listener's own workload limits in hours; null means the platform's
+    # (LISTENER_MAX_HOURS_*). Never above the platform's (checked by the service, and
+    # the platform's wins if it is lowered later).
+    max_hours_day = models.PositiveSmallIntegerField(
+        _("maximum chat hours per day"), null=True, blank=True
+    )
+    max_hours_week = models.PositiveSmallIntegerField(
+        _("maximum chat hours per week"), null=True, blank=True
+    )
+    max_night_hours_week = models.PositiveSmallIntegerField(
+        _("maximum night chat hours per week"), null=True, blank=True
+    )
     # Stripe Connect account that receives payouts (production); set by staff after
     # the listener completes Stripe's onboarding. Empty on the embedded default.
     stripe_account_id = models.CharField(_("Stripe payout account"), max_length=64, blank=True)
@@ -403,3 +415,31 @@ class ClientInterest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.tag_id}"
+
+
+class Shift(models.Model):
+    """One weekly working period of a listener, Asia/Shanghai wall clock: `weekday`
+    (0 Monday) from `start` to `end`; an `end` of 00:00 means midnight (the end of that
+    day). Shifts of one listener never overlap (checked by `listener_shifts_set`)."""
+
+    listener = models.ForeignKey(
+        ListenerProfile, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("listener")
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), validators=[MinValueValidator(0), MaxValueValidator(6)]
+    )
+    start = models.TimeField(_("starts"))
+    end = models.TimeField(_("ends"))
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="shift_weekday_0_to_6"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"

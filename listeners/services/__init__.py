@@ -9,6 +9,7 @@ onboarding.py - applying, staff approval and rejection
 profile.py    - the listener's profile, settings and presence
 tiers.py      - pricing tiers (with the reply-window contract's terms) and packages
 catalogue.py  - the catalogue's copies on the stats row, measured figures, client interests
+workload.py   - the weekly schedule (shifts) and the listener's own workload limits
 
 Callers import from here (`from listeners import services`); the modules are the layout.
 """
@@ -44,6 +45,13 @@ from listeners.services.tiers import (
     tier_delete,
     tier_update,
 )
+from listeners.services.workload import (
+    Limits,
+    listener_limits,
+    listener_limits_set,
+    listener_shifts_set,
+    platform_limits,
+)
 
 __all__ = [
     "BREACH_TERM_BOUNDS",
@@ -52,6 +60,7 @@ __all__ = [
     "MAX_TIERS_PER_LISTENER",
     "STATS_FIELDS",
     "TIER_FIELDS",
+    "Limits",
     "access_tier_for_listener",
     "client_interests_set",
     "languages_key",
@@ -59,15 +68,19 @@ __all__ = [
     "listener_approve",
     "listener_availability_set",
     "listener_catalogue_sync",
+    "listener_limits",
+    "listener_limits_set",
     "listener_presence_set",
     "listener_presence_store",
     "listener_prices_refresh",
     "listener_profile_update",
     "listener_reject",
     "listener_settings_update",
+    "listener_shifts_set",
     "listener_stats_update",
     "package_create",
     "package_delete",
+    "platform_limits",
     "quality_score",
     "tags_key",
     "tier_create",
