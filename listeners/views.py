@@ -15,9 +15,11 @@ from listeners import selectors, services
 from listeners.forms import (
     ApplyForm,
     InterestsForm,
+    LimitsForm,
     PackageForm,
     ProfileForm,
     SettingsForm,
+    ShiftsForm,
     TierForm,
 )
 from listeners.models import ListenerProfile, Tag
@@ -83,6 +85,7 @@ def profile(request: HttpRequest, listener_id: int) -> HttpResponse:
         "stats": listener.stats,
         "pricing": selectors.pricing_table(listener=listener),
         "night_start": start,
+        "platform_limits": services.platform_limits(),
         "night_end": end,
     }
     return render(request, "listeners/profile.html", context)
@@ -146,6 +149,16 @@ def _my_forms(listener: ListenerProfile, data=None, files=None, action: str = ""
             },
             prefix="settings",
         ),
+        "shifts_form": ShiftsForm(
+            data if action == "shifts" else None,
+            initial=ShiftsForm.initial_for(listener.shifts.all()),
+            prefix="shifts",
+        ),
+        "limits_form": LimitsForm(
+            data if action == "limits" else None,
+            initial={field: getattr(listener, field) for field in services.LIMIT_FIELDS},
+            prefix="limits",
+        ),
         "tier_form": TierForm(data if action == "tier_create" else None, prefix="tier"),
         "package_form": PackageForm(data if action == "package_create" else None, prefix="package"),
     }
@@ -175,6 +188,18 @@ def _handle_my_action(request: HttpRequest, listener: ListenerProfile, action: s
             return None
         services.listener_settings_update(listener=listener, **form.cleaned_data)
         return _("Your settings are saved.")
+    if action == "shifts":
+        form = forms["shifts_form"]
+        if not form.is_valid():
+            return None
+        services.listener_shifts_set(listener=listener, shifts=form.shifts())
+        return _("Your shifts are saved.")
+    if action == "limits":
+        form = forms["limits_form"]
+        if not form.is_valid():
+            return None
+        services.listener_limits_set(listener=listener, **form.cleaned_data)
+        return _("Your limits are saved.")
     if action == "tier_create":
         form = forms["tier_form"]
         if not form.is_valid():

@@ -46,6 +46,7 @@ from listeners.services.tiers import (
     tier_update,
 )
 from listeners.services.workload import (
+    LIMIT_FIELDS,
     Limits,
     listener_limits,
     listener_limits_set,
@@ -55,6 +56,7 @@ from listeners.services.workload import (
 
 __all__ = [
     "BREACH_TERM_BOUNDS",
+    "LIMIT_FIELDS",
     "MAX_PACKAGES_PER_TIER",
     "MAX_TAGS_PER_LISTENER",
     "MAX_TIERS_PER_LISTENER",

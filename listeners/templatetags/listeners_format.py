@@ -44,6 +44,7 @@ def language_names(codes) -> str:
     return pgettext("list separator", ", ").join(names) if names else "—"
 
 
+@register.filter
 def minute_prices(tier) -> tuple[int, int]:
     """(day, night) price of a minute of a per-minute tier, in fen."""
     from listeners.pricing import minute_prices_fen

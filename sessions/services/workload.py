@@ -160,8 +160,10 @@ def listener_workload(*, listener: ListenerProfile, now: datetime | None = None)
     )
 
 
-def reason_text(code: str, workload: Workload) -> str:
-    """What the listener (or a client booking) is told."""
+def reason_text(code: str, workload: Workload, *, for_listener: bool = False) -> str:
+    """What a client booking (or, `for_listener`, the listener's dashboard) is told."""
+    if code == Reason.OFF_SHIFT and for_listener:
+        return _("You are outside your shifts: you may stay online, but no orders reach you.")
     if code == Reason.OFF_SHIFT:
         return _("This listener is not on shift now.")
     if code == Reason.COOLDOWN:

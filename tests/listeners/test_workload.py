@@ -5,6 +5,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from listeners.exceptions import ListenerError
 from listeners.models import Shift
@@ -134,3 +135,60 @@ def test_the_schedule_is_read_on_the_shanghai_clock_across_midnight():
     )
     assert current_shift(shifts, now=datetime(2026, 12, 7, 8, 59, tzinfo=SH)) is None
     assert covers([], starts_at=sunday_late, ends_at=sunday_late.replace(day=8))
+
+
+def test_the_settings_page_saves_shifts_and_limits(client):
+    # given
+    listener = ApprovedListenerFactory()
+    client.force_login(listener.user)
+    url = reverse("listeners:my_profile")
+    # when
+    saved = client.post(
+        url, {"action": "shifts", "shifts-day0": "09:00-12:00, 20:00-24:00", "shifts-day6": ""}
+    )
+    limited = client.post(
+        url, {"action": "limits", "limits-max_hours_day": "4", "limits-max_hours_week": ""}
+    )
+    # then
+    assert (saved.status_code, limited.status_code) == (302, 302)
+    assert stored(listener) == [(MONDAY, time(9), time(12)), (MONDAY, time(20), time(0))]
+    listener.refresh_from_db()
+    assert (listener.max_hours_day, listener.max_hours_week) == (4, None)
+    page = client.get(url).content.decode()
+    assert 'value="09:00-12:00, 20:00-24:00"' in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"action": "shifts", "shifts-day0": "9-12"},
+            "每个班次请写成 09:00-12:00，多个班次用逗号分隔。",
+        ),
+        ({"action": "shifts", "shifts-day0": "09:00-25:00"}, "25:00 不是有效的时间。"),
+        (
+            {"action": "shifts", "shifts-day0": "09:00-12:00, 11:00-13:00"},
+            "同一天有两个班次时间重叠。",
+        ),
+        (
+            {"action": "limits", "limits-max_hours_day": "30"},
+            "每日小时数必须是 0 到 8 之间的整数（平台上限）。",
+        ),
+    ],
+)
+def test_the_settings_page_refuses_bad_shifts_and_limits_and_changes_nothing(
+    client, settings, data, message
+):
+    # given
+    settings.LISTENER_MAX_HOURS_DAY = 8
+    listener = ApprovedListenerFactory()
+    listener_shifts_set(listener=listener, shifts=[(SUNDAY, time(8), time(10))])
+    client.force_login(listener.user)
+    # when
+    response = client.post(reverse("listeners:my_profile"), data)
+    # then
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert stored(listener) == [(SUNDAY, time(8), time(10))]
+    listener.refresh_from_db()
+    assert listener.max_hours_day is None

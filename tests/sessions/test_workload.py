@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from listeners.models import ListenerProfile
 from listeners.services import listener_limits_set, listener_shifts_set
@@ -182,3 +183,19 @@ def test_an_online_listener_off_shift_is_shown_busy(tier):
     assert listener.stats.presence_rank == 1
     listener_shifts_set(listener=listener, shifts=[])
     assert presence.presence_refresh(listener_id=listener.pk) == ListenerProfile.Presence.ONLINE
+
+
+def test_the_dashboard_says_why_no_orders_reach_the_listener(client):
+    # given: online, but the only shift is on another day
+    listener = ApprovedListenerFactory()
+    weekday = (datetime.now(SH).weekday() + 3) % 7
+    listener_shifts_set(listener=listener, shifts=[(weekday, time(9), time(10))])
+    client.force_login(listener.user)
+    # when
+    html = client.get(reverse("sessions:dashboard")).content.decode()
+    # then
+    card = html[html.index('id="workload"') :]
+    assert "现在不在班。" in card
+    assert "下一个班次：" in card
+    assert "09:00–10:00" in card
+    assert "你现在不在班次内：可以保持在线，但不会收到订单。" in card
