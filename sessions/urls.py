@@ -5,6 +5,7 @@ from sessions import (
     clock_views,
     metering_views,
     order_views,
+    pool_views,
     presence_views,
     safety_views,
 )
@@ -31,6 +32,9 @@ urlpatterns: list = [
     path("presence/", presence_views.presence_set, name="presence_set"),
     # Booking, paying and the client's orders.
     path("book/<int:tier_id>/", order_views.book, name="book"),
+    # The open request pool: the client's request page, a listener's claim.
+    path("pool/", pool_views.pool_page, name="pool"),
+    path("pool/<int:request_id>/claim/", pool_views.pool_claim, name="pool_claim"),
     # Per-minute sessions: start now from the wallet, resume after a top-up.
     path("per-minute/<int:tier_id>/", metering_views.start, name="metered_start"),
     path("<int:order_id>/resume/", metering_views.resume, name="metered_resume"),

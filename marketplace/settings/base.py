@@ -309,6 +309,8 @@ LISTENER_MAX_NIGHT_HOURS_WEEK = env_int("LISTENER_MAX_NIGHT_HOURS_WEEK", 12)
 # session that had a crisis escalation.
 LISTENER_CONTINUOUS_WORK_HOURS = env_int("LISTENER_CONTINUOUS_WORK_HOURS", 3)
 LISTENER_COOLDOWN_MINUTES = env_int("LISTENER_COOLDOWN_MINUTES", 15)
+# An open request (the pool) waits this long for a listener to claim it.
+OPEN_REQUEST_MINUTES = env_int("OPEN_REQUEST_MINUTES", 10)
 # Platform commission on released escrow, in percent (allowed 20-30).
 PLATFORM_COMMISSION_PERCENT = env_int("PLATFORM_COMMISSION_PERCENT", 25)
 # How long a client may dispute after a session ends before escrow is released.
