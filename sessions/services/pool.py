@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -87,7 +88,7 @@ def request_post(
             _("Choose at most %(count)s tags.") % {"count": MAX_TAGS}, code="tags_too_many"
         )
     with transaction.atomic():
-        type(client).objects.select_for_update().get(pk=client.pk)
+        get_user_model().objects.select_for_update().get(pk=client.pk)
         # The client's own protections refuse a request they could not book anyway.
         booking_guards_check(client_id=client.pk, starts_at=now, minutes=minutes, now=now)
         if OpenRequest.objects.filter(

@@ -5,6 +5,7 @@ unclaimed requests expire with a notification. Bad input is refused and writes n
 from datetime import time, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from listeners.models import ListenerProfile
@@ -216,3 +217,71 @@ def test_exactly_one_of_concurrent_claims_wins():
     assert request.order_id == orders[0].pk
     assert request.claimed_by_id == orders[0].listener_id
     assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_pages_post_show_and_claim_a_request(client):
+    # given: a client and a listener online who fits
+    listener = listener_with()
+    user = UserFactory()
+    client.force_login(user)
+    url = reverse("sessions:pool")
+    # when: the client posts
+    posted = client.post(
+        url,
+        {"action": "post", "minutes": "30", "budget_yuan": "30.00", "reply_window_seconds": "60"},
+    )
+    # then: it waits, with an honest count of who could take it
+    assert posted.status_code == 302
+    page = client.get(url).content.decode()
+    assert "你的请求正在等待" in page
+    assert "¥30.00" in page
+    assert "1 位合适的倾听者在线。" in page
+    # when: the listener sees it on the dashboard and takes it
+    client.force_login(listener.user)
+    dashboard = client.get(reverse("sessions:dashboard")).content.decode()
+    request = OpenRequest.objects.get(client=user)
+    assert f'data-request="{request.pk}"' in dashboard
+    taken = client.post(reverse("sessions:pool_claim", args=[request.pk]), follow=True)
+    # then
+    order = Order.objects.get(client=user)
+    assert f"请求归你了：订单 #{order.pk} 等待客户付款。" in taken.content.decode()
+    again = client.post(reverse("sessions:pool_claim", args=[request.pk]), follow=True)
+    assert "你已经接下了这个请求。" in again.content.decode()
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"minutes": "5"}, "每个请求为 15 到 240 分钟。"),
+        ({"budget_yuan": "0.50"}, "预算为 ¥1.00 到 ¥10,000.00。"),
+        ({"budget_yuan": "abc"}, "输入一个数字。"),
+        ({"reply_window_seconds": "9999"}, "回复时限为 5 到 600 秒。"),
+    ],
+)
+def test_the_page_refuses_a_bad_request_and_writes_nothing(client, data, message):
+    # given
+    client.force_login(UserFactory())
+    fields = {"action": "post", "minutes": "30", "budget_yuan": "30", "reply_window_seconds": "60"}
+    # when
+    response = client.post(reverse("sessions:pool"), {**fields, **data}, follow=True)
+    # then
+    assert message in response.content.decode()
+    assert OpenRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_someone_elses_request_cannot_be_withdrawn(client):
+    # given
+    request = post()
+    client.force_login(UserFactory())
+    # when
+    response = client.post(
+        reverse("sessions:pool"), {"action": "cancel", "request_id": str(request.pk)}
+    )
+    # then
+    assert response.status_code == 404
+    request.refresh_from_db()
+    assert request.state == "open"
