@@ -170,7 +170,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     pending = chat_selectors.instant_orders_waiting(listener_id=listener_id)
     profile = ListenerProfile.objects.get(pk=listener_id)
     workload = listener_workload(listener=profile)
-    open_requests = requests_for_listener(listener=profile)
+    open_requests = requests_for_listener(listener=profile, workload=workload)
     quick_replies = list(QuickReply.objects.filter(user=request.user))
     config = _page_config(
         request=request, order_ids=[row.order.pk for row in rows], role="listener"

@@ -32,7 +32,7 @@ from payments.disputes.notifications import Kind, notify_on_commit
 from sessions.models import OpenRequest, Order
 from sessions.services.booking_guards import booking_guards_check
 from sessions.services.orders import order_create
-from sessions.services.workload import listener_workload
+from sessions.services.workload import Workload, listener_workload
 
 MINUTES_RANGE = (15, 240)
 BUDGET_RANGE_FEN = (100, 1_000_000)  # ¥1 to ¥10,000
@@ -129,13 +129,19 @@ def _tags_fit(*, listener: ListenerProfile, request: OpenRequest) -> bool:
 
 
 def requests_for_listener(
-    *, listener: ListenerProfile, now: datetime | None = None, limit: int = 20
+    *,
+    listener: ListenerProfile,
+    now: datetime | None = None,
+    workload: Workload | None = None,
+    limit: int = 20,
 ) -> list[OpenRequest]:
-    """Open requests the listener could claim now (none while they may not take orders)."""
+    """Open requests the listener could claim now (none while they may not take orders;
+    pass their `workload` when it is already computed)."""
     now = now or timezone.now()
     if listener.presence != ListenerProfile.Presence.ONLINE or not listener.is_approved:
         return []
-    if not listener_workload(listener=listener, now=now).takes_orders:
+    workload = workload or listener_workload(listener=listener, now=now)
+    if not workload.takes_orders:
         return []
     tag_ids = list(listener.tags.values_list("pk", flat=True))
     candidates = (
