@@ -10,6 +10,7 @@ profile.py    - the listener's profile, settings and presence
 tiers.py      - pricing tiers (with the reply-window contract's terms) and packages
 catalogue.py  - the catalogue's copies on the stats row, measured figures, client interests
 workload.py   - the weekly schedule (shifts) and the listener's own workload limits
+teams.py      - teams (shops): create, invite by phone, answer, the team's share
 
 Callers import from here (`from listeners import services`); the modules are the layout.
 """
@@ -32,6 +33,13 @@ from listeners.services.profile import (
     listener_presence_store,
     listener_profile_update,
     listener_settings_update,
+)
+from listeners.services.teams import (
+    team_commission_set,
+    team_create,
+    team_invite,
+    team_invite_answer,
+    team_of,
 )
 from listeners.services.tiers import (
     BREACH_TERM_BOUNDS,
@@ -85,6 +93,11 @@ __all__ = [
     "platform_limits",
     "quality_score",
     "tags_key",
+    "team_commission_set",
+    "team_create",
+    "team_invite",
+    "team_invite_answer",
+    "team_of",
     "tier_create",
     "tier_delete",
     "tier_update",
