@@ -85,7 +85,6 @@ def profile(request: HttpRequest, listener_id: int) -> HttpResponse:
         "stats": listener.stats,
         "pricing": selectors.pricing_table(listener=listener),
         "night_start": start,
-        "platform_limits": services.platform_limits(),
         "night_end": end,
     }
     return render(request, "listeners/profile.html", context)
@@ -279,10 +278,21 @@ def my_profile(request: HttpRequest) -> HttpResponse:
         "action": action,
         "night_start": start,
         "night_end": end,
+        "platform_limits": services.platform_limits(),
         "public_url": reverse("listeners:profile", args=[listener.pk]),
     }
     has_errors = error or any(f.is_bound and f.errors for f in forms.values())
     return render(request, "listeners/my_profile.html", context, status=400 if has_errors else 200)
+
+
+def team(request: HttpRequest, team_id: int) -> HttpResponse:
+    """A team's public page: members, tags, combined reply speed and rating, and
+    "Chat now with the team" (routed to the best available member)."""
+    try:
+        page = selectors.team_page(team_id=team_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "listeners/team.html", {"page": page})
 
 
 @login_required

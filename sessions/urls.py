@@ -8,6 +8,7 @@ from sessions import (
     pool_views,
     presence_views,
     safety_views,
+    team_views,
 )
 
 app_name = "sessions"
@@ -35,6 +36,9 @@ urlpatterns: list = [
     # The open request pool: the client's request page, a listener's claim.
     path("pool/", pool_views.pool_page, name="pool"),
     path("pool/<int:request_id>/claim/", pool_views.pool_claim, name="pool_claim"),
+    # Teams: the listener's own team page; booking a team (from its public page).
+    path("team/", team_views.my_team, name="my_team"),
+    path("team/<int:team_id>/book/", team_views.book_team, name="team_book"),
     # Per-minute sessions: start now from the wallet, resume after a top-up.
     path("per-minute/<int:tier_id>/", metering_views.start, name="metered_start"),
     path("<int:order_id>/resume/", metering_views.resume, name="metered_resume"),
