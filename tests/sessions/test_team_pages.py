@@ -7,7 +7,8 @@ from django.urls import reverse
 from listeners.models import ListenerStats, Team, TeamMembership
 from listeners.services import team_create, team_invite, team_invite_answer
 from sessions.models import Order
-from tests.factories import UserFactory
+from sessions.services.pool import request_post
+from tests.factories import StaffUserFactory, UserFactory
 from tests.listeners.factories import ApprovedListenerFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,23 @@ def test_booking_the_team_with_bad_minutes_books_nothing(client):
     # then
     assert "请选择分钟数。" in response.content.decode()
     assert Order.objects.count() == 0
+
+
+def test_staff_read_teams_shifts_and_open_requests_in_the_admin(client):
+    # given
+    owner = ApprovedListenerFactory()
+    team = team_create(owner=owner, name="管理员可见", commission_percent=3)
+    request = request_post(
+        client=UserFactory(), tag_slugs=[], minutes=30, budget_fen=3000, reply_window_seconds=60
+    )
+    client.force_login(StaffUserFactory(is_superuser=True))
+    # when / then
+    for name, args in [
+        ("admin:listeners_team_changelist", []),
+        ("admin:listeners_team_change", [team.pk]),
+        ("admin:listeners_shift_changelist", []),
+        ("admin:live_sessions_openrequest_changelist", []),
+        ("admin:live_sessions_openrequest_change", [request.pk]),
+    ]:
+        assert client.get(reverse(name, args=args)).status_code == 200
+    assert "管理员可见" in client.get(reverse("admin:listeners_team_changelist")).content.decode()
