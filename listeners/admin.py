@@ -17,8 +17,12 @@ from listeners.models import (
     ListenerStats,
     Package,
     PricingTier,
+    Shift,
     Tag,
+    Team,
+    TeamMembership,
 )
+from marketplace.admin_mixins import ReadOnlyAdmin
 
 
 @admin.register(Tag)
@@ -169,3 +173,29 @@ class PackageAdmin(admin.ModelAdmin):
 class ClientInterestAdmin(admin.ModelAdmin):
     list_display = ["user", "tag", "created_at"]
     list_select_related = ["user", "tag"]
+
+
+class TeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 0
+    can_delete = False
+    readonly_fields = ("listener", "joined_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(ReadOnlyAdmin):
+    """Teams are written by their owners' services; staff read them here."""
+
+    list_display = ("name", "owner", "commission_percent", "created_at")
+    search_fields = ("name", "owner__display_name")
+    inlines = [TeamMembershipInline]
+
+
+@admin.register(Shift)
+class ShiftAdmin(ReadOnlyAdmin):
+    list_display = ("listener", "weekday", "start", "end")
+    list_filter = ("weekday",)
+    search_fields = ("listener__display_name",)

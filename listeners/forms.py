@@ -1,5 +1,8 @@
 """Page forms. They parse types; the services decide what is allowed."""
 
+import re
+from datetime import time
+
 from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
@@ -84,6 +87,88 @@ class SettingsForm(forms.Form):
         label=_("My night ends (leave empty for the platform's 07:00)"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+
+
+WEEKDAY_LABELS = (
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+)
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def _clock(hour: str, minute: str, *, end: bool) -> time:
+    h, m = int(hour), int(minute)
+    if end and (h, m) == (24, 0):
+        return time(0)  # midnight, the end of the day
+    if h > 23 or m > 59:
+        raise forms.ValidationError(
+            _("%(value)s:%(minute)s is not a time of day."),
+            params={"value": hour, "minute": minute},
+        )
+    return time(h, m)
+
+
+class ShiftsForm(forms.Form):
+    """One text field per weekday: shifts as "09:00-12:00, 20:00-24:00" (Asia/Shanghai)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, label in enumerate(WEEKDAY_LABELS):
+            self.fields[f"day{day}"] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"placeholder": "09:00-12:00, 20:00-24:00"}),
+            )
+
+    @staticmethod
+    def initial_for(shifts) -> dict:
+        days: dict[str, list[str]] = {}
+        for shift in shifts:
+            end = "24:00" if shift.end == time(0) else f"{shift.end:%H:%M}"
+            days.setdefault(f"day{shift.weekday}", []).append(f"{shift.start:%H:%M}-{end}")
+        return {key: ", ".join(ranges) for key, ranges in days.items()}
+
+    def shifts(self) -> list[tuple[int, time, time]]:
+        """The parsed shifts (after is_valid)."""
+        return self.cleaned_data["_shifts"]
+
+    def clean(self):
+        cleaned = super().clean()
+        shifts = []
+        for day in range(7):
+            for part in filter(None, (p.strip() for p in cleaned.get(f"day{day}", "").split(","))):
+                match = _RANGE.match(part)
+                if match is None:
+                    self.add_error(
+                        f"day{day}",
+                        _("Write each shift as 09:00-12:00, separated by commas."),
+                    )
+                    break
+                try:
+                    start = _clock(match[1], match[2], end=False)
+                    end = _clock(match[3], match[4], end=True)
+                except forms.ValidationError as bad:
+                    self.add_error(f"day{day}", bad)
+                    break
+                shifts.append((day, start, end))
+        cleaned["_shifts"] = shifts
+        return cleaned
+
+
+class LimitsForm(forms.Form):
+    """Own workload limits in hours; empty means the platform's."""
+
+    max_hours_day = forms.IntegerField(label=_("Maximum chat hours per day"), required=False)
+    max_hours_week = forms.IntegerField(label=_("Maximum chat hours per week"), required=False)
+    max_night_hours_week = forms.IntegerField(
+        label=_("Maximum night chat hours per week"), required=False
     )
 
 

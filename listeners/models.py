@@ -107,6 +107,18 @@ class ListenerProfile(models.Model):
     # Null means the platform's night window (settings.NIGHT_WINDOW).
     night_start = models.TimeField(_("night starts"), null=True, blank=True)
     night_end = models.TimeField(_("night ends"), null=True, blank=True)
+    # The listener's own workload limits in hours; null means the platform's
+    # (LISTENER_MAX_HOURS_*). Never above the platform's (checked by the service, and
+    # the platform's wins if it is lowered later).
+    max_hours_day = models.PositiveSmallIntegerField(
+        _("maximum chat hours per day"), null=True, blank=True
+    )
+    max_hours_week = models.PositiveSmallIntegerField(
+        _("maximum chat hours per week"), null=True, blank=True
+    )
+    max_night_hours_week = models.PositiveSmallIntegerField(
+        _("maximum night chat hours per week"), null=True, blank=True
+    )
     # Stripe Connect account that receives payouts (production); set by staff after
     # the listener completes Stripe's onboarding. Empty on the embedded default.
     stripe_account_id = models.CharField(_("Stripe payout account"), max_length=64, blank=True)
@@ -405,3 +417,124 @@ class ClientInterest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.tag_id}"
+
+
+class Shift(models.Model):
+    """One weekly working period of a listener, Asia/Shanghai wall clock: `weekday`
+    (0 Monday) from `start` to `end`; an `end` of 00:00 means midnight (the end of that
+    day). Shifts of one listener never overlap (checked by `listener_shifts_set`)."""
+
+    listener = models.ForeignKey(
+        ListenerProfile, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("listener")
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), validators=[MinValueValidator(0), MaxValueValidator(6)]
+    )
+    start = models.TimeField(_("starts"))
+    end = models.TimeField(_("ends"))
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="shift_weekday_0_to_6"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+# A team keeps at most this share of its members' earnings (percent).
+MAX_TEAM_COMMISSION_PERCENT = 20
+
+
+class Team(models.Model):
+    """A shop (店铺): an owner who is a listener, members, and the share of the members'
+    earnings the team keeps (shown to a listener before they join)."""
+
+    name = models.CharField(_("team name"), max_length=40, unique=True)
+    owner = models.OneToOneField(
+        ListenerProfile,
+        on_delete=models.PROTECT,
+        related_name="owned_team",
+        verbose_name=_("owner"),
+    )
+    commission_percent = models.PositiveSmallIntegerField(
+        _("team's share of members' earnings (%)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_TEAM_COMMISSION_PERCENT)],
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_percent__lte=MAX_TEAM_COMMISSION_PERCENT),
+                name="team_commission_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMembership(models.Model):
+    """A listener belongs to at most one team (the owner is a member too)."""
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team")
+    )
+    listener = models.OneToOneField(
+        ListenerProfile,
+        on_delete=models.CASCADE,
+        related_name="team_membership",
+        verbose_name=_("listener"),
+    )
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
+
+    def __str__(self) -> str:
+        return f"{self.listener_id} in {self.team_id}"
+
+
+class TeamInvite(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="invites", verbose_name=_("team")
+    )
+    listener = models.ForeignKey(
+        ListenerProfile,
+        on_delete=models.CASCADE,
+        related_name="team_invites",
+        verbose_name=_("listener"),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("team invitation")
+        verbose_name_plural = _("team invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "listener"],
+                condition=Q(state="pending"),
+                name="team_invite_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invite {self.listener_id} to {self.team_id}"

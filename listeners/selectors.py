@@ -600,3 +600,46 @@ def pricing_table(*, listener: ListenerProfile) -> list[TierPrice]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    team: Any
+    members: list
+    tags: list
+    reply_p50_ms: int | None  # the median of the members' measured medians
+    rating_avg: Any  # weighted by review count; None without reviews
+    rating_count: int
+    online_count: int
+
+
+def team_page(*, team_id: Any) -> TeamPage:
+    from statistics import median
+
+    from listeners.models import Team
+
+    team = Team.objects.filter(pk=team_id).first() if str(team_id).isdigit() else None
+    if team is None:
+        raise NotFound(_("No such team."))
+    members = list(
+        ListenerProfile.objects.filter(
+            team_membership__team=team, verification=ListenerProfile.Verification.APPROVED
+        )
+        .select_related("stats")
+        .prefetch_related("tags")
+        .order_by("id")
+    )
+    stats = [m.stats for m in members if hasattr(m, "stats")]
+    measured = [s.reply_p50_ms for s in stats if s.reply_p50_ms is not None]
+    rated = [(s.rating_avg, s.rating_count) for s in stats if s.rating_count]
+    count = sum(n for _avg, n in rated)
+    tags = {tag.pk: tag for m in members for tag in m.tags.all()}
+    return TeamPage(
+        team=team,
+        members=members,
+        tags=sorted(tags.values(), key=lambda t: t.pk),
+        reply_p50_ms=int(median(measured)) if measured else None,
+        rating_avg=(sum(avg * n for avg, n in rated) / count) if count else None,
+        rating_count=count,
+        online_count=sum(m.presence == ListenerProfile.Presence.ONLINE for m in members),
+    )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("me/", views.my_profile, name="my_profile"),
     path("interests/", views.interests, name="interests"),
     path("<int:listener_id>/", views.profile, name="profile"),
+    path("teams/<int:team_id>/", views.team, name="team"),
 ]

@@ -15,9 +15,11 @@ from listeners import selectors, services
 from listeners.forms import (
     ApplyForm,
     InterestsForm,
+    LimitsForm,
     PackageForm,
     ProfileForm,
     SettingsForm,
+    ShiftsForm,
     TierForm,
 )
 from listeners.models import ListenerProfile, Tag
@@ -146,6 +148,16 @@ def _my_forms(listener: ListenerProfile, data=None, files=None, action: str = ""
             },
             prefix="settings",
         ),
+        "shifts_form": ShiftsForm(
+            data if action == "shifts" else None,
+            initial=ShiftsForm.initial_for(listener.shifts.all()),
+            prefix="shifts",
+        ),
+        "limits_form": LimitsForm(
+            data if action == "limits" else None,
+            initial={field: getattr(listener, field) for field in services.LIMIT_FIELDS},
+            prefix="limits",
+        ),
         "tier_form": TierForm(data if action == "tier_create" else None, prefix="tier"),
         "package_form": PackageForm(data if action == "package_create" else None, prefix="package"),
     }
@@ -175,6 +187,18 @@ def _handle_my_action(request: HttpRequest, listener: ListenerProfile, action: s
             return None
         services.listener_settings_update(listener=listener, **form.cleaned_data)
         return _("Your settings are saved.")
+    if action == "shifts":
+        form = forms["shifts_form"]
+        if not form.is_valid():
+            return None
+        services.listener_shifts_set(listener=listener, shifts=form.shifts())
+        return _("Your shifts are saved.")
+    if action == "limits":
+        form = forms["limits_form"]
+        if not form.is_valid():
+            return None
+        services.listener_limits_set(listener=listener, **form.cleaned_data)
+        return _("Your limits are saved.")
     if action == "tier_create":
         form = forms["tier_form"]
         if not form.is_valid():
@@ -254,10 +278,21 @@ def my_profile(request: HttpRequest) -> HttpResponse:
         "action": action,
         "night_start": start,
         "night_end": end,
+        "platform_limits": services.platform_limits(),
         "public_url": reverse("listeners:profile", args=[listener.pk]),
     }
     has_errors = error or any(f.is_bound and f.errors for f in forms.values())
     return render(request, "listeners/my_profile.html", context, status=400 if has_errors else 200)
+
+
+def team(request: HttpRequest, team_id: int) -> HttpResponse:
+    """A team's public page: members, tags, combined reply speed and rating, and
+    "Chat now with the team" (routed to the best available member)."""
+    try:
+        page = selectors.team_page(team_id=team_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "listeners/team.html", {"page": page})
 
 
 @login_required

@@ -48,6 +48,13 @@ app.conf.beat_schedule = {
         "schedule": 30.0,
         "options": {"expires": 30},
     },
+    # Open requests (the pool) expire after OPEN_REQUEST_MINUTES; every 15 s tells the
+    # client promptly. The claim itself refuses an expired request whatever the beat does.
+    "sessions-expire-open-requests": {
+        "task": "sessions.expire_open_requests",
+        "schedule": 15.0,
+        "options": {"expires": 15},
+    },
     # Instant orders wait INSTANT_ACCEPT_SECONDS (60) for the listener; checking every
     # 5 s keeps the client's wait within a few seconds of that and refunds promptly.
     "payments-orders-accept-timeout": {

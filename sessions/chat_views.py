@@ -24,6 +24,8 @@ from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
 from sessions.services import lifecycle
 from sessions.services.calls import call_kinds_for
+from sessions.services.pool import requests_for_listener
+from sessions.services.workload import listener_workload, reason_text
 from sessions.system_texts import MASKED_KIND_NAMES, system_templates
 
 
@@ -171,6 +173,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rows = chat_selectors.dashboard_rows(user=request.user)
     presence, availability = chat_selectors.listener_status(listener_id=listener_id)
     pending = chat_selectors.instant_orders_waiting(listener_id=listener_id)
+    profile = ListenerProfile.objects.get(pk=listener_id)
+    workload = listener_workload(listener=profile)
+    open_requests = requests_for_listener(listener=profile, workload=workload)
     quick_replies = list(QuickReply.objects.filter(user=request.user))
     config = _page_config(
         request=request, order_ids=[row.order.pk for row in rows], role="listener"
@@ -198,6 +203,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "quick_replies": quick_replies,
             "presence": presence,
             "presence_label": ListenerProfile.Presence(presence).label,
+            "workload": workload,
+            "open_requests": open_requests,
+            "workload_reasons": [
+                reason_text(code, workload, for_listener=True) for code in workload.reasons
+            ],
             "availability": availability,
             "availability_choices": ListenerProfile.Availability.choices,
             "config": config,

@@ -23,6 +23,16 @@ def sweep_presence() -> int:
     return presence.presence_sweep()
 
 
+@shared_task(
+    name="sessions.expire_open_requests", ignore_result=True, soft_time_limit=20, time_limit=30
+)
+def expire_open_requests() -> int:
+    """Open requests nobody claimed in time expire, with a notification to the client."""
+    from sessions.services.pool import requests_expire
+
+    return requests_expire()
+
+
 @shared_task(name="sessions.meter_sessions", ignore_result=True, soft_time_limit=10, time_limit=15)
 def meter_sessions() -> dict[str, int]:
     """Charge the due minute of every per-minute session; pause those the wallet cannot

@@ -5,8 +5,10 @@ from sessions import (
     clock_views,
     metering_views,
     order_views,
+    pool_views,
     presence_views,
     safety_views,
+    team_views,
 )
 
 app_name = "sessions"
@@ -31,6 +33,12 @@ urlpatterns: list = [
     path("presence/", presence_views.presence_set, name="presence_set"),
     # Booking, paying and the client's orders.
     path("book/<int:tier_id>/", order_views.book, name="book"),
+    # The open request pool: the client's request page, a listener's claim.
+    path("pool/", pool_views.pool_page, name="pool"),
+    path("pool/<int:request_id>/claim/", pool_views.pool_claim, name="pool_claim"),
+    # Teams: the listener's own team page; booking a team (from its public page).
+    path("team/", team_views.my_team, name="my_team"),
+    path("team/<int:team_id>/book/", team_views.book_team, name="team_book"),
     # Per-minute sessions: start now from the wallet, resume after a top-up.
     path("per-minute/<int:tier_id>/", metering_views.start, name="metered_start"),
     path("<int:order_id>/resume/", metering_views.resume, name="metered_resume"),

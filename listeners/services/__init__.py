@@ -9,6 +9,8 @@ onboarding.py - applying, staff approval and rejection
 profile.py    - the listener's profile, settings and presence
 tiers.py      - pricing tiers (with the reply-window contract's terms) and packages
 catalogue.py  - the catalogue's copies on the stats row, measured figures, client interests
+workload.py   - the weekly schedule (shifts) and the listener's own workload limits
+teams.py      - teams (shops): create, invite by phone, answer, the team's share
 
 Callers import from here (`from listeners import services`); the modules are the layout.
 """
@@ -32,6 +34,13 @@ from listeners.services.profile import (
     listener_profile_update,
     listener_settings_update,
 )
+from listeners.services.teams import (
+    team_commission_set,
+    team_create,
+    team_invite,
+    team_invite_answer,
+    team_of,
+)
 from listeners.services.tiers import (
     BREACH_TERM_BOUNDS,
     MAX_PACKAGES_PER_TIER,
@@ -44,14 +53,24 @@ from listeners.services.tiers import (
     tier_delete,
     tier_update,
 )
+from listeners.services.workload import (
+    LIMIT_FIELDS,
+    Limits,
+    listener_limits,
+    listener_limits_set,
+    listener_shifts_set,
+    platform_limits,
+)
 
 __all__ = [
     "BREACH_TERM_BOUNDS",
+    "LIMIT_FIELDS",
     "MAX_PACKAGES_PER_TIER",
     "MAX_TAGS_PER_LISTENER",
     "MAX_TIERS_PER_LISTENER",
     "STATS_FIELDS",
     "TIER_FIELDS",
+    "Limits",
     "access_tier_for_listener",
     "client_interests_set",
     "languages_key",
@@ -59,17 +78,26 @@ __all__ = [
     "listener_approve",
     "listener_availability_set",
     "listener_catalogue_sync",
+    "listener_limits",
+    "listener_limits_set",
     "listener_presence_set",
     "listener_presence_store",
     "listener_prices_refresh",
     "listener_profile_update",
     "listener_reject",
     "listener_settings_update",
+    "listener_shifts_set",
     "listener_stats_update",
     "package_create",
     "package_delete",
+    "platform_limits",
     "quality_score",
     "tags_key",
+    "team_commission_set",
+    "team_create",
+    "team_invite",
+    "team_invite_answer",
+    "team_of",
     "tier_create",
     "tier_delete",
     "tier_update",

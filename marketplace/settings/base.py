@@ -302,6 +302,17 @@ LOGGING = {
 # Night window of the platform (Asia/Shanghai wall clock); a listener may set their own.
 NIGHT_WINDOW_START = env_str("NIGHT_WINDOW_START", "23:00")
 NIGHT_WINDOW_END = env_str("NIGHT_WINDOW_END", "07:00")
+# Listener workload limits (hours of booked chat), the platform's ceilings: a listener
+# may lower them for themselves, never raise them.
+LISTENER_MAX_HOURS_DAY = env_int("LISTENER_MAX_HOURS_DAY", 8)
+LISTENER_MAX_HOURS_WEEK = env_int("LISTENER_MAX_HOURS_WEEK", 40)
+LISTENER_MAX_NIGHT_HOURS_WEEK = env_int("LISTENER_MAX_NIGHT_HOURS_WEEK", 12)
+# A break with no new orders after this many hours of continuous work, or after a
+# session that had a crisis escalation.
+LISTENER_CONTINUOUS_WORK_HOURS = env_int("LISTENER_CONTINUOUS_WORK_HOURS", 3)
+LISTENER_COOLDOWN_MINUTES = env_int("LISTENER_COOLDOWN_MINUTES", 15)
+# An open request (the pool) waits this long for a listener to claim it.
+OPEN_REQUEST_MINUTES = env_int("OPEN_REQUEST_MINUTES", 10)
 # Platform commission on released escrow, in percent (allowed 20-30).
 PLATFORM_COMMISSION_PERCENT = env_int("PLATFORM_COMMISSION_PERCENT", 25)
 # How long a client may dispute after a session ends before escrow is released.

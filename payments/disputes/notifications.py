@@ -30,6 +30,8 @@ class Kind:
     DISPUTE_ANSWERED = "dispute_answered"  # to the client
     DISPUTE_RESOLVED = "dispute_resolved"  # to both
     REVIEW_RECEIVED = "review_received"  # to the listener
+    REQUEST_CLAIMED = "request_claimed"  # to the client (the open request pool)
+    REQUEST_EXPIRED = "request_expired"  # to the client
 
 
 def notification_text(*, kind: str, params: dict[str, Any]) -> str:
@@ -64,6 +66,13 @@ def notification_text(*, kind: str, params: dict[str, Any]) -> str:
             "stars": params.get("stars", ""),
             "order": order,
         }
+    if kind == Kind.REQUEST_CLAIMED:
+        return _("%(listener)s took your request: pay order #%(order)s to start.") % {
+            "listener": params.get("listener", ""),
+            "order": order,
+        }
+    if kind == Kind.REQUEST_EXPIRED:
+        return _("No listener took your request in time; post it again or pick a listener.")
     return kind
 
 

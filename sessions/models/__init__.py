@@ -5,12 +5,14 @@ calls.py   - voice and video calls inside a session
 chat.py    - chat messages and read state (live chat)
 clocks.py  - reply clocks and breaches (the reply-window contract)
 safety.py  - crisis escalations, message risk, flags and labels, the on-call roster
+pool.py    - the open request pool (a client's request, claimed by one listener)
 """
 
 from sessions.models.calls import Call
 from sessions.models.chat import Message, QuickReply, ReadMarker
 from sessions.models.clocks import Breach, Pause, ReplyClock
 from sessions.models.orders import Order
+from sessions.models.pool import OpenRequest
 from sessions.models.safety import (
     Escalation,
     EscalationEvent,
@@ -30,6 +32,7 @@ __all__ = [
     "MessageLabel",
     "MessageRisk",
     "OnCall",
+    "OpenRequest",
     "Order",
     "Pause",
     "QuickReply",

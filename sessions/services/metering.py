@@ -411,6 +411,7 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
     or full listener, or while another per-minute session of the client is open."""
     from sessions.services.booking_guards import booking_guards_check
     from sessions.services.orders import BUSY_STATES, BookingError, _occupying, order_mark_paid
+    from sessions.services.workload import workload_booking_check
 
     now = now or timezone.now()
     tier = PricingTier.objects.select_related("listener").filter(pk=tier_id, is_active=True).first()
@@ -436,6 +437,9 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
             raise BookingError(
                 _("This listener is busy with other chats; try again soon."), code="listener_full"
             )
+        workload_booking_check(
+            listener=listener, instant=True, starts_at=now, ends_at=now + MINUTE, now=now
+        )
         if Order.objects.filter(
             client=client, kind=Order.Kind.METERED, state__in=BUSY_STATES
         ).exists():

@@ -31,6 +31,7 @@ from sessions.models import Order
 from sessions.services.booking_guards import booking_guards_check
 from sessions.services.chat import instant_order_announce
 from sessions.services.transitions import order_lock, order_transition
+from sessions.services.workload import workload_booking_check
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,14 @@ def order_create(
                 raise BookingError(
                     _("This listener is already booked at that time."), code="slot_taken"
                 )
+        # Shifts, workload limits and the cool-down protect the listener.
+        workload_booking_check(
+            listener=listener,
+            instant=kind == Order.Kind.INSTANT,
+            starts_at=quote.starts_at,
+            ends_at=quote.ends_at,
+            now=now,
+        )
         budget_check(client=client, amount_fen=quote.total_fen, now=now)
         order = Order.objects.create(
             client=client,

@@ -1,5 +1,6 @@
 """Listener presence: online while any page of ours is open (a chat socket or a page's
-heartbeat), busy at the chat limit or when the listener chose "away", offline when
+heartbeat), busy at the chat limit, when not receiving orders (off shift, at a workload limit, in a
+cool-down: `sessions.services.workload`) or when the listener chose "away", offline when
 nothing is open or the listener chose "offline".
 
 Every open socket and every open page of a listener is a member of a Redis sorted set
@@ -21,6 +22,7 @@ from django.conf import settings
 from listeners.models import ListenerProfile
 from listeners.services import listener_availability_set, listener_presence_store
 from sessions.selectors.chat import active_session_count
+from sessions.services.workload import listener_workload
 
 # A socket that has not sent a heartbeat for this long is considered gone. Browsers
 # ping every 20 s; two missed pings plus slack.
@@ -82,7 +84,13 @@ def presence_refresh(*, listener_id: int) -> str:
     """Recompute and store the listener's presence; returns it."""
     profile = (
         ListenerProfile.objects.filter(pk=listener_id)
-        .only("max_concurrent_chats", "availability")
+        .only(
+            "max_concurrent_chats",
+            "availability",
+            "max_hours_day",
+            "max_hours_week",
+            "max_night_hours_week",
+        )
         .first()
     )
     if profile is None:
@@ -97,7 +105,11 @@ def presence_refresh(*, listener_id: int) -> str:
         state = ListenerProfile.Presence.BUSY
     else:
         active = active_session_count(listener_id=listener_id)
-        busy = active >= profile.max_concurrent_chats
+        # Off shift, at a limit or in a cool-down: present, but not receiving orders.
+        busy = (
+            active >= profile.max_concurrent_chats
+            or not listener_workload(listener=profile).takes_orders
+        )
         state = ListenerProfile.Presence.BUSY if busy else ListenerProfile.Presence.ONLINE
     # Through the listeners service: it also updates the catalogue's copy of the presence.
     listener_presence_store(listener_id=listener_id, presence=state)
