@@ -24,9 +24,17 @@ class Call(models.Model):
 
     LIVE_STATES = (State.RINGING, State.CONNECTED)
 
-    order = models.ForeignKey("live_sessions.Order", on_delete=models.CASCADE, related_name="calls")
+    order = models.ForeignKey(
+        "live_sessions.Order",
+        on_delete=models.CASCADE,
+        related_name="calls",
+        verbose_name=_("order"),
+    )
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     state = models.CharField(
@@ -44,9 +52,12 @@ class Call(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        verbose_name=_("ended by"),
     )
     # The reply clock's time left when media started (held during the call), if one ran.
-    clock_left_seconds = models.PositiveIntegerField(null=True, blank=True)
+    clock_left_seconds = models.PositiveIntegerField(
+        _("reply time left when the call started (s)"), null=True, blank=True
+    )
     # Why it ended when nobody hung up: "balance", "session", "timeout".
     end_reason = models.CharField(_("end reason"), max_length=16, blank=True)
 
