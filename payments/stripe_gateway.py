@@ -141,36 +141,42 @@ def refund_view_from_event(obj: dict) -> RefundView:
 # --- PaymentIntents ------------------------------------------------------------------------
 
 
-def payment_intent_create(
-    *, order_id: int, amount_fen: int, currency: str, idempotency_key: str
+def _intent_create(
+    *, metadata: dict[str, str], amount_fen: int, currency: str, idempotency_key: str
 ) -> IntentView:
     pi = _call(
         _client().v1.payment_intents.create,
         params={
             "amount": amount_fen,
             "currency": currency,
-            "metadata": {"order_id": str(order_id)},
+            "metadata": metadata,
             "payment_method_types": ["card"],
         },
         options={"idempotency_key": idempotency_key},
     )
     return _intent_view(pi)
+
+
+def payment_intent_create(
+    *, order_id: int, amount_fen: int, currency: str, idempotency_key: str
+) -> IntentView:
+    return _intent_create(
+        metadata={"order_id": str(order_id)},
+        amount_fen=amount_fen,
+        currency=currency,
+        idempotency_key=idempotency_key,
+    )
 
 
 def topup_intent_create(
     *, topup_id: int, amount_fen: int, currency: str, idempotency_key: str
 ) -> IntentView:
-    pi = _call(
-        _client().v1.payment_intents.create,
-        params={
-            "amount": amount_fen,
-            "currency": currency,
-            "metadata": {"topup_id": str(topup_id)},
-            "payment_method_types": ["card"],
-        },
-        options={"idempotency_key": idempotency_key},
+    return _intent_create(
+        metadata={"topup_id": str(topup_id)},
+        amount_fen=amount_fen,
+        currency=currency,
+        idempotency_key=idempotency_key,
     )
-    return _intent_view(pi)
 
 
 def payment_intent_retrieve(*, intent_id: str) -> IntentView:
