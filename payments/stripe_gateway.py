@@ -228,34 +228,37 @@ def payment_intent_cancel(*, intent_id: str) -> None:
 # --- Refunds -------------------------------------------------------------------------------
 
 
-def refund_create(
-    *, intent_id: str, amount_fen: int, refund_row_id: int, idempotency_key: str
+def _refund_create(
+    *, intent_id: str, amount_fen: int, metadata: dict[str, str], idempotency_key: str
 ) -> RefundView:
     refund = _call(
         _client().v1.refunds.create,
-        params={
-            "payment_intent": intent_id,
-            "amount": amount_fen,
-            "metadata": {"refund_id": str(refund_row_id)},
-        },
+        params={"payment_intent": intent_id, "amount": amount_fen, "metadata": metadata},
         options={"idempotency_key": idempotency_key},
     )
     return _refund_view(refund)
+
+
+def refund_create(
+    *, intent_id: str, amount_fen: int, refund_row_id: int, idempotency_key: str
+) -> RefundView:
+    return _refund_create(
+        intent_id=intent_id,
+        amount_fen=amount_fen,
+        metadata={"refund_id": str(refund_row_id)},
+        idempotency_key=idempotency_key,
+    )
 
 
 def wallet_refund_create(
     *, intent_id: str, amount_fen: int, wallet_refund_id: int, idempotency_key: str
 ) -> RefundView:
-    refund = _call(
-        _client().v1.refunds.create,
-        params={
-            "payment_intent": intent_id,
-            "amount": amount_fen,
-            "metadata": {"wallet_refund_id": str(wallet_refund_id)},
-        },
-        options={"idempotency_key": idempotency_key},
+    return _refund_create(
+        intent_id=intent_id,
+        amount_fen=amount_fen,
+        metadata={"wallet_refund_id": str(wallet_refund_id)},
+        idempotency_key=idempotency_key,
     )
-    return _refund_view(refund)
 
 
 def refunds_for_intent(*, intent_id: str) -> list[RefundView]:
