@@ -308,6 +308,8 @@ def own_json(listener: ListenerProfile) -> dict[str, Any]:
                 "night_surcharge_percent": tier.night_surcharge_percent,
                 "min_minutes": tier.min_minutes,
                 "is_active": tier.is_active,
+                "week_plan_discount_percent": tier.week_plan_discount_percent,
+                "month_plan_discount_percent": tier.month_plan_discount_percent,
                 "packages": [
                     {"id": p.pk, "minutes": p.minutes, "discount_percent": p.discount_percent}
                     for p in tier.packages.all()
@@ -382,6 +384,9 @@ class TierIn(serializers.Serializer):
     per_minute = serializers.BooleanField(required=False)
     minute_price_fen = serializers.IntegerField(required=False, allow_null=True)
     night_minute_price_fen = serializers.IntegerField(required=False, allow_null=True)
+    # Weekly / monthly plans: the discount, or null when not offered.
+    week_plan_discount_percent = serializers.IntegerField(required=False, allow_null=True)
+    month_plan_discount_percent = serializers.IntegerField(required=False, allow_null=True)
 
 
 class TierPatchIn(TierIn):

@@ -76,13 +76,16 @@ def seed(users) -> None:
         ListenerStats.objects.get_or_create(
             listener=profile, defaults={"languages_key": services.languages_key(languages)}
         )
-        for window, price, surcharge in tiers:
+        for index, (window, price, surcharge) in enumerate(tiers):
             tier = PricingTier.objects.create(
                 listener=profile,
                 reply_window_seconds=window,
                 price_per_hour_fen=price,
                 night_surcharge_percent=surcharge,
                 min_minutes=15,
+                # Each listener's first tier offers weekly and monthly plans.
+                week_plan_discount_percent=10 if index == 0 else None,
+                month_plan_discount_percent=20 if index == 0 else None,
             )
             for minutes, discount in PACKAGES:
                 Package.objects.create(tier=tier, minutes=minutes, discount_percent=discount)

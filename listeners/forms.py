@@ -217,6 +217,12 @@ class TierForm(forms.Form):
         label=_("Also offered per minute, from the client's wallet (price from the hourly one)"),
         required=False,
     )
+    week_plan_discount_percent = forms.IntegerField(
+        label=_("Weekly plan (7 days) discount, % (empty: not offered)"), required=False
+    )
+    month_plan_discount_percent = forms.IntegerField(
+        label=_("Monthly plan (30 days) discount, % (empty: not offered)"), required=False
+    )
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 MAX_PRICE_PER_HOUR_FEN = 1_000_000  # ¥10,000 an hour: anything above is a typo
 MAX_NIGHT_SURCHARGE_PERCENT = 500
 DEFAULT_NIGHT_SURCHARGE_PERCENT = 200  # +200 %: the night price is 3x the day price
+MAX_PLAN_DISCOUNT_PERCENT = 50
 MIN_REPLY_WINDOW_SECONDS = 5
 MAX_REPLY_WINDOW_SECONDS = 600
 
@@ -210,6 +211,20 @@ class PricingTier(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_PRICE_PER_HOUR_FEN)],
     )
+    # Weekly and monthly plans (包周 / 包月): a daily window for 7 or 30 days, paid up front
+    # at this discount. Empty means the plan is not offered (docs/payments.md, "Plans").
+    week_plan_discount_percent = models.PositiveSmallIntegerField(
+        _("weekly plan discount (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PLAN_DISCOUNT_PERCENT)],
+    )
+    month_plan_discount_percent = models.PositiveSmallIntegerField(
+        _("monthly plan discount (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_PLAN_DISCOUNT_PERCENT)],
+    )
     is_active = models.BooleanField(_("offered"), default=True)
 
     class Meta:
@@ -244,6 +259,16 @@ class PricingTier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listener} · {self.get_medium_display()} · {self.reply_window_seconds}s"
+
+    @property
+    def plan_offers(self) -> list[tuple[int, int]]:
+        """(days, discount) of each plan the tier offers, weekly first."""
+        offers = ((7, self.week_plan_discount_percent), (30, self.month_plan_discount_percent))
+        return [(days, discount) for days, discount in offers if discount is not None]
+
+    def plan_discount_percent(self, days: int) -> int | None:
+        """The discount of the plan of `days` days, or None when it is not offered."""
+        return {7: self.week_plan_discount_percent, 30: self.month_plan_discount_percent}.get(days)
 
     @property
     def is_bookable(self) -> bool:

@@ -10,7 +10,7 @@ Rules (also in docs/listeners.md):
 - Day rate = `price_per_hour_fen`; night rate = day rate x (100 + surcharge) / 100.
 - Line items: `day` (day minutes at the day rate), `night` (night minutes at the day
   rate), `night_surcharge` (the surcharge on those night minutes) and, for a package,
-  `package_discount` (negative).
+  `package_discount` (negative), or `plan_discount` for a day of a weekly/monthly plan.
 - Rounding: the exact total is computed in integer units of 1/600,000 fen, rounded once
   to the nearest fen (halves up). The lines are then allocated with the largest-remainder
   method: each line gets the floor of its exact amount and the fen left over go, one each,
@@ -52,12 +52,13 @@ LINE_LABELS = {
     "night": gettext_lazy("Night minutes"),
     "night_surcharge": gettext_lazy("Night surcharge"),
     "package_discount": gettext_lazy("Package discount"),
+    "plan_discount": gettext_lazy("Plan discount"),
 }
 
 
 @dataclass(frozen=True)
 class QuoteLine:
-    kind: str  # "day" | "night" | "night_surcharge" | "package_discount"
+    kind: str  # "day" | "night" | "night_surcharge" | "package_discount" | "plan_discount"
     minutes: int
     amount_fen: int
     label_key: str  # stable key into LINE_LABELS (the same as `kind` today)
@@ -238,8 +239,10 @@ def quote_build(
     start: datetime,
     minutes: int | None = None,
     package: Package | None = None,
+    plan_discount_percent: int = 0,
 ) -> Quote:
-    """Price `minutes` (or `package`) of `tier` starting at `start`. Raises QuoteError."""
+    """Price `minutes` (or `package`) of `tier` starting at `start`; `plan_discount_percent`
+    prices one day of a weekly or monthly plan. Raises QuoteError."""
     if start.tzinfo is None or start.utcoffset() is None:
         raise QuoteError(_("The start time needs a time zone."), code="naive_start")
     if not tier.is_active:
@@ -254,8 +257,10 @@ def quote_build(
             _("Choose either a number of minutes or a package."), code="minutes_or_package"
         )
 
-    discount_percent = 0
+    discount_percent = plan_discount_percent
+    discount_line = "plan_discount"
     if package is not None:
+        discount_line = "package_discount"
         if package.tier_id != tier.pk or not package.is_active:
             raise QuoteError(
                 _("This package is not offered with this pricing tier."), code="package_mismatch"
@@ -303,7 +308,7 @@ def quote_build(
             )
     if discount_percent:
         subtotal_per_percent = day_minutes * price * 100 + night_minutes * price * (100 + surcharge)
-        exact.append(("package_discount", minutes, -subtotal_per_percent * discount_percent))
+        exact.append((discount_line, minutes, -subtotal_per_percent * discount_percent))
     total_fen = _round_half_up(sum(units for _k, _m, units in exact), _UNITS_PER_FEN)
     if total_fen <= 0:
         raise QuoteError(_("This booking is too short to charge for."), code="total_zero")

@@ -267,6 +267,8 @@ def my_profile(request: HttpRequest) -> HttpResponse:
                 "breach_termination_count": tier.breach_termination_count,
                 "is_active": tier.is_active,
                 "per_minute": tier.per_minute,
+                "week_plan_discount_percent": tier.week_plan_discount_percent,
+                "month_plan_discount_percent": tier.month_plan_discount_percent,
             },
         )
     start, end = selectors.night_window_for(listener)

@@ -85,15 +85,15 @@ def ledger_problems() -> list[str]:
         elif row["status"] == Refund.Status.PENDING:
             refunds_pending[row["order_id"]] += row["total"]
     states = dict(Order.objects.filter(pk__in=list(by_kind)).values_list("id", "state"))
-    metered_prices = dict(
-        Order.objects.filter(pk__in=list(by_kind), kind=Order.Kind.METERED).values_list(
+    wallet_paid_prices = dict(
+        Order.objects.filter(pk__in=list(by_kind), kind__in=Order.WALLET_KINDS).values_list(
             "id", "price_fen"
         )
     )
 
     for order_id, kinds in by_kind.items():
         captured = kinds.get(LedgerTransaction.Kind.CAPTURE, 0)
-        charged = kinds.get(LedgerTransaction.Kind.CHARGE, 0)  # per-minute, from the wallet
+        charged = kinds.get(LedgerTransaction.Kind.CHARGE, 0)  # from the wallet
         refunded = -kinds.get(LedgerTransaction.Kind.REFUND, 0) - kinds.get(
             LedgerTransaction.Kind.RETURN, 0
         )
@@ -105,10 +105,10 @@ def ledger_problems() -> list[str]:
                 f"order {order_id}: captured {captured} + charged {charged} != refunded "
                 f"{refunded} - reversed {reversed_} + released {released} + held {held}"
             )
-        if charged and charged != metered_prices.get(order_id):
+        if charged and charged != wallet_paid_prices.get(order_id):
             problems.append(
-                f"order {order_id}: charged {charged} minute by minute but its price is "
-                f"{metered_prices.get(order_id)}"
+                f"order {order_id}: charged {charged} from the wallet but its price is "
+                f"{wallet_paid_prices.get(order_id)}"
             )
         if captured != payments.get(order_id, 0):
             problems.append(

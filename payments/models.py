@@ -263,6 +263,7 @@ class Refund(models.Model):
         TERMINATION = "termination", _("Session terminated")
         DISPUTE = "dispute", _("Dispute decision")
         EARLY_END = "early_end", _("Ended early: time not used")
+        PLAN_DAY_MISSED = "plan_day_missed", _("A plan day the listener missed")
         ADMIN = "admin", _("Staff decision")
 
     order = models.ForeignKey(

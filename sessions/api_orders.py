@@ -25,7 +25,8 @@ from sessions.services import orders as order_services
 
 class OrderCreateIn(serializers.Serializer):
     tier = serializers.IntegerField(min_value=1, max_value=2**62)
-    kind = serializers.ChoiceField(Order.Kind.choices)
+    # Plan days are booked with their plan, never one by one.
+    kind = serializers.ChoiceField([c for c in Order.Kind.choices if c[0] != Order.Kind.PLAN])
     start = serializers.DateTimeField(required=False)
     minutes = serializers.IntegerField(required=False, min_value=1, max_value=24 * 60)
     package = serializers.IntegerField(required=False, min_value=1, max_value=2**62)

@@ -172,7 +172,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404(_("Only listeners have a dashboard."))
     rows = chat_selectors.dashboard_rows(user=request.user)
     presence, availability = chat_selectors.listener_status(listener_id=listener_id)
-    pending = chat_selectors.instant_orders_waiting(listener_id=listener_id)
+    pending, plans_waiting = chat_selectors.orders_waiting_answer(listener_id=listener_id)
     profile = ListenerProfile.objects.get(pk=listener_id)
     workload = listener_workload(listener=profile)
     open_requests = requests_for_listener(listener=profile, workload=workload)
@@ -200,6 +200,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "pending": pending,
+            "plans_waiting": plans_waiting,
             "quick_replies": quick_replies,
             "presence": presence,
             "presence_label": ListenerProfile.Presence(presence).label,

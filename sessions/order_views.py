@@ -19,10 +19,10 @@ from payments.models import Refund
 from payments.money import yuan
 from payments.selectors import order_escrow_balance_fen, order_refunds
 from payments.services import payments as payment_services
-from reviews.selectors import review_for_order, review_refusal
 from sessions.models import Order
 from sessions.selectors.chat import CHAT_STATES
 from sessions.selectors.orders import access_order_for_user, orders_for_client
+from sessions.selectors.plans import plans_for_user
 from sessions.services import orders as order_services
 from sessions.services.early_end import early_end_terms
 
@@ -145,7 +145,6 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     now = timezone.now()
     refunds = order_refunds(order=order)
     dispute = dispute_for_order(order_id=order.pk)
-    review = review_for_order(order_id=order.pk) if is_client else None
     return render(
         request,
         "sessions/orders/detail.html",
@@ -153,16 +152,12 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
             "order": order,
             "is_client": is_client,
             # Follow-ups: the existing dispute (either party), or the client's way to open
-            # one while the window is open; the review page once a review exists or is
-            # possible; the latency timeline once the session has a chat.
+            # one while the window is open; the latency timeline once the session has a
+            # chat. The review link is the reviews app's own tag (reviews sit above).
             "dispute": dispute,
             "can_dispute": is_client
             and dispute is None
             and dispute_refusal(order=order, now=now) is None,
-            "review": review,
-            "can_review": is_client
-            and review is None
-            and review_refusal(order=order, now=now) is None,
             "has_timeline": order.state in CHAT_STATES,
             "chat_open": order.state in (Order.State.ACCEPTED, Order.State.ACTIVE),
             "price_yuan": yuan(order.price_fen),
@@ -195,4 +190,8 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 def my_orders(request: HttpRequest) -> HttpResponse:
     rows = [(o, yuan(o.price_fen)) for o in orders_for_client(client=request.user)[:100]]
-    return render(request, "sessions/orders/my_orders.html", {"rows": rows})
+    return render(
+        request,
+        "sessions/orders/my_orders.html",
+        {"rows": rows, "plans": plans_for_user(user=request.user)},
+    )

@@ -5,6 +5,7 @@ from sessions import (
     clock_views,
     metering_views,
     order_views,
+    plan_views,
     pool_views,
     presence_views,
     safety_views,
@@ -42,6 +43,10 @@ urlpatterns: list = [
     # Per-minute sessions: start now from the wallet, resume after a top-up.
     path("per-minute/<int:tier_id>/", metering_views.start, name="metered_start"),
     path("<int:order_id>/resume/", metering_views.resume, name="metered_resume"),
+    path("plans/new/<int:tier_id>/", plan_views.plan_buy, name="plan_buy"),
+    path("plans/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/answer/", plan_views.plan_answer, name="plan_answer"),
+    path("plans/<int:plan_id>/cancel/", plan_views.plan_cancel, name="plan_cancel"),
     path("orders/", order_views.my_orders, name="my_orders"),
     path("orders/<int:order_id>/", order_views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/pay/", order_views.pay, name="pay"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 from listeners.exceptions import ListenerError
 from listeners.models import (
     MAX_NIGHT_SURCHARGE_PERCENT,
+    MAX_PLAN_DISCOUNT_PERCENT,
     MAX_PRICE_PER_HOUR_FEN,
     MAX_REPLY_WINDOW_SECONDS,
     MIN_REPLY_WINDOW_SECONDS,
@@ -41,8 +42,12 @@ TIER_FIELDS = (
     "per_minute",
     "minute_price_fen",
     "night_minute_price_fen",
+    # Weekly and monthly plans: offered at this discount, or (None) not offered.
+    "week_plan_discount_percent",
+    "month_plan_discount_percent",
 )
 _MINUTE_PRICES = ("minute_price_fen", "night_minute_price_fen")
+_PLAN_DISCOUNTS = ("week_plan_discount_percent", "month_plan_discount_percent")
 
 
 class _IntTerm(NamedTuple):
@@ -145,6 +150,20 @@ def _tier_clean(fields: dict[str, Any]) -> dict[str, Any]:
                     code="minute_price_invalid",
                     low=1,
                     high=MAX_PRICE_PER_HOUR_FEN,
+                )
+            )
+    for name in _PLAN_DISCOUNTS:
+        if name in fields:
+            cleaned[name] = (
+                None
+                if fields[name] is None
+                else _int(
+                    fields[name],
+                    message=_("A plan discount must be between 0 %% and %(max)d %%.")
+                    % {"max": MAX_PLAN_DISCOUNT_PERCENT},
+                    code="plan_discount_invalid",
+                    low=0,
+                    high=MAX_PLAN_DISCOUNT_PERCENT,
                 )
             )
     for name, term in _INT_TERMS.items():

@@ -84,10 +84,10 @@ def month_figures_fen(*, client, now: datetime) -> tuple[int, int]:
     """(spent, held) this month. Spent: paid orders and top-ups minus their refunds and
     withdrawals. Held: orders and top-ups awaiting payment, until their payment deadline."""
     start = month_start(now)
-    # Per-minute orders are paid from the wallet, whose top-ups already counted.
+    # Per-minute orders and plan days are paid from the wallet, whose top-ups already counted.
     orders = Order.objects.filter(
         client=client, created_at__gte=start, state__in=SPENDING_STATES
-    ).exclude(kind=Order.Kind.METERED)
+    ).exclude(kind__in=Order.WALLET_KINDS)
     held = (
         orders.filter(state=Order.State.PENDING_PAYMENT, payment_deadline__gt=now).aggregate(
             total=Sum("price_fen")

@@ -76,7 +76,7 @@ def refund_reserve(
         .filter(order_id=order_id, status=Payment.Status.SUCCEEDED)
         .first()
     )
-    if payment is None and order.kind != Order.Kind.METERED:
+    if payment is None and order.kind not in Order.WALLET_KINDS:
         raise RefundRefused(_("Nothing was paid for this order."), code="not_paid")
     available = escrow_available_fen(order_id=order_id)
     if amount_fen > available:
@@ -159,7 +159,7 @@ def _refund_fail(*, refund_id: int, error: str) -> None:
 
 @transaction.atomic
 def refund_to_wallet(*, refund_id: int) -> Refund:
-    """A refund of a per-minute order (paid from the wallet) goes back to the wallet at
+    """A refund of an order paid from the wallet (per minute, a plan day) goes back to the wallet at
     once: escrow -> wallet, no Stripe call. Once (the ledger key and the pending check)."""
     refund = Refund.objects.get(pk=refund_id)
     order = order_lock(order_id=refund.order_id)

@@ -6,12 +6,14 @@ chat.py    - chat messages and read state (live chat)
 clocks.py  - reply clocks and breaches (the reply-window contract)
 safety.py  - crisis escalations, message risk, flags and labels, the on-call roster
 pool.py    - the open request pool (a client's request, claimed by one listener)
+plans.py   - weekly and monthly plans (one order per day)
 """
 
 from sessions.models.calls import Call
 from sessions.models.chat import Message, QuickReply, ReadMarker
 from sessions.models.clocks import Breach, Pause, ReplyClock
 from sessions.models.orders import Order
+from sessions.models.plans import Plan
 from sessions.models.pool import OpenRequest
 from sessions.models.safety import (
     Escalation,
@@ -35,6 +37,7 @@ __all__ = [
     "OpenRequest",
     "Order",
     "Pause",
+    "Plan",
     "QuickReply",
     "ReadMarker",
     "ReplyClock",

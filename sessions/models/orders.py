@@ -17,6 +17,8 @@ class Order(models.Model):
         APPOINTMENT = "appointment", _("Appointment")
         # Pay as you go: one minute at a time from the client's wallet (metering).
         METERED = "metered", _("Per minute")
+        # One day of a weekly or monthly plan (`plan`), paid up front from the wallet.
+        PLAN = "plan", _("Plan day")
 
     class State(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
@@ -45,6 +47,8 @@ class Order(models.Model):
     }
     # Kinds booked for now, accepted within INSTANT_ACCEPT_SECONDS (the listener's queue).
     NOW_KINDS = frozenset({Kind.INSTANT, Kind.METERED})
+    # Kinds paid from the client's wallet: no card payment, refunds go back to the wallet.
+    WALLET_KINDS = frozenset({Kind.METERED, Kind.PLAN})
     # States in which the chat is open for messages.
     LIVE_STATES = frozenset({State.ACTIVE})
 
@@ -67,6 +71,14 @@ class Order(models.Model):
         verbose_name=_("pricing tier"),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    plan = models.ForeignKey(
+        "live_sessions.Plan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="day_orders",
+        verbose_name=_("plan"),
+    )
     state = models.CharField(
         _("state"),
         max_length=16,

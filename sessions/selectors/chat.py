@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from listeners.models import ListenerProfile
 from marketplace.exceptions import NotFound
 from marketplace.models import User
-from sessions.models import Message, Order, ReadMarker
+from sessions.models import Message, Order, Plan, ReadMarker
 
 # Orders whose chat a participant may open: about to start, running, or just over
 # (the transcript stays readable; sending is refused unless the session is active).
@@ -159,23 +158,24 @@ def active_session_count(*, listener_id: int) -> int:
     return Order.objects.filter(listener_id=listener_id, state=Order.State.ACTIVE).count()
 
 
-# Called on resync; each returns extra frames describing the session's current state
-# (e.g. the reply clock adds the running `clock`).
-SYNC_FRAMES: list[Callable[[Order], list[dict[str, Any]]]] = []
-# Called with the resyncing user too, for frames that depend on who receives them (e.g.
-# an open escalation's crisis panel, role and language of the recipient); only on a
-# resync's last page, so they come once, after every message frame.
-SYNC_RECIPIENT_FRAMES: list[Callable[[Order, User], list[dict[str, Any]]]] = []
+@dataclass(frozen=True)
+class SyncPage:
+    """One page of a resync: the order, its message, read and state frames, whether more
+    messages follow, and the last seq the page holds."""
+
+    order: Order
+    frames: list[dict[str, Any]]
+    more: bool
+    last_seq: int
 
 
-def sync_frames(
+def sync_page(
     *, user: User, order_id: int, after_seq: int, until_seq: int | None = None
-) -> list[dict[str, Any]]:
-    """What a socket needs after a reconnect or a gap: every message past `after_seq` (up
-    to `until_seq` when given; one page), both read markers, the session's state,
-    sub-domain extras such as the running clock (per-recipient ones on the last page
-    only), then `sync.done`. State frames say the current state, so a resync also mends a
-    lost `clock` or `session.state` push."""
+) -> SyncPage:
+    """The chat's part of a resync (`chat.sync_frames` adds the clock's and safety's):
+    every message past `after_seq` (up to `until_seq` when given; one page), both read
+    markers and the session's state. State frames say the current state, so a resync
+    also mends a lost `session.state` push."""
     from sessions import events  # events imports nothing from here; kept local for clarity
 
     order = access_order_for_user(user=user, order_id=order_id)
@@ -192,14 +192,8 @@ def sync_frames(
         role = role_in_order(order=order, user_id=reader_id)
         frames.append(events.read_frame(order_id=order.pk, user_id=reader_id, role=role, seq=seq))
     frames.append(events.session_state_frame(order))
-    for extra in SYNC_FRAMES:
-        frames.extend(extra(order))
-    if not more:
-        for extra in SYNC_RECIPIENT_FRAMES:
-            frames.extend(extra(order, user))
     last = messages[-1].seq if messages else after_seq
-    frames.append({"type": "sync.done", "session": order.pk, "last_seq": last, "more": more})
-    return frames
+    return SyncPage(order=order, frames=frames, more=more, last_seq=last)
 
 
 def socket_access_ok(*, user_id: int | None, session_key: str | None) -> bool:
@@ -226,15 +220,25 @@ def role_for_user(*, order_id: int, user_id: int) -> str:
     return "client" if client_id == user_id else "listener"
 
 
-def instant_orders_waiting(*, listener_id: int) -> list[Order]:
-    """Paid instant orders the listener still has to accept or decline, soonest first."""
-    return list(
+def orders_waiting_answer(*, listener_id: int) -> tuple[list[Order], list[Plan]]:
+    """What the listener still has to accept or decline, soonest first, in one query:
+    paid instant orders, and plans (whose days are answered together)."""
+    waiting = (
         Order.objects.filter(
-            listener_id=listener_id, state=Order.State.PAID, kind__in=Order.NOW_KINDS
+            listener_id=listener_id,
+            state=Order.State.PAID,
+            kind__in=Order.NOW_KINDS | {Order.Kind.PLAN},
         )
-        .select_related("client")
+        .select_related("client", "plan__client")
         .order_by("accept_deadline", "pk")
     )
+    instant, plans = [], {}
+    for order in waiting:
+        if order.plan is None:
+            instant.append(order)
+        else:
+            plans.setdefault(order.plan.pk, order.plan)
+    return instant, list(plans.values())
 
 
 def last_seqs(*, order_ids: set[int] | list[int]) -> dict[int, int]:

@@ -90,7 +90,7 @@ def _refund(*, order_id: int, amount_fen: int, cause: str, source: str, reason: 
     if Refund.objects.filter(idempotency_source=source).exists():
         return True
     paid = Payment.objects.filter(order_id=order_id, status=Payment.Status.SUCCEEDED).exists()
-    if not paid and not Order.objects.filter(pk=order_id, kind=Order.Kind.METERED).exists():
+    if not paid and not Order.objects.filter(pk=order_id, kind__in=Order.WALLET_KINDS).exists():
         return True  # nothing was paid through us (by card, or from the wallet): no refund
     for attempt in (1, 2):
         amount = min(amount_fen, escrow_available_fen(order_id=order_id))

@@ -13,7 +13,6 @@ time) belongs to the order and payment services, which read `ended_at` and `end_
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -23,11 +22,17 @@ from django.utils.translation import gettext_noop
 
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.models import User
+from payments.models import Refund
+from payments.services.refunds import order_refund_full, refund_submit_on_commit
 from sessions import events
 from sessions.exceptions import InvalidTransition
 from sessions.models import Order
-from sessions.services import presence
-from sessions.services.chat import system_message_post
+from sessions.selectors.plans import PLAN_DAY_MISSED_REASON, plan_day_missed
+
+# clocks <-> lifecycle name each other: the end of a session stops its reply clock, and a
+# streak of missed replies ends the session. Module imports, used at call time, allow it.
+from sessions.services import clocks, presence
+from sessions.services.transcript import system_message_post
 from sessions.services.transitions import order_lock, order_transition
 
 logger = logging.getLogger(__name__)
@@ -42,6 +47,10 @@ SYSTEM_TEXTS = {
     "balance_out": gettext_noop(
         "The balance ran out and the grace period passed, so the session has ended."
     ),
+    "plan_day_missed": gettext_noop(
+        "The listener did not write during this plan day, so the day is refunded to the "
+        "client's wallet."
+    ),
     "terminated_missed_replies": gettext_noop(
         "The listener missed too many replies in a row, so the session has ended. "
         "The unused time is refunded."
@@ -52,10 +61,6 @@ END_REASON_TIME_OVER = "time_over"
 END_REASON_CLIENT_ENDED = "client_ended"
 END_REASON_LISTENER_ENDED = "listener_ended"
 END_REASON_BALANCE_OUT = "balance_out"
-
-# Run inside the transaction right after a session leaves ACTIVE (e.g. the reply clock
-# closing whatever clock is still open). Each gets the order, already in its new state.
-SESSION_END_STEPS: list[Callable[[Order], None]] = []
 
 
 def _announce(order: Order) -> None:
@@ -108,8 +113,7 @@ def _end(
         )
         order = Order.objects.select_related("listener").get(pk=order.pk)
         system_message_post(order=order, code=code, text=SYSTEM_TEXTS[code], now=now)
-        for step in SESSION_END_STEPS:
-            step(order)
+        clocks.step_stop_clocks(order)
         if money is not None:
             money(order)  # e.g. the early end's refund, reserved with the end
         _announce(order)
@@ -117,13 +121,26 @@ def _end(
 
 
 def session_complete(*, order_id: int, now: datetime | None = None) -> Order:
-    """ACTIVE -> COMPLETED at the end time, with the "service time is over" message."""
+    """ACTIVE -> COMPLETED at the end time, with the "service time is over" message. A plan
+    day in which the listener wrote nothing was not delivered: it ends TERMINATED instead
+    and its whole price goes back to the client's wallet."""
     now = now or timezone.now()
 
     def check(order: Order) -> None:
         if order.state == Order.State.ACTIVE and order.ends_at > now:
             raise DomainError(_("This session has time left."), code="not_over")
 
+    order = Order.objects.select_related("listener").get(pk=order_id)
+    if plan_day_missed(order=order):
+        return _end(
+            order_id=order_id,
+            to=Order.State.TERMINATED,
+            code="plan_day_missed",
+            reason=PLAN_DAY_MISSED_REASON,
+            now=now,
+            check=check,
+            money=_refund_all_missed_day,
+        )
     return _end(
         order_id=order_id,
         to=Order.State.COMPLETED,
@@ -132,6 +149,14 @@ def session_complete(*, order_id: int, now: datetime | None = None) -> Order:
         now=now,
         check=check,
     )
+
+
+def _refund_all_missed_day(order: Order) -> None:
+    refund = order_refund_full(
+        order=order, cause=Refund.Cause.PLAN_DAY_MISSED, reason="the listener missed the day"
+    )
+    if refund is not None:
+        refund_submit_on_commit(refund_id=refund.pk)
 
 
 def session_end_early(*, user: User, order_id: int, now: datetime | None = None) -> Order:

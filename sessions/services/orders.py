@@ -74,7 +74,7 @@ def order_create(
     """Book `tier` for now (instant) or for `start` (appointment). The order awaits payment
     for PAYMENT_TIMEOUT_MINUTES."""
     now = now or timezone.now()
-    if kind not in Order.Kind.values:
+    if kind not in (Order.Kind.INSTANT, Order.Kind.APPOINTMENT):
         raise BookingError(_("Choose to book now or an appointment."), code="kind_invalid")
     tier = PricingTier.objects.select_related("listener").filter(pk=tier_id, is_active=True).first()
     if tier is None:
