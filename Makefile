@@ -17,17 +17,19 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 run: $(BIN)/.installed
 	$(BIN)/python -m marketplace.devserver
 
-## test: lint, migrations check and the whole test suite (on a throwaway embedded
+## test: lint, import contracts, migrations check and the whole test suite (on a throwaway embedded
 ## PostgreSQL and Redis unless DATABASE_URL / REDIS_URL name real ones)
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## typecheck: mypy with the Django and DRF plugins (strict on payments/ and sessions/services/)
 typecheck: $(BIN)/.installed

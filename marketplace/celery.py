@@ -57,22 +57,22 @@ app.conf.beat_schedule = {
     },
     # Instant orders wait INSTANT_ACCEPT_SECONDS (60) for the listener; checking every
     # 5 s keeps the client's wait within a few seconds of that and refunds promptly.
-    "payments-orders-accept-timeout": {
-        "task": "payments.orders_accept_timeout",
+    "sessions-orders-accept-timeout": {
+        "task": "sessions.orders_accept_timeout",
         "schedule": 5.0,
         "options": {"expires": 5},
     },
     # Unpaid orders expire after PAYMENT_TIMEOUT_MINUTES (15) and free the listener's
     # slot; a 30 s lag is invisible at that scale.
-    "payments-orders-expire-unpaid": {
-        "task": "payments.orders_expire_unpaid",
+    "sessions-orders-expire-unpaid": {
+        "task": "sessions.orders_expire_unpaid",
         "schedule": 30.0,
         "options": {"expires": 30},
     },
     # Appointment reminders go out 30 minutes ahead; once a minute is precise enough
     # and each reminder is sent once (Redis add) however often this runs.
-    "payments-appointment-reminders": {
-        "task": "payments.appointment_reminders",
+    "sessions-appointment-reminders": {
+        "task": "sessions.appointment_reminders",
         "schedule": 60.0,
         "options": {"expires": 60},
     },

@@ -4,7 +4,6 @@ from celery import shared_task
 from django.db import transaction
 
 from payments.services import refunds, settlement, webhooks
-from sessions.services import orders
 
 
 @shared_task(name="payments.event_process", time_limit=60, ignore_result=True)
@@ -30,21 +29,6 @@ def refunds_reconcile() -> int:
 @shared_task(name="payments.settlement_sweep", time_limit=300, ignore_result=True)
 def settlement_sweep() -> int:
     return settlement.settlement_sweep()
-
-
-@shared_task(name="payments.orders_expire_unpaid", time_limit=120, ignore_result=True)
-def orders_expire_unpaid() -> int:
-    return orders.orders_expire_unpaid()
-
-
-@shared_task(name="payments.orders_accept_timeout", time_limit=120, ignore_result=True)
-def orders_accept_timeout() -> int:
-    return orders.orders_accept_timeout()
-
-
-@shared_task(name="payments.appointment_reminders", time_limit=120, ignore_result=True)
-def appointment_reminders() -> int:
-    return orders.appointment_reminders_send()
 
 
 @shared_task(name="payments.wallet_refunds_reconcile", time_limit=300, ignore_result=True)

@@ -581,7 +581,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         after_seq = _int_field(frame, "after_seq")
         until_seq = _int_field(frame, "until_seq") if "until_seq" in frame else None
         frames = await self._db(
-            chat_selectors.sync_frames,
+            chat_services.sync_frames,
             user=self.user,
             order_id=order_id,
             after_seq=after_seq,

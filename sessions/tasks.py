@@ -6,7 +6,25 @@ from celery import shared_task
 
 from marketplace import heartbeats, outages
 from marketplace.models import Outage
-from sessions.services import lifecycle, presence
+from sessions.services import lifecycle, orders, presence
+
+
+@shared_task(name="sessions.orders_expire_unpaid", time_limit=120, ignore_result=True)
+def orders_expire_unpaid() -> int:
+    """Unpaid orders past their payment deadline expire and free the listener's time."""
+    return orders.orders_expire_unpaid()
+
+
+@shared_task(name="sessions.orders_accept_timeout", time_limit=120, ignore_result=True)
+def orders_accept_timeout() -> int:
+    """Paid orders the listener did not accept in time close with a full refund."""
+    return orders.orders_accept_timeout()
+
+
+@shared_task(name="sessions.appointment_reminders", time_limit=120, ignore_result=True)
+def appointment_reminders() -> int:
+    """An SMS to both sides of each accepted appointment starting soon, once."""
+    return orders.appointment_reminders_send()
 
 
 @shared_task(

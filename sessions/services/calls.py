@@ -32,8 +32,8 @@ from listeners.models import PricingTier
 from marketplace.exceptions import DomainError, NotFound
 from sessions import events
 from sessions.models import Call, Order, ReplyClock
-from sessions.services.chat import system_message_post
 from sessions.services.clocks import CALL_CLOCK_HOLD, clocks_catch_up
+from sessions.services.transcript import system_message_post
 
 RING_SECONDS = 30
 MEDIA_SECONDS = 15

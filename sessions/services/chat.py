@@ -3,27 +3,25 @@
 `message_send` is the one way a chat message enters the system. Inside one transaction
 it locks the order row (which serialises senders of the same session and orders them
 against the session ending), returns the original message for a resent `client_id`,
-masks personal data, writes the row with `seq = last seq + 1`, and runs MESSAGE_STEPS.
-The caller acknowledges only after this returns, so an ack always means "committed".
-Everything the other side sees is sent after commit (`events.send_on_commit`).
+masks personal data, writes the row with `seq = last seq + 1`, then runs its steps, by
+name and in this order: the push to the other side, the reply clock (a client message
+opens a deadline, the listener's reply closes it; a streak of misses may end the
+session), the safety step (risk, guidance, staff alert, paging). A step that raises rolls
+the message back. The caller acknowledges only after this returns, so an ack always means
+"committed". Everything the other side sees is sent after commit (`events.send_on_commit`).
 
-Extending the pipeline: append a step to MESSAGE_STEPS (e.g. the reply clock opening a
-deadline on a client message and closing it on the listener's reply). Steps run in list
-order, inside the same transaction, after the message row is written; a step that raises
-rolls the message back. SYNC_FRAMES lets a sub-domain add frames to a resync (e.g. the
-current `clock`); it lives in sessions.selectors.chat.
+`sync_frames` answers a socket that resyncs, with the same sub-domains' current state.
+Adding a step or a resync frame is one call here (CONTRIBUTING.md).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db import connections, transaction
 from django.urls import reverse
@@ -33,30 +31,18 @@ from django.utils.translation import gettext as _
 from listeners.models import ListenerProfile
 from marketplace.exceptions import NotFound
 from marketplace.models import User
-from marketplace.sql import rows_relation
 from sessions import events
 from sessions.exceptions import InvalidMessage, SessionClosed
 from sessions.models import Message, Order, QuickReply, ReadMarker
-from sessions.risk import Assessment, assess_message
+from sessions.risk import assess_message
 from sessions.safety import ScanResult, scan
+from sessions.selectors import chat as chat_selectors
 from sessions.selectors.chat import CHAT_STATES, last_seq, role_in_order
+from sessions.services import clocks, safety
+from sessions.services.transcript import MessageContext
 
 MAX_TEXT_CHARS = 2000
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-
-
-@dataclass
-class MessageContext:
-    """What a pipeline step gets: the locked order and the message just written."""
-
-    order: Order
-    message: Message
-    sender: User
-    sender_role: str  # "client" | "listener"
-    scan: ScanResult
-    now: datetime
-    origin_channel: str | None = None  # the sending socket, which gets an ack instead
-    risk: Assessment | None = None  # the message's own crisis risk (sessions.risk)
 
 
 @dataclass(frozen=True)
@@ -108,11 +94,6 @@ def step_push_message(ctx: MessageContext) -> None:
     events.send_on_commit(
         events.order_group(ctx.order.pk), frame, exclude_channel=ctx.origin_channel
     )
-
-
-# Run in order inside the transaction, after the message row is written. The reply
-# clock inserts its step after step_push_message so `clock` follows `message.new`.
-MESSAGE_STEPS: list[Callable[[MessageContext], None]] = [step_push_message]
 
 
 # --- Services ----------------------------------------------------------------------------
@@ -238,9 +219,34 @@ def message_send(
             origin_channel=origin_channel,
             risk=assess_message(clean),
         )
-        for step in MESSAGE_STEPS:
-            step(ctx)
+        step_push_message(ctx)
+        clocks.step_reply_clock(ctx)
+        safety.step_safety(ctx)
     return SendResult(message=message, duplicate=False, masked=result.masked)
+
+
+def sync_frames(
+    *, user: User, order_id: int, after_seq: int, until_seq: int | None = None
+) -> list[dict[str, Any]]:
+    """What a socket needs after a reconnect or a gap: the chat's page (messages past
+    `after_seq`, read markers, the session's state), the running clock, then — on the last
+    page only, so they come once, after every message — the frames that depend on who
+    receives them (an open escalation's crisis panel), then `sync.done`."""
+    page = chat_selectors.sync_page(
+        user=user, order_id=order_id, after_seq=after_seq, until_seq=until_seq
+    )
+    frames = [*page.frames, *clocks.clock_frames_for_sync(page.order)]
+    if not page.more:
+        frames.extend(safety.crisis_frames_for_sync(page.order, user))
+    frames.append(
+        {
+            "type": "sync.done",
+            "session": page.order.pk,
+            "last_seq": page.last_seq,
+            "more": page.more,
+        }
+    )
+    return frames
 
 
 def _message_by_client_id(*, order: Order, user: User, client_id: str) -> Message | None:
@@ -306,135 +312,6 @@ def _message_insert(
     message.order = order  # the locked instance: steps and frames need no query
     message.sender = sender
     return message
-
-
-def _next_seq(*, order_id: int) -> int:
-    """Callers hold the order's row lock, so no one else can take the same number."""
-    return last_seq(order_id=order_id) + 1
-
-
-def system_message_post(
-    *,
-    order: Order,
-    code: str,
-    text: str,
-    params: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> Message:
-    """A message from the platform (e.g. "service time is over"). The caller holds the
-    order's row lock inside a transaction. `text` is the English source with `params`
-    filled in; pages show the translation for `code` with `params`."""
-    params = params or {}
-    message = Message.objects.create(
-        order=order,
-        seq=_next_seq(order_id=order.pk),
-        kind=Message.Kind.SYSTEM,
-        sender=None,
-        text=text % params if params else text,
-        system_code=code,
-        system_params=params,
-        created_at=now or timezone.now(),
-    )
-    events.send_on_commit(
-        events.order_group(order.pk), events.message_frame(message, role="system")
-    )
-    return message
-
-
-class PostedSystemMessage(NamedTuple):
-    """A system message a batch wrote: the fields its `message.new` frame reads (a
-    batch holds hundreds; a model instance each would cost more than the INSERT)."""
-
-    pk: int
-    order_id: int
-    seq: int
-    text: str
-    system_code: str
-    created_at: datetime
-    system_params: dict[str, Any] = {}
-    kind: str = Message.Kind.SYSTEM
-    sender_id: None = None
-    masked: tuple[str, ...] = ()
-
-
-def system_messages_post_many(
-    order_ids: list[int],
-    *,
-    code: str,
-    text: str,
-    now: datetime,
-    params: list[dict[str, Any]] | None = None,
-) -> list[PostedSystemMessage]:
-    """`system_message_post` for a batch, in one INSERT: one message per entry of
-    `order_ids` (an order may repeat), numbered on from each order's last seq in list
-    order, `params[i]` the parameters of entry i. The caller holds every order's row
-    lock and sends the frames. Returns the messages in list order."""
-    if not order_ids:
-        return []
-    params_of = params or [{} for _ in order_ids]
-    texts = [text % p if p else text for p in params_of]
-    connection = connections[Message.objects.db]
-    quote = connection.ops.quote_name
-    meta = Message._meta
-    table = quote(meta.db_table)
-    column = {name: quote(meta.get_field(name).column) for name in ("order", "seq")}
-    source, params = rows_relation(
-        connection,
-        [("position", int), ("order_id", int), ("text", str), ("system_params", str)],
-        [
-            (position, order_id, texts[position], json.dumps(params_of[position]))
-            for position, order_id in enumerate(order_ids)
-        ],
-    )
-    text_col = quote(meta.get_field("text").column)
-    params_col = quote(meta.get_field("system_params").column)
-    fixed = {
-        "kind": Message.Kind.SYSTEM,
-        "system_code": code,
-        "masked": [],
-        "client_id": "",
-        "created_at": now,
-    }
-    fixed_params = [
-        meta.get_field(name).get_db_prep_save(value, connection) for name, value in fixed.items()
-    ]
-    fixed_columns = ", ".join(quote(meta.get_field(name).column) for name in fixed)
-    # seq = the order's last seq + the entry's rank among that order's entries (the
-    # caller's row locks keep it gap-free; the (order, seq) constraint is the backstop).
-    # Identifiers come from model metadata; every value is a parameter.
-    sql = (
-        f"INSERT INTO {table} ({column['order']}, {column['seq']}, {text_col}, {params_col}, "  # noqa: S608
-        f"{fixed_columns}) "
-        f"SELECT batch.order_id, COALESCE((SELECT MAX(m.{column['seq']}) FROM {table} m "
-        f"WHERE m.{column['order']} = batch.order_id), 0) + ROW_NUMBER() OVER "
-        f"(PARTITION BY batch.order_id ORDER BY batch.position), "
-        f"batch.text, CAST(batch.system_params AS jsonb), "
-        f"{', '.join(['%s'] * len(fixed_params))} FROM ({source}) AS batch "
-        f"ORDER BY batch.position "
-        f"RETURNING {quote(meta.pk.column)}, {column['order']}, {column['seq']}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*fixed_params, *params])
-        written = {(order_id, seq): pk for pk, order_id, seq in cursor.fetchall()}
-    messages = []
-    next_seq: dict[int, int] = {}
-    for order_id, seq in sorted(written):
-        next_seq.setdefault(order_id, seq)
-    for position, order_id in enumerate(order_ids):
-        seq = next_seq[order_id]
-        next_seq[order_id] = seq + 1
-        messages.append(
-            PostedSystemMessage(
-                written[(order_id, seq)],
-                order_id,
-                seq,
-                texts[position],
-                code,
-                now,
-                params_of[position],
-            )
-        )
-    return messages
 
 
 def _read_marker_advance(*, order_id: int, user_id: int, seq: int) -> bool:

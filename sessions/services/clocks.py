@@ -39,10 +39,9 @@ from django.utils.translation import gettext_noop
 from marketplace.outages import outage_covering, outages_around
 from sessions import events
 from sessions.models import Breach, Call, Message, Order, Pause, ReplyClock
-from sessions.selectors.chat import SYNC_FRAMES
-from sessions.services import lifecycle
-from sessions.services.chat import MESSAGE_STEPS, MessageContext, system_message_post
+from sessions.services import lifecycle  # and lifecycle imports clocks: see lifecycle
 from sessions.services.compensation import breach_refund_fen, compensation_enqueue_on_commit
+from sessions.services.transcript import MessageContext, system_message_post
 
 # Before system messages carried parameters a miss said only this (old rows keep it).
 BREACH_CODE = "breach"
@@ -85,7 +84,7 @@ def _announce_clock(*, order_id: int, deadline: datetime | None) -> None:
 
 
 def clock_frames_for_sync(order: Order) -> list[events.Frame]:
-    """The running `clock` of a session, for a socket that resyncs (SYNC_FRAMES hook)."""
+    """The running `clock` of a session, for a socket that resyncs (`chat.sync_frames`)."""
     deadline = (
         ReplyClock.objects.filter(order_id=order.pk, status=ReplyClock.Status.OPEN)
         .values_list("deadline", flat=True)
@@ -300,7 +299,8 @@ def clock_close(*, order: Order, message: Message, now: datetime) -> ReplyClock 
 
 
 def step_reply_clock(ctx: MessageContext) -> None:
-    """MESSAGE_STEPS: a client message opens a clock, a listener message closes it."""
+    """A step of `chat.message_send`: a client message opens a clock, a listener message
+    closes it."""
     if ctx.sender_role == "client":
         clock_open(order=ctx.order, message=ctx.message, now=ctx.now)
     else:
@@ -320,7 +320,7 @@ def clocks_catch_up(*, order: Order, now: datetime) -> ReplyClock | None:
 
 
 def step_stop_clocks(order: Order) -> None:
-    """SESSION_END_STEPS: the session left ACTIVE; its clock stops. Deadlines that passed
+    """Called by `lifecycle` when the session left ACTIVE: its clock stops. Deadlines that passed
     before the end are still recorded (their outcome does not depend on who noticed)."""
     clock = _open_clock_locked(order)
     if clock is None:
@@ -333,19 +333,3 @@ def step_stop_clocks(order: Order) -> None:
     clock.save(update_fields=["status", "closed_at"])
     _announce_clock(order_id=order.pk, deadline=None)
     _clock_flag_set(order=order, value=False)
-
-
-# --- Registration ----------------------------------------------------------------------------
-
-
-def register() -> None:
-    """Plug the clock into the message pipeline, the session's end and resync (once)."""
-    if step_reply_clock not in MESSAGE_STEPS:
-        MESSAGE_STEPS.append(step_reply_clock)
-    if step_stop_clocks not in lifecycle.SESSION_END_STEPS:
-        lifecycle.SESSION_END_STEPS.append(step_stop_clocks)
-    if clock_frames_for_sync not in SYNC_FRAMES:
-        SYNC_FRAMES.append(clock_frames_for_sync)
-
-
-register()

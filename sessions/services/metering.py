@@ -48,8 +48,8 @@ from payments.wallet.services import wallet_lock
 from sessions import events
 from sessions.models import Order, ReplyClock
 from sessions.services import calls
-from sessions.services.chat import system_message_post
 from sessions.services.clocks import clocks_catch_up
+from sessions.services.transcript import system_message_post
 from sessions.services.transitions import order_lock
 
 logger = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from marketplace.models import User
 from sessions import events
 from sessions.models import Order, Pause
 from sessions.models.clocks import MAX_PAUSE_SECONDS, MIN_PAUSE_SECONDS
-from sessions.services.chat import system_message_post
 from sessions.services.clocks import clocks_catch_up
+from sessions.services.transcript import system_message_post
 
 PAUSE_ANSWER_SECONDS = 120
 PAUSE_TEXTS = {

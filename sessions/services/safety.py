@@ -1,7 +1,7 @@
 """Safety after the scan (docs/safety.md): flags on messages, risk, escalations by level,
 the listener's escalation, staff outcomes and labels.
 
-`step_safety` is a MESSAGE_STEPS step: it runs inside the message's transaction, after
+`step_safety` is a step of `chat.message_send`: it runs inside the message's transaction, after
 the row is written, with the order's row lock held. A message with nothing to report and
 no risk signal in its conversation's window costs nothing (no query). Otherwise:
 
@@ -15,7 +15,7 @@ no risk signal in its conversation's window costs nothing (no query). Otherwise:
   client's hotline panel, the listener's guidance, the staff page; imminent -> as high,
   and the on-call roster is paged (`sessions.services.safety_paging`). A later message
   that is worse raises the open escalation's level (an event) and adds what the new level
-  brings. A socket that resyncs gets what it may have missed (SYNC_RECIPIENT_FRAMES).
+  brings. A socket that resyncs gets what it may have missed (`crisis_frames_for_sync`).
 
 The listener escalates by hand (`escalation_open_by_listener`) at the level they choose.
 While an escalation is open, `sessions.services.compensation.breach_compensate` defers the
@@ -51,11 +51,11 @@ from sessions.models import (
 )
 from sessions.risk import NO_RISK, Assessment, Level, assess_conversation
 from sessions.safety import OFF_PLATFORM
-from sessions.selectors.chat import SYNC_RECIPIENT_FRAMES, role_in_order
+from sessions.selectors.chat import role_in_order
 from sessions.selectors.safety import escalation_latest_for_order
-from sessions.services.chat import MESSAGE_STEPS, MessageContext
 from sessions.services.compensation import compensation_enqueue
 from sessions.services.safety_paging import page_start
+from sessions.services.transcript import MessageContext
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def crisis_frame(escalation: Escalation, *, recipient: User, role: str) -> event
 
 
 def crisis_frames_for_sync(order: Order, user: User) -> list[events.Frame]:
-    """SYNC_RECIPIENT_FRAMES: what the resyncing socket may have missed of the order's
+    """For `chat.sync_frames`: what the resyncing socket may have missed of the order's
     newest escalation — while it is open the listener's `crisis` frame, and the client's
     from high level on; the listener's `closed` frame once staff closed it (safety.js then
     hides the panel it still shows, and ignores a `closed` for a panel it does not show)."""
@@ -255,8 +255,8 @@ def conversation_risk(ctx: MessageContext) -> Assessment:
 
 
 def step_safety(ctx: MessageContext) -> None:
-    """MESSAGE_STEPS: record what the scan and the risk assessment found; warn, guide,
-    escalate by level. No query when there is nothing to report."""
+    """A step of `chat.message_send`: record what the scan and the risk assessment found;
+    warn, guide, escalate by level. No query when there is nothing to report."""
     result = ctx.scan
     risk = ctx.risk or NO_RISK
     by_client = ctx.sender_role == "client"
@@ -550,18 +550,3 @@ def compensation_resume(*, order_id: int) -> list[int]:
     if ids:
         compensation_enqueue(ids)
     return ids
-
-
-# --- Registration ----------------------------------------------------------------------------
-
-
-def register() -> None:
-    """Plug the safety step into the message pipeline (once), after the reply clock's, and
-    the crisis frame into resync."""
-    if step_safety not in MESSAGE_STEPS:
-        MESSAGE_STEPS.append(step_safety)
-    if crisis_frames_for_sync not in SYNC_RECIPIENT_FRAMES:
-        SYNC_RECIPIENT_FRAMES.append(crisis_frames_for_sync)
-
-
-register()

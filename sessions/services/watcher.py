@@ -26,7 +26,7 @@ from marketplace.outages import outage_covering, outages_around
 from marketplace.sql import ids_relation, rows_relation
 from sessions import events
 from sessions.models import Breach, Order, ReplyClock
-from sessions.services import chat
+from sessions.services import transcript
 from sessions.services.clocks import (
     BREACH_COUNTED_CODE,
     BREACH_COUNTED_TEXT,
@@ -398,7 +398,7 @@ def _deadlines_record_many(
     message_of = dict(
         zip(
             map(id, charged + excused),
-            chat.system_messages_post_many(
+            transcript.system_messages_post_many(
                 [breach.order_id for breach in charged],
                 code=BREACH_COUNTED_CODE,
                 text=BREACH_COUNTED_TEXT,
@@ -408,7 +408,7 @@ def _deadlines_record_many(
                     for breach in charged
                 ],
             )
-            + chat.system_messages_post_many(
+            + transcript.system_messages_post_many(
                 [breach.order_id for breach in excused],
                 code=BREACH_EXCUSED_CODE,
                 text=BREACH_EXCUSED_TEXT,

@@ -152,7 +152,7 @@ def test_failing_pipeline_step_rolls_the_message_back(monkeypatch):
     def broken_step(ctx):
         raise RuntimeError("step failed")
 
-    monkeypatch.setattr(chat, "MESSAGE_STEPS", [*chat.MESSAGE_STEPS, broken_step])
+    monkeypatch.setattr(chat.safety, "step_safety", broken_step)  # the pipeline's last step
     # when
     with pytest.raises(RuntimeError):
         message_send(user=order.client, order_id=order.pk, client_id="c", text="hi")

@@ -343,7 +343,7 @@ async def test_breach_and_clock_frames_reach_the_session_group():
 
 def test_resync_includes_the_running_clock():
     # given
-    from sessions.selectors.chat import sync_frames
+    from sessions.services.chat import sync_frames
 
     order = active_order(window=10)
     send(order, "client", 1)

@@ -146,8 +146,9 @@ class ClockMachine(RuleBasedStateMachine):
                     or deadline < clock.closed_at
                     or (deadline in ended_at_miss and deadline == clock.closed_at)
                 )
-            if clock.status == ReplyClock.Status.ANSWERED:
-                # in time and breached are exclusive, and one of them happened
+            if clock.status == ReplyClock.Status.ANSWERED and clock.closed_at <= order.ends_at:
+                # in time and breached are exclusive, and one of them happened (a reply
+                # after the paid time ended owes nothing past the end: no breach there)
                 assert (clock.missed == 0) == (clock.latency_ms <= window_ms), (
                     clock.pk,
                     clock.latency_ms,

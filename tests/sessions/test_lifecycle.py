@@ -94,7 +94,7 @@ def test_terminate_records_the_reason_and_runs_end_steps(monkeypatch):
     # given
     order = ChatOrderFactory()
     seen = []
-    monkeypatch.setattr(lifecycle, "SESSION_END_STEPS", [lambda o: seen.append(o.state)])
+    monkeypatch.setattr(lifecycle.clocks, "step_stop_clocks", lambda o: seen.append(o.state))
     # when
     ended = lifecycle.session_terminate(order_id=order.pk, reason="three missed replies")
     # then

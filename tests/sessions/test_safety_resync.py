@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from sessions import consumers
 from sessions.models import Escalation
 from sessions.selectors import chat as chat_selectors
+from sessions.services import chat as chat_services
 from sessions.services import safety as safety_services
 from sessions.services.chat import message_send
 from tests.factories import UserFactory
@@ -158,8 +159,8 @@ def test_paged_resync_carries_the_crisis_frame_on_its_last_page_only(monkeypatch
     for n, text in enumerate([CRISIS, "还在吗", "嗯"], start=1):
         message_send(user=order.client, order_id=order.pk, client_id=f"p{n}", text=text)
     # when
-    first = chat_selectors.sync_frames(user=order.client, order_id=order.pk, after_seq=0)
-    last = chat_selectors.sync_frames(user=order.client, order_id=order.pk, after_seq=2)
+    first = chat_services.sync_frames(user=order.client, order_id=order.pk, after_seq=0)
+    last = chat_services.sync_frames(user=order.client, order_id=order.pk, after_seq=2)
     # then
     assert first[-1]["more"] is True
     assert of_type(first, "safety") == []

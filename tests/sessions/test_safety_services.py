@@ -223,13 +223,16 @@ def test_crisis_words_from_the_listener_are_flagged_but_not_escalated(
 def test_rolled_back_message_leaves_no_escalation_and_sends_nothing(
     monkeypatch, django_capture_on_commit_callbacks, session_sockets, sms_outbox
 ):
-    # given: a later pipeline step fails
+    # given: the safety step finds a crisis, then fails
     from sessions.services import chat
 
+    found = chat.safety.step_safety
+
     def broken_step(ctx):
+        found(ctx)
         raise DomainError("boom")
 
-    monkeypatch.setattr(chat, "MESSAGE_STEPS", [*chat.MESSAGE_STEPS, broken_step])
+    monkeypatch.setattr(chat.safety, "step_safety", broken_step)
     order = ChatOrderFactory()
     groups = session_sockets(order)
     # when
