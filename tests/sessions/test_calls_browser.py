@@ -131,7 +131,7 @@ def test_client_calls_listener_answers_audio_flows_both_ways_then_the_client_han
         duration = f"{call.seconds // 60}:{call.seconds % 60:02d}"
         assert 3 <= call.seconds < 60
         ended = Message.objects.get(order=order, system_code="call_ended_client")
-        assert ended.system_params == {"duration": duration}
+        assert ended.system_params == {"call": call.pk, "duration": duration}
         for page in (client_page, listener_page):  # in the reader's language (zh_Hans)
             expect(
                 page.locator(".msg", has_text=f"客户在 {duration} 后结束了通话。")

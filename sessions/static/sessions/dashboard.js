@@ -221,9 +221,11 @@ function tick() {
       $("typing").hidden = Date.now() > chat.typingUntil;
     }
   }
-  document.title = soonest !== null && soonest < 10
-    ? (Math.floor(t / 500) % 2 ? "⏰ " + formatSeconds(Math.max(0, soonest)) + " · " : "") + baseTitle
-    : baseTitle;
+  if (document.body.dataset.ringing !== "1") { // call-ring.js owns the title while a call rings
+    document.title = soonest !== null && soonest < 10
+      ? (Math.floor(t / 500) % 2 ? "⏰ " + formatSeconds(Math.max(0, soonest)) + " · " : "") + baseTitle
+      : baseTitle;
+  }
   for (const item of document.querySelectorAll(".pending-orders li[data-deadline]")) {
     const secs = (new Date(item.dataset.deadline).getTime() - t) / 1000;
     item.querySelector(".accept-left").textContent = secs > 0 ? formatSeconds(secs) : strings.overdue;
