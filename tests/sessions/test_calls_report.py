@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from listeners.models import ListenerProfile
 from marketplace.exceptions import DomainError, NotFound
 from payments.invariants import assert_ledger_consistent
 from sessions.models import Call, Message, MessageFlag
@@ -146,6 +147,9 @@ def test_refusals_are_clear_and_write_nothing():
     order = voice_session()
     call = ended_call(order)
     listener = order.listener.user
+    ListenerProfile.objects.filter(pk=order.listener_id).update(
+        max_concurrent_chats=4, presence=ListenerProfile.Presence.ONLINE
+    )
     other = metered_session(tier=order.tier)
     live = calls.call_start(user=other.client, order_id=other.pk, kind="voice", now=at(5))
     stranger = UserFactory()
