@@ -201,7 +201,7 @@ def _clock_release(call: Call, order: Order, *, now: datetime) -> None:
 
 
 def _post(
-    call: Call, order: Order, code: str, *, now: datetime, params: dict | None = None
+    call: Call, order: Order, code: str, *, now: datetime, params: dict[str, str] | None = None
 ) -> None:
     """A transcript entry of `call`; its parameters name the call (the page's report link)."""
     system_message_post(
@@ -482,7 +482,7 @@ def call_report(
                 message=entry,
                 order=order,
                 listener_id=order.listener_id,
-                sender_role=_role(order, user_id),
+                sender_role="client" if user_id == order.client_id else "listener",
                 kind=MessageFlag.Kind.CALL_REPORT,
                 call=call,
                 reported_by_id=user_id,
