@@ -503,12 +503,14 @@ def calls_reported_by(*, user_id: int, order_ids: list[int]) -> list[int]:
     )
 
 
-def calls_ringing_for(*, user_id: int, order_ids: list[int], now: datetime) -> list[events.Frame]:
-    """The `call.state` frames of calls ringing for this user in these sessions (rung by
-    the other party, not yet missed): the ring notice of a page loaded while they ring."""
+def calls_ringing_for(*, user_id: int, now: datetime) -> list[events.Frame]:
+    """The `call.state` frames of calls ringing for this user (rung by the other party of
+    one of their running sessions, not yet missed), in one query: the ring notice of a
+    page loaded while they ring."""
     ringing = (
         Call.objects.filter(
-            order_id__in=order_ids,
+            Q(order__client_id=user_id) | Q(order__listener__user_id=user_id),
+            order__state=Order.State.ACTIVE,
             state=Call.State.RINGING,
             started_at__gt=now - timedelta(seconds=RING_SECONDS),
         )

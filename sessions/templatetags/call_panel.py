@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from marketplace.models import User
 from sessions.models import MessageFlag, Order
-from sessions.selectors.chat import subscribed_order_ids
 from sessions.services.calls import (
     RING_SECONDS,
     calls_for_page,
@@ -41,9 +40,7 @@ def call_rings(user: User, role: str, order: Order | None = None) -> dict:
     """The ring notice: calls ringing for `user` in their sessions other than `order`
     (the chat page's own call rings in its call panel)."""
     now = timezone.now()
-    ringing = calls_ringing_for(
-        user_id=user.pk, order_ids=sorted(subscribed_order_ids(user=user)), now=now
-    )
+    ringing = calls_ringing_for(user_id=user.pk, now=now)
     return {
         "role": role,
         "session": order.pk if order is not None else "",

@@ -345,22 +345,18 @@ def test_a_page_loaded_while_a_call_rings_gets_it_with_the_callers_name(client):
     order.client.save(update_fields=["display_name"])
     ringing = calls.call_start(user=order.client, order_id=order.pk, kind="voice")
     # when
-    frames = calls.calls_ringing_for(
-        user_id=order.listener.user_id, order_ids=[order.pk], now=ringing.started_at
-    )
-    own = calls.calls_ringing_for(
-        user_id=order.client_id, order_ids=[order.pk], now=ringing.started_at
-    )
+    frames = calls.calls_ringing_for(user_id=order.listener.user_id, now=ringing.started_at)
+    own = calls.calls_ringing_for(user_id=order.client_id, now=ringing.started_at)
     late = calls.calls_ringing_for(
         user_id=order.listener.user_id,
-        order_ids=[order.pk],
         now=ringing.started_at + timedelta(seconds=calls.RING_SECONDS),
     )
+    stranger = calls.calls_ringing_for(user_id=UserFactory().pk, now=ringing.started_at)
     # then
     assert [(f["call"], f["state"], f["started_by"], f["caller"]) for f in frames] == [
         (ringing.pk, "ringing", "client", "小鹿")
     ]
-    assert (own, late) == ([], [])
+    assert (own, late, stranger) == ([], [], [])
     client.force_login(order.listener.user)
     page = client.get("/chat/dashboard/").content.decode()
     ringing_attr = re.search(r'id="call-rings"[^>]*data-ringing="([^"]*)"', page, re.S).group(1)
