@@ -1,5 +1,5 @@
 // The listener's dashboard: every active chat over one socket, sorted by urgency.
-import { ChatSocket, Transcript, clockOffset, formatSeconds } from "./chat-socket.js";
+import { ChatSocket, Transcript, clockOffset, formatSeconds, systemText } from "./chat-socket.js";
 
 const config = JSON.parse(document.getElementById("chat-config").textContent);
 const strings = JSON.parse(document.getElementById("chat-strings").textContent);
@@ -128,7 +128,7 @@ const socket = new ChatSocket({
       case "message.ack": chat.transcript.ack(frame); break;
       case "message.new":
         if (chat.transcript.add(frame)) {
-          chat.row.querySelector(".last").textContent = frame.kind === "system" ? (strings.system[frame.code] || frame.text) : frame.text;
+          chat.row.querySelector(".last").textContent = frame.kind === "system" ? systemText(strings.system[frame.code], frame) : frame.text;
           if (frame.sender !== config.me) chat.typingUntil = 0;
           chat.list.scrollTop = chat.list.scrollHeight;
           markRead(chat);
