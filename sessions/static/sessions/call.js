@@ -2,6 +2,8 @@
 // to peer over RTCPeerConnection. The server keeps the call's state (`call.state`) and
 // only relays our offer, answer and ICE candidates to the other party (`call.signal`).
 // The caller makes the offer once the call is answered; the page that answered replies.
+// Opened with ?answer=<call> (the ring notice of the dashboard or another chat), the page
+// answers that call as soon as its socket is open, if it still rings.
 const panel = document.getElementById("call-panel");
 
 const $ = (id) => document.getElementById(id);
@@ -177,7 +179,8 @@ function attach() {
   const answer = Number(params.get("answer")) || null;
   if (answer) {
     params.delete("answer");
-    history.replaceState(null, "", location.pathname + (params.size ? "?" + params : "") + location.hash);
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
   }
   if (panel.dataset.live) {
     const live = JSON.parse(panel.dataset.live); // a call from before this page loaded
