@@ -301,6 +301,11 @@ def test_a_call_rings_on_the_listeners_dashboard_until_declined_cancelled_missed
         ) == (1, 4)
         phone.click("#call-hangup")
         expect(call_page.locator("#call-voice")).to_be_visible()
+        # and: in the dashboard's transcript of that chat, each of the four calls' last
+        # entry offers "Report this call" to the listener too
+        row.locator("button").click()
+        transcript = dashboard.locator(f'ol.chat-log[data-session="{second.pk}"]')
+        expect(transcript.get_by_role("button", name="举报这次通话")).to_have_count(4)
         assert_ledger_consistent()
     finally:
         client_context.close()
