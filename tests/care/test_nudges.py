@@ -39,7 +39,7 @@ def only(settings):
 
 def spend(client, *, at: datetime, fen_per_hour: int = 9000):
     """A completed one-hour session worth `fen_per_hour`, booked at `at`."""
-    tier = PricingTierFactory(price_per_hour_fen=fen_per_hour)
+    tier = PricingTierFactory(price_per_hour_fen=fen_per_hour, same_price_at_night=True)
     return session_held(client, start=at, minutes=60, tier=tier)
 
 
@@ -209,7 +209,7 @@ def test_the_booking_page_still_books_while_a_card_is_shown(client, only):
     # given: the nudge never blocks
     only("budget_used")
     user = UserFactory()
-    tier = PricingTierFactory(price_per_hour_fen=1000)
+    tier = PricingTierFactory(price_per_hour_fen=1000, same_price_at_night=True)
     with transaction.atomic():
         budget_cap_set(client=user, cap_fen=10000)
     spend(user, at=timezone.now() - timedelta(minutes=90))

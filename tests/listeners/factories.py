@@ -103,6 +103,10 @@ class PricingTierFactory(factory.django.DjangoModelFactory):
     night_surcharge_percent = 200
     min_minutes = 15
 
+    class Params:
+        # For tests whose prices must not depend on the hour they run at (CI runs at night too).
+        same_price_at_night = factory.Trait(night_surcharge_percent=0)
+
 
 class PackageFactory(factory.django.DjangoModelFactory):
     class Meta:

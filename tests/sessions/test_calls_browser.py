@@ -118,9 +118,8 @@ def voice_session(tier, *, name):
 def test_client_calls_listener_answers_audio_flows_both_ways_then_the_client_hangs_up(
     media_browser, node
 ):
-    # given: a live per-minute session on a voice tier (the same price at night: the test
-    # runs at any hour), ¥50 in the wallet
-    tier = per_minute_tier(medium="voice", night_minute_price_fen=MINUTE_FEN)
+    # given: a live per-minute session on a voice tier, ¥50 in the wallet
+    tier = per_minute_tier(medium="voice", night_minute_price_fen=MINUTE_FEN)  # any hour
     client = UserFactory()
     topup_paid(client, 5_000)
     order = elsewhere(metering.metered_order_create, client=client, tier_id=tier.pk)

@@ -17,7 +17,7 @@ from sessions.services.orders import order_accept
 from tests.factories import UserFactory
 from tests.sessions.chat_daphne import Daphne
 from tests.sessions.chat_factories import session_cookie
-from tests.sessions.metering_helpers import per_minute_tier
+from tests.sessions.metering_helpers import MINUTE_FEN, per_minute_tier
 
 pytestmark = [
     pytest.mark.browser,
@@ -69,7 +69,7 @@ def top_up(page, node, yuan: str) -> None:
 
 def test_top_up_chat_per_minute_pause_at_zero_top_up_and_resume(browser, node):
     # given: an online listener selling ¥5 minutes; a client with an empty wallet
-    tier = per_minute_tier()
+    tier = per_minute_tier(night_minute_price_fen=MINUTE_FEN)  # the same price at any hour
     client = UserFactory()
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     context.set_default_timeout(10_000)

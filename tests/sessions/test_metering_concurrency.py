@@ -72,7 +72,11 @@ def test_two_per_minute_sessions_started_at_once_from_one_wallet_start_one():
     # when
     results = run_together(
         *[
-            (lambda tier=tier: metering.metered_order_create(client=client, tier_id=tier.pk))
+            (
+                lambda tier=tier: metering.metered_order_create(
+                    client=client, tier_id=tier.pk, now=at(0)
+                )
+            )
             for tier in tiers
         ],
         expected=(BookingError,),

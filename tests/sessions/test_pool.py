@@ -29,6 +29,7 @@ def listener_with(*, price_per_hour_fen=6000, reply_window_seconds=30, tags=()):
         price_per_hour_fen=price_per_hour_fen,
         reply_window_seconds=reply_window_seconds,
         min_minutes=15,
+        same_price_at_night=True,
     )
     return listener
 
