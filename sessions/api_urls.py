@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sessions.api_orders import OrderApi, OrderCancelApi, OrderResumeApi, OrdersApi
+from sessions.call_api import CallReportApi
 from sessions.chat_api import OrderMessagesApi
 from sessions.clock_api import OrderPauseAnswerApi, OrderPausesApi, OrderTimelineApi
 from sessions.safety_api import OrderEscalationsApi
@@ -22,6 +23,12 @@ urlpatterns: list = [
         "orders/<int:order_id>/pauses/<int:pause_id>/answer/",
         OrderPauseAnswerApi.as_view(),
         name="order-pause-answer",
+    ),
+    # Calls: a party reports an ended call from its transcript entry.
+    path(
+        "orders/<int:order_id>/calls/<int:call_id>/report/",
+        CallReportApi.as_view(),
+        name="call-report",
     ),
     # Safety: the listener escalates ("I'm worried about this client").
     path(

@@ -59,10 +59,10 @@ class EscalationAdmin(ReadOnlyAdmin):
 
 @admin.register(MessageFlag)
 class MessageFlagAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "order", "listener", "sender_role", "created_at")
-    list_filter = ("kind", "sender_role")
-    search_fields = ("=order__id", "=listener__id")
-    raw_id_fields = ("message", "order", "listener")
+    list_display = ("id", "kind", "order", "listener", "sender_role", "reason", "created_at")
+    list_filter = ("kind", "sender_role", "reason")
+    search_fields = ("=order__id", "=listener__id", "=call__id")
+    raw_id_fields = ("message", "order", "listener", "call", "reported_by")
 
 
 @admin.register(MessageRisk)

@@ -1,7 +1,7 @@
 """Pages of safety. Staff: open escalations (overdue pages first), one escalation with its
 transcript, risk and labels, any order's transcript (from the dispute desk),
-acknowledging, closing with an outcome, labelling a message,
-off-platform requests counted per listener — 404 for everyone else. The listener: the
+acknowledging, closing with an outcome, labelling a message, off-platform requests
+counted per listener, the calls the parties reported — 404 for everyone else. The listener: the
 "I'm worried about this client" form of the dashboard (the API twin is safety_api)."""
 
 from django.contrib import messages
@@ -42,6 +42,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
                 selectors.escalations_for_staff(state=Escalation.State.CLOSED, limit=20)
             ),
             "flag_counts": selectors.off_platform_counts_by_listener(),
+            "call_reports": list(selectors.call_reports()[:50]),
             "outcomes": Escalation.Outcome.choices,
         },
     )

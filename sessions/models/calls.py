@@ -81,3 +81,8 @@ class Call(models.Model):
         if self.media_at is None or self.ended_at is None:
             return 0
         return max(0, int((self.ended_at - self.media_at).total_seconds()))
+
+    @property
+    def duration(self) -> str:
+        """The transcript's duration, m:ss."""
+        return f"{self.seconds // 60}:{self.seconds % 60:02d}"

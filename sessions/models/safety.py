@@ -193,11 +193,21 @@ class EscalationEvent(models.Model):
 
 
 class MessageFlag(models.Model):
-    """Something the safety scan found in a stored message (besides masked data and the
-    risk, which is a `MessageRisk`)."""
+    """Something found in a stored message: by the safety scan (besides masked data and
+    the risk, which is a `MessageRisk`), or by a person: a party reporting a call from its
+    transcript entry (`call_report`, with the call, who reported it, why and their note;
+    written by `sessions.services.calls.call_report`, once per call and reporter)."""
 
     class Kind(models.TextChoices):
         OFF_PLATFORM = "off_platform", _("Asked to move off the platform")
+        CALL_REPORT = "call_report", _("Call reported")
+
+    class ReportReason(models.TextChoices):
+        INAPPROPRIATE = "inappropriate", _("Sexual or inappropriate behaviour")
+        ABUSE = "abuse", _("Abuse, threats or harassment")
+        OFF_PLATFORM = "off_platform", _("Asked to pay or talk outside the platform")
+        UNSAFE = "unsafe", _("I felt unsafe")
+        OTHER = "other", _("Something else")
 
     message = models.ForeignKey(
         "live_sessions.Message",
@@ -216,9 +226,28 @@ class MessageFlag(models.Model):
         related_name="+",
         verbose_name=_("listener"),
     )
-    # "client" | "listener"
+    # "client" | "listener": who sent the message; for a call report, who reported it.
     sender_role = models.CharField(max_length=8, verbose_name=_("sender role"))
     kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    # A call report: the call (its transcript entry is `message`), who reported it, why.
+    call = models.ForeignKey(
+        "live_sessions.Call",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("call"),
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=ReportReason.choices, blank=True)
+    note = models.TextField(_("reporter's note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
@@ -227,7 +256,21 @@ class MessageFlag(models.Model):
         verbose_name_plural = _("message flags")
         indexes = [models.Index(fields=["listener", "kind"], name="message_flag_listener_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["message", "kind"], name="message_flag_once"),
+            # What the scan finds, once per message; a call report once per reporter.
+            models.UniqueConstraint(
+                fields=["message", "kind"],
+                condition=~Q(kind="call_report"),
+                name="message_flag_once",
+            ),
+            models.UniqueConstraint(
+                fields=["call", "reported_by"],
+                condition=Q(kind="call_report"),
+                name="message_flag_call_report_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="call_report") | Q(call__isnull=False, reported_by__isnull=False),
+                name="message_flag_call_report_has_call",
+            ),
         ]
 
     def __str__(self) -> str:

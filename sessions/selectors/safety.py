@@ -57,17 +57,22 @@ class TranscriptLine:
     role: str  # "client" | "listener" | "system"
     risk: MessageRisk | None
     label: MessageLabel | None
+    # Call reports made from this entry (a call's last transcript entry), with the call.
+    reports: tuple[MessageFlag, ...] = ()
 
 
 def staff_transcript(*, order_id: int, client_id: int) -> list[TranscriptLine]:
-    """The order's whole transcript with each message's risk and label (three queries).
-    Staff only: the callers check."""
+    """The order's whole transcript with each message's risk, label and call reports
+    (four queries). Staff only: the callers check."""
     messages = list(Message.objects.filter(order_id=order_id).order_by("seq"))
     risks = {r.message_id: r for r in MessageRisk.objects.filter(order_id=order_id)}
     labels = {
         label.message_id: label
         for label in MessageLabel.objects.filter(order_id=order_id).select_related("labelled_by")
     }
+    reports: dict[int, list[MessageFlag]] = {}
+    for report in call_reports(order_id=order_id).order_by("created_at", "id"):
+        reports.setdefault(report.message_id, []).append(report)
     return [
         TranscriptLine(
             message=m,
@@ -78,9 +83,21 @@ def staff_transcript(*, order_id: int, client_id: int) -> list[TranscriptLine]:
             ),
             risk=risks.get(m.pk),
             label=labels.get(m.pk),
+            reports=tuple(reports.get(m.pk, ())),
         )
         for m in messages
     ]
+
+
+def call_reports(*, order_id: int | None = None) -> QuerySet:
+    """Calls the parties reported (`call_report` flags), newest first, with the call, the
+    session and who reported it (no N+1). Staff only: the callers check."""
+    reports = MessageFlag.objects.filter(kind=MessageFlag.Kind.CALL_REPORT)
+    if order_id is not None:
+        reports = reports.filter(order_id=order_id)
+    return reports.select_related(
+        "call", "order", "order__client", "listener", "reported_by", "message"
+    ).order_by("-created_at", "-id")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ import math
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -31,7 +32,7 @@ from django.utils.translation import gettext_noop
 from listeners.models import PricingTier
 from marketplace.exceptions import DomainError, NotFound
 from sessions import events
-from sessions.models import Call, Order, ReplyClock
+from sessions.models import Call, Message, MessageFlag, Order, ReplyClock
 from sessions.services.clocks import CALL_CLOCK_HOLD, clocks_catch_up
 from sessions.services.transcript import system_message_post
 
@@ -71,14 +72,16 @@ def call_kinds_for(order: Order) -> tuple[str, ...]:
     return tuple(str(kind) for kind in KINDS_BY_MEDIUM.get(medium, ()))
 
 
-def _duration(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def _role(order: Order, user_id: int | None) -> str | None:
     if user_id is None:
         return None
     return "client" if user_id == order.client_id else "listener"
+
+
+def _caller_name(call: Call, order: Order) -> str:
+    if call.started_by_id == order.client_id:
+        return str(order.client)
+    return order.listener.display_name
 
 
 def turn_credentials(*, call_id: int, now: datetime) -> dict[str, str]:
@@ -117,6 +120,9 @@ def call_frame(call: Call, order: Order) -> events.Frame:
         "answered_at": events.ts(call.answered_at),
         "media_at": events.ts(call.media_at),
         "ended_at": events.ts(call.ended_at),
+        # Who is calling, as the other party knows them (the ring notice on the dashboard
+        # and on the other chats' pages names them); only while it rings.
+        "caller": _caller_name(call, order) if call.state == Call.State.RINGING else None,
         # Only the two parties receive call frames (their order group).
         "ice_servers": call_ice_servers(call, now=timezone.now()) if live else None,
     }
@@ -130,7 +136,7 @@ def _locked_order(*, user, order_id: int) -> Order:
     """The session locked, if `user` is one of its two parties (NotFound otherwise)."""
     order = (
         Order.objects.select_for_update(of=("self",))
-        .select_related("listener", "tier")
+        .select_related("listener", "tier", "client")
         .filter(pk=order_id)
         .first()
     )
@@ -194,8 +200,17 @@ def _clock_release(call: Call, order: Order, *, now: datetime) -> None:
     )
 
 
-def _post(order: Order, code: str, *, now: datetime, params: dict | None = None) -> None:
-    system_message_post(order=order, code=code, text=CALL_TEXTS[code], params=params, now=now)
+def _post(
+    call: Call, order: Order, code: str, *, now: datetime, params: dict[str, str] | None = None
+) -> None:
+    """A transcript entry of `call`; its parameters name the call (the page's report link)."""
+    system_message_post(
+        order=order,
+        code=code,
+        text=CALL_TEXTS[code],
+        params={"call": call.pk, **(params or {})},
+        now=now,
+    )
 
 
 def _finish(call: Call, order: Order, *, state: str, now: datetime, by=None, reason="") -> None:
@@ -208,16 +223,16 @@ def _finish(call: Call, order: Order, *, state: str, now: datetime, by=None, rea
     if call.media_at is not None:
         _clock_release(call, order, now=now)
     if state == Call.State.ENDED and call.answered_at is None:
-        _post(order, "call_cancelled", now=now)
+        _post(call, order, "call_cancelled", now=now)
     elif state == Call.State.ENDED and call.media_at is None:
         call.state = Call.State.FAILED
         call.save(update_fields=["state"])
-        _post(order, "call_failed", now=now)
+        _post(call, order, "call_failed", now=now)
     elif state == Call.State.ENDED:
         code = f"call_ended_{reason or _role(order, call.ended_by_id)}"
-        _post(order, code, now=now, params={"duration": _duration(call.seconds)})
+        _post(call, order, code, now=now, params={"duration": call.duration})
     else:
-        _post(order, f"call_{state}", now=now)
+        _post(call, order, f"call_{state}", now=now)
     _announce(call, order)
 
 
@@ -259,7 +274,7 @@ def call_start(*, user, order_id: int, kind: object, now: datetime | None = None
     if Call.objects.filter(order=order, state__in=Call.LIVE_STATES).exists():
         raise CallRefused(_("A call is already under way in this session."), code="call_busy")
     call = Call.objects.create(order=order, started_by=user, kind=kind, started_at=now)
-    _post(order, f"call_started_{kind}", now=now)
+    _post(call, order, f"call_started_{kind}", now=now)
     _announce(call, order)
     return call
 
@@ -284,7 +299,7 @@ def call_answer(*, user, order_id: int, call_id: object, now: datetime | None = 
     call.state = Call.State.CONNECTED
     call.answered_at = now
     call.save(update_fields=["state", "answered_at"])
-    _post(order, "call_answered", now=now)
+    _post(call, order, "call_answered", now=now)
     _announce(call, order)
     return call
 
@@ -387,3 +402,120 @@ def calls_for_page(*, order: Order) -> dict:
     """What the chat page needs at load: the kinds offered and the live call, if any."""
     live = Call.objects.filter(order=order, state__in=Call.LIVE_STATES).first()
     return {"kinds": list(call_kinds_for(order)), "live": call_frame(live, order) if live else None}
+
+
+# --- Reporting a call (docs/chat.md "Reporting a call") ----------------------------------
+
+MAX_REPORT_NOTE_CHARS = 2000
+
+
+def _report_note(*, reason: str, note: object) -> str:
+    if note is not None and not isinstance(note, str):
+        raise DomainError(_("The note must be text."), code="note_invalid")
+    note = (note or "").strip()
+    if reason == MessageFlag.ReportReason.OTHER and not note:
+        raise DomainError(_("Say in a few words what happened."), code="note_required")
+    if len(note) > MAX_REPORT_NOTE_CHARS:
+        raise DomainError(
+            _("A note can be at most %(max)d characters.") % {"max": MAX_REPORT_NOTE_CHARS},
+            code="note_too_long",
+        )
+    return note
+
+
+def _call_entry(call: Call) -> Message | None:
+    """The call's last transcript entry (how it ended, with its duration): the one its
+    parameters name, or, for an entry written before they did, the one of its end."""
+    return (
+        Message.objects.filter(
+            order_id=call.order_id, kind=Message.Kind.SYSTEM, system_code__startswith="call_"
+        )
+        .filter(Q(system_params__call=call.pk) | Q(created_at=call.ended_at))
+        .order_by("-seq")
+        .first()
+    )
+
+
+def call_report(
+    *,
+    user: object,
+    order_id: int,
+    call_id: object,
+    reason: object,
+    note: object = "",
+    now: datetime | None = None,
+) -> MessageFlag:
+    """Either party reports an ended call of their session to staff, from its transcript
+    entry: a `call_report` flag on that entry, naming the call, who reported it, why and
+    their note. Staff see it on the safety desk and on the session's staff transcript;
+    the other party is not told. NotFound for a session or call that is not the user's;
+    DomainError for a bad reason or note; CallRefused (`call_live`, `already_reported`)
+    for a call still under way or reported before. Nothing is written on a refusal."""
+    user_id = getattr(user, "pk", None)
+    order = (
+        Order.objects.select_related("listener").filter(pk=order_id).first()
+        if user_id is not None
+        else None
+    )
+    if order is None or user_id not in (order.client_id, order.listener.user_id):
+        raise NotFound(_("No such session."))
+    call = _call_of(order, call_id)
+    if reason not in MessageFlag.ReportReason.values:
+        raise DomainError(_("Choose what happened on the call."), code="reason_invalid")
+    clean_note = _report_note(reason=str(reason), note=note)
+    if call.state in Call.LIVE_STATES:
+        raise CallRefused(_("You can report this call once it has ended."), code="call_live")
+    already = CallRefused(
+        _("You have already reported this call. Staff will look at it."),
+        code="already_reported",
+    )
+    if MessageFlag.objects.filter(
+        kind=MessageFlag.Kind.CALL_REPORT, call=call, reported_by_id=user_id
+    ).exists():
+        raise already
+    entry = _call_entry(call)
+    if entry is None:  # every ended call has its entry; a hand-edited database may not
+        raise NotFound(_("No such call."))
+    try:
+        with transaction.atomic():
+            return MessageFlag.objects.create(
+                message=entry,
+                order=order,
+                listener_id=order.listener_id,
+                sender_role="client" if user_id == order.client_id else "listener",
+                kind=MessageFlag.Kind.CALL_REPORT,
+                call=call,
+                reported_by_id=user_id,
+                reason=reason,
+                note=clean_note,
+                created_at=now or timezone.now(),
+            )
+    except IntegrityError as exc:  # the same report sent twice at once
+        raise already from exc
+
+
+def calls_reported_by(*, user_id: int, order_ids: list[int]) -> list[int]:
+    """The calls of these sessions this user has reported (the pages mark their entries)."""
+    return sorted(
+        MessageFlag.objects.filter(
+            kind=MessageFlag.Kind.CALL_REPORT, reported_by_id=user_id, order_id__in=order_ids
+        ).values_list("call_id", flat=True)
+    )
+
+
+def calls_ringing_for(*, user_id: int, now: datetime) -> list[events.Frame]:
+    """The `call.state` frames of calls ringing for this user (rung by the other party of
+    one of their running sessions, not yet missed), in one query: the ring notice of a
+    page loaded while they ring."""
+    ringing = (
+        Call.objects.filter(
+            Q(order__client_id=user_id) | Q(order__listener__user_id=user_id),
+            order__state=Order.State.ACTIVE,
+            state=Call.State.RINGING,
+            started_at__gt=now - timedelta(seconds=RING_SECONDS),
+        )
+        .exclude(started_by_id=user_id)
+        .select_related("order", "order__client", "order__listener")
+        .order_by("started_at", "pk")
+    )
+    return [call_frame(call, call.order) for call in ringing]

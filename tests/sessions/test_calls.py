@@ -36,11 +36,16 @@ def voice_session(medium="voice", **kwargs) -> Order:
 
 
 def call_texts(order):
-    return list(
+    """The order's call entries as (code, params), each checked to name its call (the
+    `call` parameter the page's report link reads), which is then left out."""
+    rows = list(
         Message.objects.filter(order=order, system_code__startswith="call_")
         .order_by("seq")
         .values_list("system_code", "system_params")
     )
+    calls_of_order = set(Call.objects.filter(order=order).values_list("pk", flat=True))
+    assert all(params.get("call") in calls_of_order for _code, params in rows), rows
+    return [(code, {k: v for k, v in params.items() if k != "call"}) for code, params in rows]
 
 
 def test_a_call_rings_is_answered_and_hung_up_with_its_duration_in_the_transcript():
@@ -67,9 +72,10 @@ def test_a_call_rings_is_answered_and_hung_up_with_its_duration_in_the_transcrip
         ("call_answered", {}),
         ("call_ended_client", {"duration": "1:05"}),
     ]
-    order.refresh_from_db()
-    assert Message.objects.get(order=order, system_code="call_ended_client").text == (
-        "The client ended the call after 1:05."
+    ended = Message.objects.get(order=order, system_code="call_ended_client")
+    assert (ended.text, ended.system_params) == (
+        "The client ended the call after 1:05.",
+        {"call": call.pk, "duration": "1:05"},
     )
 
 

@@ -5,6 +5,7 @@ issue's "Bad input" gets an error frame naming its frame and stores nothing."""
 import pytest
 from channels.db import database_sync_to_async
 
+from listeners.models import ListenerProfile
 from payments.invariants import assert_ledger_consistent
 from sessions import consumers
 from sessions.models import Call, Message
@@ -47,10 +48,11 @@ async def test_a_call_rings_connects_relays_signals_to_the_other_side_and_hangs_
     # when: the client calls
     await client.send_json_to({"type": "call.start", "session": order.pk, "kind": "voice"})
     ringing = await receive_type(listener, "call.state")
-    assert (ringing["state"], ringing["kind"], ringing["started_by"]) == (
+    assert (ringing["state"], ringing["kind"], ringing["started_by"], ringing["caller"]) == (
         "ringing",
         "voice",
         "client",
+        str(order.client),
     )
     assert (await receive_type(client, "call.state"))["state"] == "ringing"
     call_id = ringing["call"]
@@ -84,7 +86,7 @@ async def test_a_call_rings_connects_relays_signals_to_the_other_side_and_hangs_
     await client.send_json_to({"type": "call.hangup", "session": order.pk, "call": call_id})
     ended = await receive_type(listener, "call.state")
     # then
-    assert (ended["state"], ended["ended_by"]) == ("ended", "client")
+    assert (ended["state"], ended["ended_by"], ended["caller"]) == ("ended", "client", None)
     # and: a signal after the end is refused, also from the socket that signalled before
     while (await receive_type(client, "call.state"))["state"] != "ended":
         pass
@@ -210,4 +212,51 @@ async def test_every_bad_call_frame_gets_an_error_frame_and_stores_nothing():
     await _refused(client, {"type": "call.start", "session": s, "kind": "voice"}, "session_closed")
     assert await counts() == (after_cancel[0], after_cancel[1] + 1)  # only the end's own text
     for socket in (client, listener, stranger_socket, text_socket):
+        await socket.disconnect()
+
+
+def _two_sessions_of_one_listener():
+    first = metered_session(tier=per_minute_tier(medium="voice"))
+    ListenerProfile.objects.filter(pk=first.listener_id).update(
+        max_concurrent_chats=4, presence=ListenerProfile.Presence.ONLINE
+    )
+    second = metered_session(tier=first.tier)
+    return (
+        second.pk,
+        str(second.client),
+        session_cookie(first.listener.user),
+        session_cookie(second.client),
+    )
+
+
+async def test_one_listener_socket_hears_a_call_ring_in_any_session_and_declines_it_there():
+    # given: a listener with two live sessions, one socket (the dashboard's)
+    second, caller_name, listener_cookie, caller_cookie = await database_sync_to_async(
+        _two_sessions_of_one_listener
+    )()
+    listener = await open_socket(listener_cookie)
+    caller = await open_socket(caller_cookie)
+    # when: the second session's client rings
+    await caller.send_json_to({"type": "call.start", "session": second, "kind": "voice"})
+    ringing = await receive_type(listener, "call.state")
+    # then: the ring names the session and the caller (the ring notice shows them)
+    assert (ringing["session"], ringing["state"], ringing["caller"]) == (
+        second,
+        "ringing",
+        caller_name,
+    )
+    # when: the listener declines from that socket
+    await listener.send_json_to(
+        {"type": "call.decline", "session": second, "call": ringing["call"]}
+    )
+    # then: both sides hear it; the notice clears on this frame
+    for socket in (listener, caller):
+        while (frame := await receive_type(socket, "call.state"))["state"] == "ringing":
+            pass
+        assert (frame["call"], frame["state"], frame["ended_by"]) == (
+            ringing["call"],
+            "declined",
+            "listener",
+        )
+    for socket in (listener, caller):
         await socket.disconnect()

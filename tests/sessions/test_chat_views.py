@@ -51,8 +51,9 @@ def test_dashboard_lists_sessions_with_unread_counts(client, django_assert_max_n
     client.force_login(order.listener.user)
     # when
     # 12 + the header's unread count + presence + the workload (profile, shifts, the
-    # week's orders, escalations, recent sessions) + the pool (tags, open requests)
-    with django_assert_max_num_queries(21):
+    # week's orders, escalations, recent sessions) + the pool (tags, open requests) +
+    # calls (those ringing now, those this listener reported)
+    with django_assert_max_num_queries(23):
         response = client.get("/chat/dashboard/")
     # then
     assert response.status_code == 200

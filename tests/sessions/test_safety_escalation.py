@@ -21,7 +21,8 @@ from sessions.safety import scan
 from sessions.selectors.safety import compensation_deferred
 from sessions.services import safety as safety_services
 from sessions.services import safety_paging
-from sessions.services.chat import MessageContext, message_send
+from sessions.services.chat import message_send
+from sessions.services.transcript import MessageContext
 from tests.factories import StaffUserFactory
 from tests.sessions.chat_factories import ChatOrderFactory, MessageFactory
 from tests.sessions.layer_capture import settled

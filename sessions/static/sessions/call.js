@@ -2,6 +2,8 @@
 // to peer over RTCPeerConnection. The server keeps the call's state (`call.state`) and
 // only relays our offer, answer and ICE candidates to the other party (`call.signal`).
 // The caller makes the offer once the call is answered; the page that answered replies.
+// Opened with ?answer=<call> (the ring notice of the dashboard or another chat), the page
+// answers that call as soon as its socket is open, if it still rings.
 const panel = document.getElementById("call-panel");
 
 const $ = (id) => document.getElementById(id);
@@ -161,6 +163,7 @@ function attach() {
   const session = Number(panel.dataset.session);
   chat.onFrame = (frame) => {
     previous(frame);
+    if (frame.type === "hello" && answerPending) answerNow();
     if (frame.session !== session) return;
     if (frame.type === "call.state") onState(frame);
     else if (frame.type === "call.signal") onSignal(frame).catch((error) => console.warn("call signal", error));
@@ -171,12 +174,39 @@ function attach() {
       panel.hidden = true;
     }
   };
+  // "Answer" on a ring notice (the dashboard, another chat) opened this page to answer.
+  const params = new URLSearchParams(location.search);
+  const answer = Number(params.get("answer")) || null;
+  if (answer) {
+    params.delete("answer");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+  }
   if (panel.dataset.live) {
     const live = JSON.parse(panel.dataset.live); // a call from before this page loaded
-    call = { id: live.call, kind: live.kind, mine: live.started_by === panel.dataset.role, here: false, pending: [], early: [] };
-    show({ active: true, status: text("textElsewhere") });
+    const mine = live.started_by === panel.dataset.role;
+    call = { id: live.call, kind: live.kind, mine, here: false, pending: [], early: [], ice: live.ice_servers };
+    if (live.state === "ringing" && !mine) {
+      show({ ringing: true, status: text(live.kind === "video" ? "textRingingVideo" : "textRingingVoice") });
+      if (answer === live.call) answerWhenOpen(chat);
+    } else {
+      show({ active: true, status: text("textElsewhere") });
+    }
+  } else if (answer) {
+    show({ idle: true, status: text("textNoLongerRinging") });
   }
   return true;
+}
+
+// Answer the ringing call as soon as the socket is open (a page just loaded).
+let answerPending = false;
+function answerNow() {
+  answerPending = false;
+  if (call && !call.mine && !call.here) { call.here = true; send({ type: "call.answer", call: call.id }); }
+}
+function answerWhenOpen(chat) {
+  if (chat.state === "open") answerNow();
+  else answerPending = true;
 }
 
 function start(kind) {

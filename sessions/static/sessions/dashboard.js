@@ -1,5 +1,5 @@
 // The listener's dashboard: every active chat over one socket, sorted by urgency.
-import { ChatSocket, Transcript, clockOffset, formatSeconds } from "./chat-socket.js";
+import { ChatSocket, Transcript, clockOffset, formatSeconds, systemText } from "./chat-socket.js";
 
 const config = JSON.parse(document.getElementById("chat-config").textContent);
 const strings = JSON.parse(document.getElementById("chat-strings").textContent);
@@ -128,7 +128,7 @@ const socket = new ChatSocket({
       case "message.ack": chat.transcript.ack(frame); break;
       case "message.new":
         if (chat.transcript.add(frame)) {
-          chat.row.querySelector(".last").textContent = frame.kind === "system" ? (strings.system[frame.code] || frame.text) : frame.text;
+          chat.row.querySelector(".last").textContent = frame.kind === "system" ? systemText(strings.system[frame.code], frame) : frame.text;
           if (frame.sender !== config.me) chat.typingUntil = 0;
           chat.list.scrollTop = chat.list.scrollHeight;
           markRead(chat);
@@ -221,9 +221,11 @@ function tick() {
       $("typing").hidden = Date.now() > chat.typingUntil;
     }
   }
-  document.title = soonest !== null && soonest < 10
-    ? (Math.floor(t / 500) % 2 ? "⏰ " + formatSeconds(Math.max(0, soonest)) + " · " : "") + baseTitle
-    : baseTitle;
+  if (document.body.dataset.ringing !== "1") { // call-ring.js owns the title while a call rings
+    document.title = soonest !== null && soonest < 10
+      ? (Math.floor(t / 500) % 2 ? "⏰ " + formatSeconds(Math.max(0, soonest)) + " · " : "") + baseTitle
+      : baseTitle;
+  }
   for (const item of document.querySelectorAll(".pending-orders li[data-deadline]")) {
     const secs = (new Date(item.dataset.deadline).getTime() - t) / 1000;
     item.querySelector(".accept-left").textContent = secs > 0 ? formatSeconds(secs) : strings.overdue;

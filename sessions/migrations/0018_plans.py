@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('listeners', '0013_tier_plans'),
-        ('live_sessions', '0016_call_labels'),
+        ('live_sessions', '0017_call_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
