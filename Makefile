@@ -98,6 +98,12 @@ bench-watcher: $(BIN)/.installed
 bench-metering: $(BIN)/.installed
 	$(BIN)/python bench/metering.py $(ARGS)
 
+## bench-pool: 1,000 online listeners in 100 teams; claim latency of racing claims, a pool
+## poll and team routing beside the catalogue query, interleaved (on DATABASE_URL)
+.PHONY: bench-pool
+bench-pool: $(BIN)/.installed
+	$(BIN)/python bench/pool.py $(ARGS)
+
 ## bench-usage: a client with two years of history (1,000 sessions, 100,000 messages; on
 ## DATABASE_URL) and the usage page's p95 and query count beside the catalogue page's
 .PHONY: bench-usage
