@@ -130,24 +130,15 @@ def session_complete(*, order_id: int, now: datetime | None = None) -> Order:
         if order.state == Order.State.ACTIVE and order.ends_at > now:
             raise DomainError(_("This session has time left."), code="not_over")
 
-    order = Order.objects.select_related("listener").get(pk=order_id)
-    if plan_day_missed(order=order):
-        return _end(
-            order_id=order_id,
-            to=Order.State.TERMINATED,
-            code="plan_day_missed",
-            reason=PLAN_DAY_MISSED_REASON,
-            now=now,
-            check=check,
-            money=_refund_all_missed_day,
-        )
+    missed = plan_day_missed(order=Order.objects.select_related("listener").get(pk=order_id))
     return _end(
         order_id=order_id,
-        to=Order.State.COMPLETED,
-        code="time_over",
-        reason=END_REASON_TIME_OVER,
+        to=Order.State.TERMINATED if missed else Order.State.COMPLETED,
+        code="plan_day_missed" if missed else "time_over",
+        reason=PLAN_DAY_MISSED_REASON if missed else END_REASON_TIME_OVER,
         now=now,
         check=check,
+        money=_refund_all_missed_day if missed else None,
     )
 
 

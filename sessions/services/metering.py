@@ -410,7 +410,13 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
     from the wallet. Refused (nothing written) without a minute's balance, with an offline
     or full listener, or while another per-minute session of the client is open."""
     from sessions.services.booking_guards import booking_guards_check
-    from sessions.services.orders import BUSY_STATES, BookingError, _occupying, order_mark_paid
+    from sessions.services.orders import (
+        BUSY_STATES,
+        BookingError,
+        _occupying,
+        contract_terms,
+        order_mark_paid,
+    )
     from sessions.services.workload import workload_booking_check
 
     now = now or timezone.now()
@@ -461,11 +467,7 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
             minutes=1,
             quote={**terms, "total_fen": first},
             price_fen=first,
-            currency=settings.PLATFORM_CURRENCY,
-            reply_window_seconds=tier.reply_window_seconds,
-            breach_refund_percent=tier.breach_refund_percent,
-            breach_refund_cap_percent=tier.breach_refund_cap_percent,
-            breach_termination_count=tier.breach_termination_count,
+            **contract_terms(tier),
             created_at=now,
             payment_deadline=now,
         )

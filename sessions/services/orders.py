@@ -61,6 +61,18 @@ def _occupying(*, listener_id: int, now: datetime):
     )
 
 
+def contract_terms(tier: PricingTier) -> dict:
+    """What an order copies from its tier at booking: the reply-window contract and the
+    currency (later edits of the tier do not change orders already placed)."""
+    return {
+        "reply_window_seconds": tier.reply_window_seconds,
+        "breach_refund_percent": tier.breach_refund_percent,
+        "breach_refund_cap_percent": tier.breach_refund_cap_percent,
+        "breach_termination_count": tier.breach_termination_count,
+        "currency": settings.PLATFORM_CURRENCY,
+    }
+
+
 def order_create(
     *,
     client,
@@ -143,11 +155,7 @@ def order_create(
             minutes=quote.minutes,
             quote=quote.to_json(),
             price_fen=quote.total_fen,
-            currency=settings.PLATFORM_CURRENCY,
-            reply_window_seconds=tier.reply_window_seconds,
-            breach_refund_percent=tier.breach_refund_percent,
-            breach_refund_cap_percent=tier.breach_refund_cap_percent,
-            breach_termination_count=tier.breach_termination_count,
+            **contract_terms(tier),
             created_at=now,
             payment_deadline=now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
         )

@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -40,6 +39,7 @@ from sessions.services.orders import (
     BookingError,
     _close_with_refund,
     _occupying,
+    contract_terms,
     order_accept,
     order_decline,
 )
@@ -116,11 +116,10 @@ def _bookable_tier(*, tier_id: int) -> PricingTier:
 
 
 def _day_order(*, plan: Plan, quote: Quote, now: datetime) -> Order:
-    tier = plan.tier
     return Order.objects.create(
         client=plan.client,
         listener=plan.listener,
-        tier=tier,
+        tier=plan.tier,
         kind=Order.Kind.PLAN,
         plan=plan,
         starts_at=quote.starts_at,
@@ -128,11 +127,7 @@ def _day_order(*, plan: Plan, quote: Quote, now: datetime) -> Order:
         minutes=quote.minutes,
         quote=quote.to_json(),
         price_fen=quote.total_fen,
-        currency=settings.PLATFORM_CURRENCY,
-        reply_window_seconds=tier.reply_window_seconds,
-        breach_refund_percent=tier.breach_refund_percent,
-        breach_refund_cap_percent=tier.breach_refund_cap_percent,
-        breach_termination_count=tier.breach_termination_count,
+        **contract_terms(plan.tier),
         created_at=now,
         payment_deadline=now,
     )
