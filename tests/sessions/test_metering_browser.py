@@ -68,8 +68,9 @@ def top_up(page, node, yuan: str) -> None:
 
 
 def test_top_up_chat_per_minute_pause_at_zero_top_up_and_resume(browser, node):
-    # given: an online listener selling ¥5 minutes; a client with an empty wallet
-    tier = per_minute_tier()
+    # given: an online listener selling ¥5 minutes, day and night (the suite runs at any
+    # hour); a client with an empty wallet
+    tier = per_minute_tier(night_surcharge_percent=0)
     client = UserFactory()
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     context.set_default_timeout(10_000)
