@@ -44,7 +44,7 @@ def test_the_usage_page_draws_its_charts_on_a_phone(page, live_server):
 def test_a_nudge_card_at_the_end_of_a_session_and_dont_show_again(page, live_server):
     # given: a session that just ended, with 90 % of the budget used
     client = UserFactory()
-    tier = PricingTierFactory(price_per_hour_fen=9000)
+    tier = PricingTierFactory(price_per_hour_fen=9000, night_surcharge_percent=0)  # any hour
     with transaction.atomic():
         budget_cap_set(client=client, cap_fen=10000)
     order = session_held(
