@@ -16,7 +16,6 @@ from payments.wallet.selectors import wallet_balance_fen
 from sessions.models import Call, Message
 from sessions.services import lifecycle, metering
 from sessions.services.orders import order_accept
-from tests.browser import BeijingBrowser
 from tests.conftest import CHROMIUM_ARGS
 from tests.factories import UserFactory
 from tests.payments.wallet_helpers import topup_paid
@@ -44,7 +43,7 @@ def media_browser(chromium_path, monkeypatch):
         chromium = playwright.chromium.launch(
             executable_path=chromium_path, args=[*CHROMIUM_ARGS, *FAKE_MEDIA]
         )
-        yield BeijingBrowser(chromium)
+        yield chromium
         chromium.close()
 
 
