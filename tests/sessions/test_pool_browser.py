@@ -13,9 +13,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_client_posts_a_request_a_listener_takes_it(browser, page, live_server):
-    # given: one online listener who fits
+    # given: one online listener who fits (at any hour: no night surcharge)
     listener = ApprovedListenerFactory(tier=False)
-    PricingTierFactory(listener=listener, price_per_hour_fen=6000, reply_window_seconds=30)
+    PricingTierFactory(
+        listener=listener,
+        price_per_hour_fen=6000,
+        reply_window_seconds=30,
+        night_surcharge_percent=0,
+    )
     client = UserFactory()
     sign_in(page.context, live_server, client)
     # when: the client posts a request on a phone
