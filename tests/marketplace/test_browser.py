@@ -76,5 +76,8 @@ def test_the_phone_header_fits_on_one_line_in_each_language(browser, live_server
         assert [count for _name, count in lines] == [1] * len(lines), lines
         assert len(lines) == 4, lines
         assert_fits(page, f"header {language} {width}px")
+        # and the brand is whole (it gives way with an ellipsis only on narrower screens)
+        brand = page.locator(".brand")
+        assert brand.evaluate("(b) => b.scrollWidth <= b.clientWidth")
     finally:
         context.close()
