@@ -616,6 +616,193 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ),
 }
 
+# Third round (docs/safety.md, "How the last rounds went"): whole families of expressions
+# the second round's build lacked, added to the lists above by family and strength.
+_MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
+    ("intent", STRONG): (
+        [
+            # Death as relief, peace or the better outcome.
+            r"死(?:了|掉)?(?:反而|倒是|才|就|也)(?:是)?(?:一)?(?:种)?(?:解脱|好事|轻松|幸福|最好的)|死亡(?:才|就)?是(?:一种)?(?:解脱|归宿)|死了(?:反而)?(?:更)?(?:轻松|干净|省事)",
+            # Not having been born, not waking (别再醒), a wish to be struck down.
+            r"我.{0,3}(?:不该|不应该|不配|就不该|本不该|根本不该)(?:被)?(?:生下来|生出来|出生|活着|存在|来到这(?:个)?(?:世上|世界))",
+            r"(?:希望|真希望|但愿|要是能|好想)(?:我)?.{0,8}(?:别|不要|不会|再也不)(?:再)?醒(?:来|过来)?(?!上班|上学|去上)",
+            r"(?:希望|真希望|巴不得|盼着|但愿)(?:我|自己)(?:能|会)?(?:被车撞|被撞死|出(?:个)?车祸|得(?:个)?(?:绝症|癌症)|出(?:个)?意外|被雷劈|猝死)"
+            r"|(?:被车撞死|出车祸死了?|得癌症死了?|猝死)(?:就好了|算了|也好|最好|多好)",
+            # A quiet place with no pain, and never coming back.
+            r"(?:去|到)(?:一个)?(?:没有痛苦|没有烦恼|不会痛|不会再痛|没人找得到|另一个世界|很远很远)的地方.{0,10}(?:永远|再也|不回来|不回去)",
+            # How much of a medicine kills.
+            r"(?:吃|喝|吞)?(?:多少|几)(?:片|粒|颗|盒|瓶|克|毫克)?.{0,6}(?:会死|能死|致死|才(?:会|能)?死|死得了|可以死|死人|没命|醒不过来)",
+            # "My last night", "my last day" (of a life, not of a job).
+            r"(?:这是|今晚是|今天是|今晚就是|今天就是|明天就是)我(?:的|人生的|生命的|这辈子的|在这世上的)最后一(?:天|晚|夜|个晚上)(?!上班|实习|工作|假|在|的班|班)",
+            r"醒来(?:发现)?(?:自己)?(?:居然|竟然)?还活着.{0,6}(?:失望|难过|好烦|好累|崩溃)",
+            r"想走(?:了)?.{0,10}(?:没勇气|不敢|下不了决心|鼓起勇气|一直没)",
+            r"为什么(?:我)?(?:还)?(?:没(?:有)?死|还活着|还要醒)",
+            r"(?:我)?(?:可能|应该|大概|怕是)?撑不过(?:这个冬天|这个夏天|今年|这个月|这周|今晚|明天|这一关)|也不想(?:再)?撑了",
+            r"(?<!不小心)(?<!被)(?:烫|扎|戳|抠|掐|咬|打|撞)(?:伤|破)?自己|(?:用|拿)(?:烟头|打火机|指甲|针|圆规|刀片|小刀|剪刀).{0,4}(?:烫|扎|划|戳|抠|割)(?:自己|手|胳膊|腿)|拿头撞墙",
+            r"跳(?:哪|哪座|哪个|哪栋|哪条)(?:桥|楼|河|江|海|崖)|(?:查|搜|找)(?:了)?.{0,6}(?:哪座桥|哪栋楼|几楼|多高).{0,6}(?:高|跳|够高|能死|摔死)",
+            r"我(?:真)?(?:的)?(?:该|应该|就该|还是)消失(?:吧|算了|掉)?",
+        ],
+        [
+            r" (?:dying|death|being dead|not existing|not being here|the idea of dying|never waking up|going to sleep forever|the thought of dying)"
+            r" (?:sounds|seems|feels|looks) (?:so |really |kinda |kind of |pretty |more and more |almost )?(?:peaceful|nice|good|better|easier|calm|"
+            r"like a relief|like relief|like an escape|like freedom|freeing|tempting|appealing|comforting|like the answer|like the only|like rest|restful)",
+            r" (?:wish|hope|hoping|pray|praying) (?:that )?(?:a |the |some |something |someone |an )?(?:car|truck|bus|train|drunk driver|plane|meteor|asteroid|someone|bullet|something)"
+            r" (?:would |will |could |might )?(?:just )?(?:hit|hits|run me over|runs me over|kill|kills|crash|take me out|end me)",
+            r" (?:wish|hope|hoping) i (?:get|got|would get|could get|will get|d get) (?:hit|run over|killed|cancer|shot|in a crash|in an accident)| (?:wish|hope) i (?:crash|die in|dont survive|dont make it)",
+            r" (?:want|wanna|need) out (?:of (?:here|this|life|everything|it all) )?(?:permanently|for good|forever)| out permanently ",
+            r" (?:least painful|painless|quickest|easiest|fastest|peaceful|quietest|surest) (?:way|ways|method|methods) (?:to go|of going|out) ",
+            r" (?:writing down|wrote down|write down|planning|planned|researching|researched|looking up|googling|googled|figuring out|figured out|worked out)"
+            r" (?:exactly )?how (?:id|i would|ill|i will|i could|im going to|im gonna|to) (?:do it|go|end it|die|kill myself)",
+            r" how (?:many|much) .{0,40}(?:to not wake up|to never wake up|not to wake up|to die|to kill (?:me|myself|you|a person|someone)|to end it|to be fatal|to be lethal|before (?:you|i|it) (?:die|dies|kills)|would kill (?:me|you|a person))",
+            r" (?:wake|woke|waking) up (?:and |again )?(?:disappointed|upset|angry|sad) (?:that |to be |im |i am |i was )?(?:still )?alive| disappointed (?:that )?i (?:woke up|am still alive|m still alive)",
+            r" bleed out | how long (?:does it take|it takes|would it take|till|until|before) (?:you |i |someone )?(?:to )?(?:die|bleed out|lose consciousness|drown|suffocate|overdose)",
+            r" (?:drive|driving|drove|swerve|swerving|crash|crashing|steer|steering) (?:my car )?(?:off|into) (?:the |a )?(?:road|cliff|bridge|tree|wall|river|traffic|pole|barrier|oncoming|truck|lake)",
+            r" (?:fantasize|fantasizing|fantasise|fantasising|dream|dreaming|daydream|daydreaming|imagine|imagining|picture|picturing|thinking) (?:about|of) (?:my own|my) (?:funeral|death|grave|dying|suicide)",
+            r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to|i) end (?:things|everything)(?! with| between| off| on a)",
+            r" (?:im|i am) not (?:gonna|going to) be (?:here|around|alive) (?:much longer|for long|anymore|tomorrow|after tonight)",
+            r" (?:pain|it|this|everything|suffering|all of it) to (?:end|stop) (?:permanently|forever|for good)",
+            r" (?:what|which|how high a) (?:floor|height|bridge|building) .{0,30}(?:to die|to kill|high enough|fatal|not survive)| how (?:high|far) .{0,30}(?:to die|to not survive|fatal|would kill)",
+        ],
+    ),
+    ("burden", STRONG): (
+        [
+            r"我活着(?:只会|就是|只是|总是)?(?:让|害)(?:家里|爸妈|父母|家人|大家|所有人|他们|你们)(?:更)?(?:累|苦|难过|受罪|为难|丢脸)",
+            r"(?:家里|爸妈|父母|家人|大家|他们)(?:没有我|没了我|少了我)(?:会|就|才)?(?:能)?(?:过得)?(?:更好|轻松|好过|解脱|省心|开心)",
+            r"(?:拖垮|拖累|害苦|毁|连累)了?(?:这个家|全家|家里|爸妈|我妈|我爸|所有人|大家|他们)",
+        ],
+        [
+            r" (?:better|fine|happier|easier|ok|okay|free|freer|lighter|relieved|richer|at peace|happy|calmer) (?:off )?without me ",
+            r" (?:easier|better|happier|lighter|simpler|freer|calmer|peaceful) (?:life|lives|time|days|home)? ?(?:\w+ )?without me",
+            r" (?:im|i am) (?:just |only |nothing but |such )?(?:a|the|dead) (?:weight|burden|problem|drain|mess|liability|parasite)"
+            r" (?:\w+ ){0,3}(?:has|have|had|needs to|need to) (?:to )?(?:carry|deal with|put up with|handle|support|drag|look after)",
+            r" better (?:off )?if i (?:just |simply )?(?:vanished|disappeared|died|was gone|were gone|wasnt here|never existed|left for good)",
+            r" waste of (?:\w+ )?(?:time and money|money|everyones time|their time|space|air|oxygen|a life|a person)",
+        ],
+    ),
+    ("farewell", STRONG): (
+        [
+            r"不孝.{0,6}(?:先走|走了|下辈子|来世)|(?:女儿|儿子|孩儿)(?:不孝|先走一步)",
+            r"(?<!今年)(?<!今天)(?<!年度)最后一条(?:朋友圈|微博|动态|说说)(?!.{0,4}(?:今年|今天|晚安|明年))",
+            r"密码.{0,16}(?:钱|存款|积蓄|卡里).{0,4}(?:都|全)?(?:留给|转给)|(?:钱|存款|积蓄|卡里的钱)(?:都|全|全部)?留给(?:我)?(?:妈|爸|家人|父母|妹|弟|哥|姐|老婆|老公|孩子)",
+            r"写了(?:几|好几|一)封(?:信|遗书).{0,12}(?:爸妈|父母|家人|每个人|妹妹|弟弟|哥哥|姐姐|朋友).{0,12}(?:走了|以后|之后|再看|再打开|再拆)|等我(?:走|死|不在)了?(?:以后|之后)?再(?:看|打开|拆)",
+            r"(?:这次|这回)(?:是)?真的(?:晚安|再见|告别)|永远(?:的)?晚安|最后(?:一次)?(?:跟你|跟大家)?(?:说)?(?:晚安|再见)了",
+            r"(?:今晚|明天|以后|接下来)(?:发生)?(?:的)?(?:什么|任何)?事.{0,6}(?:不是你的错|别怪自己|不要自责|别自责)|不管(?:发生)?什么.{0,6}(?:不是你的错|别怪自己|不要自责)",
+            r"(?:你们|大家|你)(?:以后)?(?:要)?好好(?:的|活着|生活|过|照顾自己).{0,8}(?:我)?(?:先)?走了|(?:我)?先走了.{0,8}(?:你们|大家|你)(?:以后)?(?:要)?好好",
+            r"(?:送|交|托付)(?:到|给)(?:了)?.{0,8}(?:以后|从今以后).{0,4}(?:就)?(?:拜托|交给|靠|麻烦)",
+            r"(?:信|纸条|遗书|留言|日记).{0,10}(?:你们|你)?看了就(?:懂|明白|知道)(?:了)?",
+            r"(?:跟|和|向|对)(?:这个)?(?:世界|人间|人世)(?:道别|告别|说再见|道个别|说拜拜|说声再见|再见)",
+            r"(?:就|再也|永远)见不到我(?:了)?",
+        ],
+        [
+            r" (?:left|leaving|wrote|written|writing) (?:a |some |the )?(?:letters?|notes?) (?:for|to) .{0,40}(?:on my desk|on the table|on my bed|in my room|under my pillow|in the drawer|on the kitchen table|to find)",
+            r" (?:feed|feeds|look after|looks after|take care of|takes care of|care for|walk|walks|adopt|rehome) (?:\w+ ){0,2}(?:cat|dog|cats|dogs|pet|pets|fish|kids|plants|bird|rabbit)"
+            r" (?:\w+ ){0,3}(?:after tonight|after today|after im gone|when im gone|once im gone|from now on|forever)",
+            r" (?:dont|do not|never|please dont) blame (?:yourself|urself|anyone|yourselves) (?:for )?(?:what happens|whatever happens|what im about|this|anything|after tonight|tonight|what i)",
+            r" (?:this|it|today|tonight) (?:will|might|could|ll|is going to|is) (?:probably |likely |maybe )?(?:be )?the last time (?:we|i|you) (?:talk|speak|hear|chat|see)(?! before| until| till| for a while| this week| today| in person)",
+        ],
+    ),
+    ("farewell", WEAK): (
+        [r"永远不(?:会)?(?:再)?回来|该交代的(?:都|也)?交代(?:了|完了|好了)(?!.{0,12}(?:工作|交接|请假|休假|项目|同事))"],
+        [r" (?:my )?(?:goodbye )?(?:notes|letters) (?:are|is) (?:all )?(?:written|done|finished|sealed) "],
+    ),
+    ("means", STRONG): (
+        [
+            r"(?<!菜)(?<!水果)(?:刀片|美工刀|剃须刀|刀|药|安眠药|绳子|农药)(?:就|已经)?(?:在|放在|握在|攥在)我(?:的)?(?:手里|手上|手边|身边|枕边|口袋里?)",
+            r"知道(?:我)?(?:爸|爸爸|我爸|我妈|妈妈|家里|他|她|爷爷)(?:把)?(?:的)?(?:枪|猎枪|药|安眠药|农药|钥匙).{0,4}(?:藏|放|锁)在哪",
+            r"(?:胶带|封箱带).{0,6}(?:木炭|炭)|(?:木炭|炭).{0,6}(?:胶带|封箱带)",
+            rf"买(?:了)?(?:那么多|这么多)(?:的)?{_MEDS_ZH}",
+        ],
+        [
+            r" (?:know|knows|found|find) where (?:my |our )?(?:\w+ ){0,2}(?:keeps|keep|hides|hide|stores|store|locks|lock|put|puts|hid)"
+            r" (?:his |her |their |the |my )?(?:gun|guns|pistol|rifle|shotgun|pills|meds|sleeping pills|key to the (?:gun|safe)|gun safe)",
+            r" (?:written|wrote|writing) (?:my |the )?(?:notes|letters|goodbyes) ",
+            rf" (?:stocked|stocking|stock) up on (?:\w+ )?{_MEDS_EN}| from (?:\w+ )?(?:different|several|multiple|three|two|four|five) (?:stores|pharmacies|drugstores|shops|chemists)",
+            rf" (?:found|took|stole|grabbed|kept|pocketed|hid) (?:my |his |her |the )?(?:\w+s )?(?:old |leftover |spare )?{_MEDS_EN} (?:and )?(?:kept|hid|saved|stashed)",
+            r" (?:tape|duct tape) (?:and|with|plus) (?:\w+ ){0,2}(?:charcoal|coal)",
+        ],
+    ),
+    ("place", STRONG): (
+        [
+            r"(?:爬|翻|跑)(?:到|上)(?:了)?.{0,6}(?:天台|楼顶|屋顶|窗台|顶楼)|人已经(?:在|到)(?:了)?(?:桥上|天台|楼顶|江边|河边|海边|铁轨|悬崖)",
+            r"(?:在|沿着)高速(?:公路)?(?:上|边上|中间)(?:走|站|坐|躺)|(?:走|站|躺)(?:在|到)高速(?:公路)?(?:上|中间)",
+        ],
+        [
+            r" (?:climbed|climbing|climb|hopped|stepped|got) (?:over|across|onto|up on|past) (?:the |a |my )?(?:\w+ )?(?:railing|barrier|parapet|guardrail|guard rail|ledge)",
+            r" (?:climbed|climbing|hopped|over) (?:over )?(?:the |a )?(?:balcony|bridge|roof|rooftop|overpass) (?:fence|wall|rail)",
+            r" (?:on|over|at) the (?:balcony|bridge|roof|rooftop|window|overpass) (?:rail|railing|ledge|edge|parapet|barrier) ",
+            r" (?:walking|standing|lying|sitting) (?:on|along|in the middle of|down) the (?:highway|motorway|freeway|interstate)",
+        ],
+    ),
+    ("plan", STRONG): (
+        [
+            r"等(?:周末|明天|今晚|晚上|下周)?(?:他们|家人|大家|爸妈|父母|家里人|室友|所有人|我妈|我爸|老公|老婆)(?:都)?(?:出差|出门|不在家|上班|走了|离开|去上班|回老家|出去)(?:了)?(?:以后|之后)?(?:我)?就",
+            r"给自己定(?:了)?(?:一个)?(?:日子|时间|期限|日期)",
+        ],
+        [
+            r" when (?:my )?(?:parents|family|mom|mum|dad|roommates?|flatmates?|everyone|everybody|they|husband|wife|boyfriend|girlfriend) (?:are|is|will be|re|get|goes|go) (?:away|out|gone|asleep|at work|out of town|on vacation|on holiday)",
+        ],
+    ),
+    ("act", STRONG): (
+        [r"(?:划|割)下去了|(?:一刀|几刀|好几刀)(?:划|割)(?:了|下去|在)"],
+        [],
+    ),
+    ("danger", STRONG): (
+        [
+            r"(?:在|到)(?:我)?(?:家|住的地方|宿舍|公司|小区)?(?:楼下|门口|门外|外面)(?:守着|堵|蹲|拦)(?:着)?我",
+            r"(?:他|她|前男友|前夫|前任|男朋友|男友|老公|丈夫|继父|后爸|那个男的|陌生人|那个人|有人).{0,10}(?:不让我好过|不会放过我|要我的命|毁了我)",
+            r"(?:要是|如果|敢)(?:我)?(?:敢)?(?:报警|告诉别人|告诉任何人|跟别人说|离开他|离开她|分手|跑|喊|打电话|求救).{0,10}(?:就)?(?:杀了我|弄死我|打死我|杀我|要我的命|不会放过我)",
+            r"(?:关|锁)在(?:屋|房间|家|卧室|厕所)里.{0,10}不让我(?:出去|出门|走|打电话)|(?:抢|拿走|收走|没收|摔|砸)(?:了)?我(?:的)?手机.{0,8}(?:不让|不许|关|锁)|(?:关|锁)(?:着)?我.{0,12}(?:抢|拿走|收走|摔|砸)(?:了)?我(?:的)?手机|把我关(?:在)?(?:屋里|房间|家里|里面)",
+            r"(?:敲|砸|踹)(?:我的?|我家的?)?门.{0,12}(?:知道我在(?:里面|家)|不开门就)",
+            r"把我(?:推|摔|扔|甩)(?:下|倒|到|在)(?:了)?(?:楼梯|地上|墙上|床上|门上|地)",
+            r"被(?:他|她|前夫|前男友|老公|男朋友|那个人|陌生人)?堵在|不让我下车",
+            r"(?:陌生人|陌生男人|一个男的|那个男的|有个男的|一个陌生).{0,6}(?:跟着|尾随|跟踪)我",
+            r"(?:进|闯进|溜进|摸进)我(?:的)?(?:房间|卧室|被窝).{0,8}(?:怕|害怕|不敢)|(?:摸|碰)我.{0,6}(?:不让我说|怕|害怕|不敢)",
+        ],
+        [
+            r" if i (?:call|tell|leave|scream|report|go to|text|run|try to leave|break up|say anything|talk)\b.{0,40}"
+            r"(?:hell|he will|shell|she will|theyll|they will|hed|shed|he would|she would|hes gonna|shes gonna|he is gonna|he is going to|she is going to|hes going to)"
+            r" (?:kill|hurt|beat|stab|shoot|strangle|choke|end) (?:me|us)",
+            r" (?:is|s|keeps|has been|been|was|hes been|shes been) (?:following|stalking) me .{0,30}(?:scared|afraid|terrified|wont leave|still|behind me|wont stop|right now)",
+            r" (?:took|takes|smashed|broke|grabbed|hid) my phone .{0,30}(?:wont let me|locked|cant leave|cant call|so i cant)| (?:wont|will not|doesnt) let me leave the (?:house|room|apartment|flat|car)",
+            r" (?:hes|shes|he is|she is|theyre|they are|someone is) coming (?:for|after) (?:me|us) ",
+            r" trying to (?:get|break|come|climb) in(?:to)? (?:through )?(?:my|the|our) (?:window|door|house|room|apartment|flat)",
+            rf" {_PERSON_EN} (?:just )?(?:grabbed|groped|cornered|jumped|attacked) me ",
+        ],
+    ),
+    ("medical", STRONG): (
+        [
+            r"哮喘(?:发作|犯了|又犯了?|急性发作)|(?:吸入器|喷雾|喷剂|哮喘药)(?:找不到|没了|用完了|不管用|没用|不起作用)",
+            r"(?:一边|半边|一侧|左边|右边|左侧|右侧)(?:的)?(?:身子|身体|脸|手|腿|胳膊)(?:突然)?(?:都)?(?:麻了|动不了|没知觉|没有知觉|没力气|不能动)",
+            r"说不了话|嘴角流口水|口角歪斜|(?:高烧|发烧).{0,6}(?:抽筋|抽风|惊厥)|惊厥",
+            r"(?:嗓子|喉咙)(?:好|很|发|越来越)?(?:紧|肿|堵)",
+            r"心脏病(?:犯了|发作)|心梗|脑梗|中风了",
+        ],
+        [
+            r" (?:inhaler|puffer|epipen|epi pen) (?:isnt|is not|not|wont|doesnt|does not|aint) (?:working|helping|help|work)| (?:cant|can not) find my (?:inhaler|epipen|epi pen|puffer) .{0,30}(?:breathe|breathing|wheez|attack|throat)",
+            r" (?:cant|can not|couldnt|unable to) (?:move|feel) (?:one|the left|the right|his left|his right|her left|her right|my left|my right|his|her|my) (?:side|half)",
+            r" (?:hit|banged|bumped) (?:his|her|my|their) head .{0,40}(?:not making sense|confused|unconscious|bleeding|throwing up|vomiting|wont wake|passed out)",
+        ],
+    ),
+    # "Resolve": a veiled act decided ("我就走", "i'm doing it", "made up my mind"). A cue, not a
+    # reported signal: with a plan or a time it is HIGH (rules.py); alone it is nothing.
+    ("resolve", WEAK): (
+        [
+            r"(?:我|然后|到时候|那时)就(?:走|动手)(?:了|吧)?(?!路|过去|开|访|亲戚|一趟|人|回|去)|不(?:想|会)?再拖(?:了|下去)|不(?:想)?再等了|"
+            r"下定(?:了)?决心|决心已定|没有回头路|不会(?:再)?改变主意|就差最后一步|我(?:的|人生的)?最后一(?:晚|夜)",
+            r"想好了(?!.{0,4}(?:吃|去哪|买|穿|点|玩|做什么|怎么说|怎么写))|只等(?:晚上|天黑|今晚|夜里|他们睡着|明天)",
+        ],
+        [
+            r" (?:im|i am) (?:finally )?doing it | (?:going|gonna|go) through with it | (?:made|make) up my mind $| no more waiting "
+            r"| no turning back | no going back now | (?:ive|i have|i) (?:planned|scheduled) it for | (?:ill|i will) do it (?:then|when|once|after|tonight)",
+            r" (?:ill|i will) do it $",
+        ],
+    ),
+}
+for _key, (_zh, _en) in _MORE.items():
+    _known = LEXICON.setdefault(_key, ([], []))
+    _known[0].extend(_zh)
+    _known[1].extend(_en)
+
 FAMILIES = ("intent", "burden", "farewell", "means", "place", "plan", "act", "danger", "medical")
 
 # Compiled once: one regex per (family, strength) and language.

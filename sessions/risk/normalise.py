@@ -66,6 +66,23 @@ _PINYIN = (
     (r"an ?mian ?yao", "安眠药"),
     (r"yi ?shu(?![a-z])", "遗书"),
     (r"jie ?shu ?sheng ?ming", "结束生命"),
+    # Places and postures written in full pinyin ("wo zai tian tai bian shang"): words of two
+    # syllables or more only, which ordinary English does not spell.
+    (r"tian ?tai", "天台"),
+    (r"lou ?ding", "楼顶"),
+    (r"ding ?lou", "顶楼"),
+    (r"yang ?tai", "阳台"),
+    (r"chuang ?tai", "窗台"),
+    (r"bian ?(?:shang|yuan)", "边上"),
+    (r"qiao ?shang", "桥上"),
+    (r"jiang ?bian", "江边"),
+    (r"tie ?gui", "铁轨"),
+    (r"tiao ?xia ?qu", "跳下去"),
+    (r"wang ?xia ?kan", "往下看"),
+    (r"(?:zhan|zuo) ?zai", "站在"),
+    (r"tun ?yao", "吞药"),
+    (r"ge ?zi ?ji", "割自己"),
+    (r"bu ?xiang ?xing ?lai", "不想醒来"),
     (r"(?<![a-z])(?:zs|zsl)(?![a-z])", "自杀"),
     (r"(?<![a-z])bxhl?(?![a-z])", "不想活"),
     (r"(?<![a-z])hbxq(?![a-z])", "活不下去"),
@@ -119,6 +136,24 @@ _IDIOMS_ZH = re.compile(
             # Someone else's act, told as news or a story, is not the writer's risk.
             r"(?:明星|歌手|演员|主角|角色|网友|邻居|作者|名人|学生|新闻里的人|那个人|男主|女主)(?:也|就|是|都)?(?:自杀|轻生|跳楼|割腕|上吊)(?:了|身亡|未遂|的)?",
             r"(?:朋友|同学|妹妹|弟弟|哥哥|姐姐|孩子|女儿|儿子|同事)(?:以前|之前|曾经|也|有)?(?:有过)?(?:自杀|轻生)(?:的)?(?:念头|想法|倾向)?",
+            # Blood of the dentist, the nose, the period, a blood test; a course of medicine
+            # finished; a device thrown out of the window in anger; "死都不想上早八".
+            r"(?:拔(?:完|了)?牙|补牙|洗牙|刷牙|牙龈|流鼻血|鼻血|大姨妈|姨妈|例假|月经|生理期|抽血|献血|验血|采血|血常规|血压|血糖|血型|痘痘)(?:.{0,10}血)?",
+            r"(?:这个|一个)?(?:疗程|周期)(?:的)?药(?:都|全)?(?:吃完|吃光)了?|(?:抗生素|消炎药|中药|感冒药|胃药)(?:都|全)?吃完了|药吃完了.{0,8}(?:再开|去开|去买|复诊|续药|开点)|病(?:都)?好了",
+            r"(?:电脑|手机|键盘|鼠标|显示器|平板|作业|书|打印机|路由器|遥控器)(?:从|扔出|丢出|扔到|丢到).{0,4}(?:窗|阳台|楼下)",
+            r"死都不(?:想|要|愿意?)(?:上|去|做|写|吃|起|见|参加|加班|学|干|听|穿|回)",
+            # A story's character: a film, a novel, a game.
+            r"(?:电影|电视剧|剧里|小说|游戏|动漫|漫画|书里|故事|剧中|片子)(?:里|中)?(?:的)?.{0,12}(?:跳下去|跳崖|跳楼|跳海|跳河|自杀|死了|割腕|上吊)",
+            r"(?:喝了|一杯|几杯|三杯|两杯|太多)(?:的)?(?:咖啡|浓茶|奶茶|红牛|能量饮料).{0,8}(?:手在抖|手抖|心慌|心跳(?:好|很)?快)",
+            r"最后一条(?:消息|信息).{0,10}(?:睡了|去睡|晚安|明天聊|明天见|下线了)",
+            # "开会开得我想跳楼", "想死在这碗螺蛳粉里", "原地去世": a mundane cause, not despair.
+            r"(?<!痛苦)(?<!难受)(?<!绝望)(?<!抑郁)(?<!崩溃)(?<!伤心)(?<!难过)(?<!活)(?:得|到)(?:我)?(?:真)?想(?:跳楼|撞墙|原地去世|去世|跳河)|(?:想)?原地去世",
+            r"想死在(?:这|那)(?:碗|杯|盘|锅|家店|部剧|本书|个游戏|首歌|里|儿)",
+            r"(?:打|推|踢|掐|拍)(?:了)?我一下.{0,6}(?:闹着玩|开玩笑|玩的)",
+            # Grief for someone who died: theirs, not the writer's death.
+            r"(?:想|想念|怀念|梦到|梦见)(?:我)?(?:已经)?(?:去世|过世|走了|离开)(?:了)?的(?:爷爷|奶奶|外公|外婆|姥姥|姥爷|爸爸|妈妈|朋友|狗|猫|老师)",
+            r"(?:爷爷|奶奶|外公|外婆|姥姥|姥爷|他|她|它)(?:已经)?(?:不在|去世|过世|离开我们)了(?:好多年|几年|很多年|\d+年|[一二三四五六七八九十]+年)?(?:了)?",
+            r"旧(?:手机|电脑|衣服|书|东西|家具|自行车|玩具|包|鞋).{0,12}(?:用不上|用不着|不需要)了?",
         ]
     )
 )
@@ -169,6 +204,29 @@ _IDIOMS_EN = re.compile(
             r" (?:died by|committed|death by|lost \w+ to|attempted) suicide ",
             r" (?:friend|sister|brother|son|daughter|student|classmate|partner|mom|dad)s? "
             r"(?:\w+ ){0,3}(?:is |was |has |had |have )?(?:been )?suicidal(?: thoughts)?",
+            r" (?:she|he|they) (?:used to be|was once|were once|had been|has been|have been|is no longer|was) suicidal",
+            # Out of the window in anger, a story's character, a bad battery, a good laugh.
+            r" (?:throw|chuck|toss|yeet|throwing|chucking|tossing|yeeting) (?:my |the |this |that )?(?:laptop|phone|computer|pc|monitor|keyboard|tv|controller|mouse|printer|homework|textbook|router|tablet) (?:out|off|through) (?:of )?(?:the |my |a )?(?:window|balcony)",
+            r" (?:in|on) (?:the|this|that|a) (?:movie|film|show|series|book|novel|game|episode|anime|manga|story|drama|play) .{0,40}(?:jumps|jumped|jumping|dies|died|kills (?:himself|herself)|killed (?:himself|herself)|overdoses|overdosed|suicide)",
+            r" (?:phone|battery|laptop|charge)s? .{0,25}(?:gonna|going to|about to|will|bout to|is going to) die ",
+            r" (?:cant|can not|couldnt) breathe .{0,30}(?:funny|hilarious|laughing|lmao|lol|haha|meme|joke|crying laughing|im dying)"
+            r"| (?:funny|hilarious|laughing|lmao|lol|haha) .{0,20}(?:cant|can not|couldnt) breathe",
+            r" (?:disappear|vanish|hide) (?:under|into|in) (?:my|the|a) (?:blanket|blankets|bed|covers|duvet|hoodie|room|books?|games?|work|music)"
+            r"| (?:disappear|vanish) (?:all|for the|for a|this|for) (?:weekend|week|day|while|bit|month|few days)",
+            r" (?:last|final) (?:message|text|post) .{0,20}(?:going to bed|off to bed|going to sleep|heading to bed|gotta sleep|good ?night|nighty night|gn|see you tomorrow|talk tomorrow|ttyl)",
+            r" (?:would|d) (?:literally |honestly |actually |genuinely )?rather die than (?!live|go on|keep|be |wake|face|continue|feel|spend another|deal|do this|put up|exist)",
+            r" (?:too much|so much|three cups of|cups of|way too much) (?:coffee|caffeine|espresso|red bull|energy drinks?) .{0,20}(?:shaking|shaky|jittery|heart racing|racing)"
+            r"| (?:shaking|shaky|jittery) from (?:the )?(?:coffee|caffeine|espresso|energy drinks?)",
+            r" (?:moving|move|moved|going) (?:abroad|overseas|away for (?:college|uni|work)|to college|to uni) .{0,40}(?:look after|take care of|feed|watch) (?:my )?(?:dog|cat|pets?|plants)",
+            # A mundane cause of wanting to jump or die ("this meeting makes me want to jump out
+            # the window lol"), a price paid in hyperbole ("i'd jump off a cliff for a day off").
+            r" (?:meeting|meetings|class|lecture|exam|homework|traffic|song|movie|show|game|commute|boss|coworker|customer|client|printer|code|bug|monday|mondays|email|emails|call|zoom|group project|assignment|this week)"
+            r" (?:\w+ ){0,3}(?:makes|made|making|make) me (?:want to|wanna) (?:jump|die|kill myself|throw myself|scream|cry)",
+            r" (?:would|d) (?:literally |honestly )?(?:jump off a (?:cliff|bridge|building)|walk into the sea|sell my soul) for (?:a|an|some|one|the|that|this)",
+            # A parent's or sibling's "kill me" over something trivial is banter; leaving,
+            # telling or calling someone stays danger.
+            r" (?:will|would|is gonna|s gonna|is going to|said (?:she|he)d|said (?:she|he) would|(?:she|he)d|(?:she|he)ll|gonna)"
+            r" (?:literally )?kill me if (?:i|she|he|they) (?:am |m |was |get |got )?(?:late|dye|dyed|broke|break|fail|failed|forget|forgot|ate|eat|spoil|spoiled|lose|lost|wear|wore|miss|missed|home late|dont clean|didnt clean|scratch|scratched|spill|spilled|use|used|borrow|borrowed|skip|skipped)",
         ]
     )
 )
@@ -202,7 +260,9 @@ def _chinese(folded: str) -> str:
 
 
 # Contractions the word view glues ("he's" -> "hes"), spelt out for the patterns.
-_CONTRACTIONS = re.compile(r" (he|she)s ")
+_CONTRACTIONS = re.compile(
+    r" (he|she|everything|everyone|everybody|nothing|nobody|someone|somebody|that|what|there)s "
+)
 
 
 def _english(word_view: str) -> str:

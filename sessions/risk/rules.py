@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from sessions.risk.concepts import combined_signals, concepts_in
-from sessions.risk.levels import Level
+from sessions.risk.levels import SIGNALS, Level
 from sessions.risk.lexicons import COMPILED, STRONG, WEAK
 from sessions.risk.normalise import Reading, read
 
@@ -21,6 +21,7 @@ HINT = 0.5  # a family read from a combination of concepts (sessions/risk/concep
 _IDEATION = ("intent", "burden", "farewell")
 _CONTEXT = ("means", "place", "plan")
 _NOW = ("act", "danger", "medical")
+_SIGNALS = frozenset(SIGNALS)
 _CJK = re.compile("[\u3400-\u9fff]")
 _LATIN = re.compile("[a-z]")
 _JOKE_ZH = re.compile(r"开玩笑的|开个玩笑|逗你的|说着玩的|不是认真的")
@@ -88,7 +89,8 @@ def level_of(found: Findings) -> Level:
       ideation (strong) with any means, place, plan or act; or despair (weak intent) with a
       strong means or place; or two strong context signals (means, place, plan).
     - HIGH: strong ideation alone; a strong means or place alone; despair with a strong plan
-      or a weak means or place; a strong plan with a weak means or place; weak ideation
+      or a weak means or place; a strong plan with a weak means or place or weak ideation;
+      a plan or a time with a resolve ("我就走", "i'm doing it"); weak ideation
       (despair or a farewell) with three or more points (each weak family found is one
       point: intent, farewell, means, place, plan, act, medical, isolation).
     A family read from concepts only (a *hint*, HINT) is one point; an act or a medical
@@ -119,7 +121,9 @@ def level_of(found: Findings) -> Level:
         return Level.HIGH
     if despair and ("plan" in strong or {"means", "place"} & weak):
         return Level.HIGH
-    if "plan" in strong and {"means", "place"} & weak:
+    if "plan" in strong and ({"means", "place"} & weak or ideation_weak):
+        return Level.HIGH
+    if "resolve" in found and "plan" in found:
         return Level.HIGH
     if ideation_weak and points >= 3:
         return Level.HIGH
@@ -131,8 +135,9 @@ def level_of(found: Findings) -> Level:
 
 
 def reported(found: Findings) -> frozenset[str]:
-    """The signal families named in an assessment (the isolation cue is not one)."""
-    return frozenset(family for family in found if family != "isolation")
+    """The signal families named in an assessment (the isolation and resolve cues are not
+    ones)."""
+    return frozenset(family for family in found if family in _SIGNALS)
 
 
 __all__ = ["STRONG", "WEAK", "Findings", "find", "find_in", "level_of", "merge", "reported"]
