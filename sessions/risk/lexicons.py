@@ -239,7 +239,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"这是(?:我的?)?最后一(?:条|次|个|句)(?:消息|信息|留言|话|跟你说话|联系你|打扰你)|最后一次(?:跟|和)(?:你|大家)(?:说话|聊)",
             r"永别了?(?!了?(?:我的|青春|钱包|头发|假期))|诀别|再见了?(?:这个世界|世界|大家|所有人|各位|人间)|来世再见|下辈子(?:再见|见|再做|再)",
             r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)(?!几天|一周|一下|两天|这周)",
-            r"(?:对不起|照顾|拜托|交给你|托付|我爱).{0,12}(?:先走一步|要走了|我走了|该走了|我先走了|永远)|(?:先走一步|要走了|我走了).{0,10}(?:对不起|照顾好?|拜托|替我|帮我)",
+            r"(?:对不起|照顾|拜托|交给你|托付|我爱).{0,12}(?:先走一步|要走了|我走了|该走了|我先走了|永远)|(?:先走一步|要走了|我走了)(?!.{0,8}(?:见|回来|回家|下班|吃饭))(?=.{0,10}(?:对不起|照顾|拜托|替我|帮我))",
             r"遗书|遗言|后事|遗嘱(?:写好|已经)",
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
@@ -556,7 +556,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
         [
             rf" (?:scared|afraid|terrified) of {_PERSON_EN} | {_PERSON_EN} (?:is|s) drunk (?:and|"
-            rf"again)| (?:hits|hurts|beats) me | (?:hiding|locked myself|hid) (?:in|inside) (?:the|my|a) (?:bathroom|closet|wardrobe|room|car|cupboard|toilet)| hiding from (?:him|her|them) ",
+            rf"again)| (?:hits|hurts|beats) me | (?:hiding|locked myself|hid) (?:in|inside) (?:the|my|a) (?:bathroom|closet|wardrobe|room|car|cupboard|toilet)| hiding from (?:him|her|them) | hiding under (?:the|my) (?:bed|desk|table|stairs) ",
         ],
     ),
     # --- Acute medical emergency -------------------------------------------------------------
@@ -641,6 +641,9 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?<!不小心)(?<!被)(?:烫|扎|戳|抠|掐|咬|打|撞)(?:伤|破)?自己|(?:用|拿)(?:烟头|打火机|指甲|针|圆规|刀片|小刀|剪刀).{0,4}(?:烫|扎|划|戳|抠|割)(?:自己|手|胳膊|腿)|拿头撞墙",
             r"跳(?:哪|哪座|哪个|哪栋|哪条)(?:桥|楼|河|江|海|崖)|(?:查|搜|找)(?:了)?.{0,6}(?:哪座桥|哪栋楼|几楼|多高).{0,6}(?:高|跳|够高|能死|摔死)",
             r"我(?:真)?(?:的)?(?:该|应该|就该|还是)消失(?:吧|算了|掉)?",
+            r"活着(?:就|真的|简直|对我来说)?(?:是|就是)?(?:一)?(?:种)?(?:折磨|煎熬|受罪|地狱).{0,10}(?:想|不如|干脆|只想)(?:早点|赶紧|快点)?(?:结束|解脱|走|离开|死)",
+            r"(?:怎么|如何|怎样)(?:才能|才可以|可以|能)?(?:不痛苦|没有痛苦|不痛|安静|安静一点|快速|无痛)(?:地|的)?(?:死|死掉|离开|走掉)",
+            r"不想(?:再)?继续(?:活|活着|活下去|存在)",
         ],
         [
             r" (?:dying|death|being dead|not existing|not being here|the idea of dying|never waking up|going to sleep forever|the thought of dying)"
@@ -662,6 +665,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:im|i am) not (?:gonna|going to) be (?:here|around|alive) (?:much longer|for long|anymore|tomorrow|after tonight)",
             r" (?:pain|it|this|everything|suffering|all of it) to (?:end|stop) (?:permanently|forever|for good)",
             r" (?:what|which|how high a) (?:floor|height|bridge|building) .{0,30}(?:to die|to kill|high enough|fatal|not survive)| how (?:high|far) .{0,30}(?:to die|to not survive|fatal|would kill)",
+            r" (?:hope|wish|pray|praying|hoping) (?:that )?i (?:dont|do not|never|wont) (?:open my eyes|wake up|make it through the night|survive)",
+            r" (?:give|giving|gave) up on (?:life|living|being alive|staying alive) ",
         ],
     ),
     ("burden", STRONG): (
@@ -692,6 +697,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:信|纸条|遗书|留言|日记).{0,10}(?:你们|你)?看了就(?:懂|明白|知道)(?:了)?",
             r"(?:跟|和|向|对)(?:这个)?(?:世界|人间|人世)(?:道别|告别|说再见|道个别|说拜拜|说声再见|再见)",
             r"(?:就|再也|永远)见不到我(?:了)?",
+            r"(?:钱|存款|积蓄)(?:都|全|全部)(?:转给|留给).{0,12}(?:拜托|交给|照顾)",
+            r"(?:猫|狗|宠物|孩子|它)(?:就)?(?:交给|托付给|拜托给?)(?:你|你们)了.{0,12}(?:以后|从今以后|永远)",
         ],
         [
             r" (?:left|leaving|wrote|written|writing) (?:a |some |the )?(?:letters?|notes?) (?:for|to) .{0,40}(?:on my desk|on the table|on my bed|in my room|under my pillow|in the drawer|on the kitchen table|to find)",
@@ -699,6 +706,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:\w+ ){0,3}(?:after tonight|after today|after im gone|when im gone|once im gone|from now on|forever)",
             r" (?:dont|do not|never|please dont) blame (?:yourself|urself|anyone|yourselves) (?:for )?(?:what happens|whatever happens|what im about|this|anything|after tonight|tonight|what i)",
             r" (?:this|it|today|tonight) (?:will|might|could|ll|is going to|is) (?:probably |likely |maybe )?(?:be )?the last time (?:we|i|you) (?:talk|speak|hear|chat|see)(?! before| until| till| for a while| this week| today| in person)",
+            r" (?:this is|tonight is|today is|its) my (?:last|final) (?:night|day)(?: alive| on earth| here)? $| my (?:last|final) (?:night|day) (?:alive|on earth) ",
         ],
     ),
     ("farewell", WEAK): (
@@ -711,6 +719,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"知道(?:我)?(?:爸|爸爸|我爸|我妈|妈妈|家里|他|她|爷爷)(?:把)?(?:的)?(?:枪|猎枪|药|安眠药|农药|钥匙).{0,4}(?:藏|放|锁)在哪",
             r"(?:胶带|封箱带).{0,6}(?:木炭|炭)|(?:木炭|炭).{0,6}(?:胶带|封箱带)",
             rf"买(?:了)?(?:那么多|这么多)(?:的)?{_MEDS_ZH}",
+            r"(?:买|准备|备|找)(?:了|好了|齐了)?(?:烧炭|上吊|割腕|自杀|轻生)(?:用的|的)(?:东西|工具|材料|炭|绳子)",
         ],
         [
             r" (?:know|knows|found|find) where (?:my |our )?(?:\w+ ){0,2}(?:keeps|keep|hides|hide|stores|store|locks|lock|put|puts|hid)"
@@ -719,6 +728,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" (?:stocked|stocking|stock) up on (?:\w+ )?{_MEDS_EN}| from (?:\w+ )?(?:different|several|multiple|three|two|four|five) (?:stores|pharmacies|drugstores|shops|chemists)",
             rf" (?:found|took|stole|grabbed|kept|pocketed|hid) (?:my |his |her |the )?(?:\w+s )?(?:old |leftover |spare )?{_MEDS_EN} (?:and )?(?:kept|hid|saved|stashed)",
             r" (?:tape|duct tape) (?:and|with|plus) (?:\w+ ){0,2}(?:charcoal|coal)",
+            r" (?:bought|got|ordered|have) (?:the |all the |everything i need |what i need )?(?:stuff )?(?:for|to) (?:do it|end it|kill myself|end my life)",
         ],
     ),
     ("place", STRONG): (
@@ -731,6 +741,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:climbed|climbing|hopped|over) (?:over )?(?:the |a )?(?:balcony|bridge|roof|rooftop|overpass) (?:fence|wall|rail)",
             r" (?:on|over|at) the (?:balcony|bridge|roof|rooftop|window|overpass) (?:rail|railing|ledge|edge|parapet|barrier) ",
             r" (?:walking|standing|lying|sitting) (?:on|along|in the middle of|down) the (?:highway|motorway|freeway|interstate)",
+            r" (?:im|i am|sitting|standing|waiting|lying) (?:at|on|by|near|next to) the (?:train |railway |railroad )?(?:tracks|rails|railway line|railroad)(?! station| crossing for)",
         ],
     ),
     ("plan", STRONG): (
@@ -757,6 +768,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"被(?:他|她|前夫|前男友|老公|男朋友|那个人|陌生人)?堵在|不让我下车",
             r"(?:陌生人|陌生男人|一个男的|那个男的|有个男的|一个陌生).{0,6}(?:跟着|尾随|跟踪)我",
             r"(?:进|闯进|溜进|摸进)我(?:的)?(?:房间|卧室|被窝).{0,8}(?:怕|害怕|不敢)|(?:摸|碰)我.{0,6}(?:不让我说|怕|害怕|不敢)",
+            r"家里(?:进|有|闯进)(?:了)?(?:陌生人|小偷|坏人|一个男的|个男的|人)(?!来|做客|吃饭|拜年)",
         ],
         [
             r" if i (?:call|tell|leave|scream|report|go to|text|run|try to leave|break up|say anything|talk)\b.{0,40}"
@@ -767,6 +779,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:hes|shes|he is|she is|theyre|they are|someone is) coming (?:for|after) (?:me|us) ",
             r" trying to (?:get|break|come|climb) in(?:to)? (?:through )?(?:my|the|our) (?:window|door|house|room|apartment|flat)",
             rf" {_PERSON_EN} (?:just )?(?:grabbed|groped|cornered|jumped|attacked) me ",
+            r" (?:there is|theres) (?:a |some )?(?:man|guy|stranger|someone|somebody|intruder|person) (?:in|inside) (?:my|our|the) (?:house|apartment|flat|room|home|bedroom)",
         ],
     ),
     ("medical", STRONG): (
@@ -788,13 +801,15 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ("resolve", WEAK): (
         [
             r"(?:我|然后|到时候|那时)就(?:走|动手)(?:了|吧)?(?!路|过去|开|访|亲戚|一趟|人|回|去)|不(?:想|会)?再拖(?:了|下去)|不(?:想)?再等了|"
-            r"下定(?:了)?决心|决心已定|没有回头路|不会(?:再)?改变主意|就差最后一步|我(?:的|人生的)?最后一(?:晚|夜)",
-            r"想好了(?!.{0,4}(?:吃|去哪|买|穿|点|玩|做什么|怎么说|怎么写))|只等(?:晚上|天黑|今晚|夜里|他们睡着|明天)",
+            r"(?:下定(?:了)?决心|决心已定)(?!.{0,8}(?:开始|要|学|减肥|戒|早睡|早起|考|运动|努力|好好|辞职|换|搬))|没有回头路|不会(?:再)?改变主意|就差最后一步|我(?:的|人生的)?最后一(?:晚|夜)",
+            r"只等(?:晚上|天黑|今晚|夜里|他们睡着|明天)",
+            r"(?:决定|想)好了(?!.{0,6}(?:吃|去|买|穿|点|玩|做|看|要|出发|怎么说|怎么写))",
         ],
         [
-            r" (?:im|i am) (?:finally )?doing it | (?:going|gonna|go) through with it | (?:made|make) up my mind $| no more waiting "
+            r" (?:im|i am) (?:finally )?doing it | (?:going|gonna|go) through with it | (?:made|make) up my mind $| no more waiting (?:$|tonight |today |now )"
             r"| no turning back | no going back now | (?:ive|i have|i) (?:planned|scheduled) it for | (?:ill|i will) do it (?:then|when|once|after|tonight)",
             r" (?:ill|i will) do it $",
+            r" (?:picked|chose|chosen|found|scouted) (?:the |a )?(?:spot|place|location) and (?:the )?(?:time|date|day) $",
         ],
     ),
 }

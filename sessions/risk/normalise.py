@@ -154,6 +154,9 @@ _IDIOMS_ZH = re.compile(
             r"(?:想|想念|怀念|梦到|梦见)(?:我)?(?:已经)?(?:去世|过世|走了|离开)(?:了)?的(?:爷爷|奶奶|外公|外婆|姥姥|姥爷|爸爸|妈妈|朋友|狗|猫|老师)",
             r"(?:爷爷|奶奶|外公|外婆|姥姥|姥爷|他|她|它)(?:已经)?(?:不在|去世|过世|离开我们)了(?:好多年|几年|很多年|\d+年|[一二三四五六七八九十]+年)?(?:了)?",
             r"旧(?:手机|电脑|衣服|书|东西|家具|自行车|玩具|包|鞋).{0,12}(?:用不上|用不着|不需要)了?",
+            # "much better" (好多了) is no quantity; a daily dose is no overdose.
+            r"(?:感觉|已经|现在|就|以后|之后|吃了|睡了)?好(?:多|很多|一些|点)了",
+            r"每天(?:要|都|得)?(?:吃|服)(?:.{0,6})药|疗程(?:结束|做完|吃完)了?|药都吃完了.{0,8}(?:复查|正常|好了)",
         ]
     )
 )
@@ -214,7 +217,7 @@ _IDIOMS_EN = re.compile(
             r" (?:disappear|vanish|hide) (?:under|into|in) (?:my|the|a) (?:blanket|blankets|bed|covers|duvet|hoodie|room|books?|games?|work|music)"
             r"| (?:disappear|vanish) (?:all|for the|for a|this|for) (?:weekend|week|day|while|bit|month|few days)",
             r" (?:last|final) (?:message|text|post) .{0,20}(?:going to bed|off to bed|going to sleep|heading to bed|gotta sleep|good ?night|nighty night|gn|see you tomorrow|talk tomorrow|ttyl)",
-            r" (?:would|d) (?:literally |honestly |actually |genuinely )?rather die than (?!live|go on|keep|be |wake|face|continue|feel|spend another|deal|do this|put up|exist)",
+            r" (?:would|d|id|wed|youd) (?:literally |honestly |actually |genuinely )?rather die than (?!live|go on|keep|be |wake|face|continue|feel|spend another|deal|do this|put up|exist)",
             r" (?:too much|so much|three cups of|cups of|way too much) (?:coffee|caffeine|espresso|red bull|energy drinks?) .{0,20}(?:shaking|shaky|jittery|heart racing|racing)"
             r"| (?:shaking|shaky|jittery) from (?:the )?(?:coffee|caffeine|espresso|energy drinks?)",
             r" (?:moving|move|moved|going) (?:abroad|overseas|away for (?:college|uni|work)|to college|to uni) .{0,40}(?:look after|take care of|feed|watch) (?:my )?(?:dog|cat|pets?|plants)",
@@ -222,11 +225,16 @@ _IDIOMS_EN = re.compile(
             # the window lol"), a price paid in hyperbole ("i'd jump off a cliff for a day off").
             r" (?:meeting|meetings|class|lecture|exam|homework|traffic|song|movie|show|game|commute|boss|coworker|customer|client|printer|code|bug|monday|mondays|email|emails|call|zoom|group project|assignment|this week)"
             r" (?:\w+ ){0,3}(?:makes|made|making|make) me (?:want to|wanna) (?:jump|die|kill myself|throw myself|scream|cry)",
-            r" (?:would|d) (?:literally |honestly )?(?:jump off a (?:cliff|bridge|building)|walk into the sea|sell my soul) for (?:a|an|some|one|the|that|this)",
+            r" (?:would|d|id|wed|youd) (?:literally |honestly )?(?:jump off a (?:cliff|bridge|building)|walk into the sea|sell my soul) for (?:a|an|some|one|the|that|this)",
+            r" (?:my |an |the |our )?old (?:bike|phone|laptop|clothes|books|stuff|car|guitar|tv|console|desk|couch|toys|shoes|bag) .{0,40}(?:dont|do not|wont|no longer|didnt) (?:need|use)",
+            r" (?:nosebleed|nose bleed|bloody nose|my period|period|dentist|tooth pulled|wisdom tooth|wisdom teeth|blood test|blood donation|donated blood|gave blood|paper cut|shaving cut|shaving)"
+            r"(?: .{0,40}blood)?",
+            r" (?:rope|ropes|cord) (?:for|to tie|to hang|to hold) (?:the |a |my |our )?(?:tent|camping|clothesline|clothes|laundry|climbing|boat|hammock|swing|boxes|moving|tarp|tire swing)",
+            r" my (?:little |big |older |younger )?(?:brother|sister|bro|sis) (?:will|would|is gonna|s gonna|is going to|gonna) (?:literally )?kill me if (?:he|she) (?:finds|find) out",
             # A parent's or sibling's "kill me" over something trivial is banter; leaving,
             # telling or calling someone stays danger.
             r" (?:will|would|is gonna|s gonna|is going to|said (?:she|he)d|said (?:she|he) would|(?:she|he)d|(?:she|he)ll|gonna)"
-            r" (?:literally )?kill me if (?:i|she|he|they) (?:am |m |was |get |got )?(?:late|dye|dyed|broke|break|fail|failed|forget|forgot|ate|eat|spoil|spoiled|lose|lost|wear|wore|miss|missed|home late|dont clean|didnt clean|scratch|scratched|spill|spilled|use|used|borrow|borrowed|skip|skipped)",
+            r" (?:literally )?kill me if (?:i|im|i am|she|he|they) (?:am |m |was |get |got )?(?:late|dye|dyed|broke|break|fail|failed|forget|forgot|ate|eat|spoil|spoiled|lose|lost|wear|wore|miss|missed|home late|dont clean|didnt clean|scratch|scratched|spill|spilled|use|used|borrow|borrowed|skip|skipped)",
         ]
     )
 )

@@ -33,6 +33,7 @@ _RESOLVED_ZH = re.compile(
 _RESOLVED_EN = re.compile(
     r" (?:is|s|hes|shes|theyre|they are|were|we are|im|i am)"
     r" (?:ok|okay|fine|alright|all right|doing fine|better) now | all good now "
+    r"| (?:hes|shes|theyre|its|he is|she is|they are|it is) (?:ok|okay|fine|alright|all right) $"
     r"| (?:paramedics|medics|staff|doctors|nurses|an ambulance) (?:were|was) (?:right )?there "
     r"| came (?:round|around|to) "
 )
@@ -90,7 +91,8 @@ def level_of(found: Findings) -> Level:
       strong means or place; or two strong context signals (means, place, plan).
     - HIGH: strong ideation alone; a strong means or place alone; despair with a strong plan
       or a weak means or place; a strong plan with a weak means or place or weak ideation;
-      a plan or a time with a resolve ("我就走", "i'm doing it"); weak ideation
+      a plan or a time with a resolve ("我就走", "i'm doing it"); despair with a farewell
+      or burden hint ("坚持不下去了，大家再见"); weak ideation
       (despair or a farewell) with three or more points (each weak family found is one
       point: intent, farewell, means, place, plan, act, medical, isolation).
     A family read from concepts only (a *hint*, HINT) is one point; an act or a medical
@@ -124,6 +126,8 @@ def level_of(found: Findings) -> Level:
     if "plan" in strong and ({"means", "place"} & weak or ideation_weak):
         return Level.HIGH
     if "resolve" in found and "plan" in found:
+        return Level.HIGH
+    if despair and ({"farewell", "burden"} & weak):
         return Level.HIGH
     if ideation_weak and points >= 3:
         return Level.HIGH
