@@ -647,9 +647,9 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
         [
             r" (?:dying|death|being dead|not existing|not being here|the idea of dying|never waking up|going to sleep forever|the thought of dying)"
-            r" (?:sounds|seems|feels|looks) (?:so |really |kinda |kind of |pretty |more and more |almost )?(?:peaceful|nice|good|better|easier|calm|"
+            r" (?:\w+ ){0,2}(?:sounds|seems|feels|looks) (?:so |really |kinda |kind of |pretty |more and more |almost )?(?:peaceful|nice|good|better|easier|calm|"
             r"like a relief|like relief|like an escape|like freedom|freeing|tempting|appealing|comforting|like the answer|like the only|like rest|restful)",
-            r" (?:wish|hope|hoping|pray|praying) (?:that )?(?:a |the |some |something |someone |an )?(?:car|truck|bus|train|drunk driver|plane|meteor|asteroid|someone|bullet|something)"
+            r" (?:wish|wishes|hope|hopes|hoping|pray|prays|praying) (?:that )?(?:a |the |some |something |someone |an )?(?:car|truck|bus|train|drunk driver|plane|meteor|asteroid|someone|bullet|something)"
             r" (?:would |will |could |might )?(?:just )?(?:hit|hits|run me over|runs me over|kill|kills|crash|take me out|end me)",
             r" (?:wish|hope|hoping) i (?:get|got|would get|could get|will get|d get) (?:hit|run over|killed|cancer|shot|in a crash|in an accident)| (?:wish|hope) i (?:crash|die in|dont survive|dont make it)",
             r" (?:want|wanna|need) out (?:of (?:here|this|life|everything|it all) )?(?:permanently|for good|forever)| out permanently ",
@@ -664,7 +664,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to|i) end (?:things|everything)(?! with| between| off| on a)",
             r" (?:im|i am) not (?:gonna|going to) be (?:here|around|alive) (?:much longer|for long|anymore|tomorrow|after tonight)",
             r" (?:pain|it|this|everything|suffering|all of it) to (?:end|stop) (?:permanently|forever|for good)",
-            r" (?:what|which|how high a) (?:floor|height|bridge|building) .{0,30}(?:to die|to kill|high enough|fatal|not survive)| how (?:high|far) .{0,30}(?:to die|to not survive|fatal|would kill)",
+            r" (?:what|which|how high a) (?:floor|height|bridge|building|storey|story) .{0,50}(?:to die|to kill|high enough|fatal|not survive)| how (?:high|far) .{0,40}(?:to die|to not survive|fatal|would kill)",
             r" (?:hope|wish|pray|praying|hoping) (?:that )?i (?:dont|do not|never|wont) (?:open my eyes|wake up|make it through the night|survive)",
             r" (?:give|giving|gave) up on (?:life|living|being alive|staying alive) ",
         ],
@@ -691,7 +691,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"密码.{0,16}(?:钱|存款|积蓄|卡里).{0,4}(?:都|全)?(?:留给|转给)|(?:钱|存款|积蓄|卡里的钱)(?:都|全|全部)?留给(?:我)?(?:妈|爸|家人|父母|妹|弟|哥|姐|老婆|老公|孩子)",
             r"写了(?:几|好几|一)封(?:信|遗书).{0,12}(?:爸妈|父母|家人|每个人|妹妹|弟弟|哥哥|姐姐|朋友).{0,12}(?:走了|以后|之后|再看|再打开|再拆)|等我(?:走|死|不在)了?(?:以后|之后)?再(?:看|打开|拆)",
             r"(?:这次|这回)(?:是)?真的(?:晚安|再见|告别)|永远(?:的)?晚安|最后(?:一次)?(?:跟你|跟大家)?(?:说)?(?:晚安|再见)了",
-            r"(?:今晚|明天|以后|接下来)(?:发生)?(?:的)?(?:什么|任何)?事.{0,6}(?:不是你的错|别怪自己|不要自责|别自责)|不管(?:发生)?什么.{0,6}(?:不是你的错|别怪自己|不要自责)",
+            r"(?:今晚|明天|以后|接下来)(?:发生)?(?:的)?(?:什么|任何)?事.{0,6}(?:不是你的错|别怪自己|不要自责|别自责)|不管.{0,6}(?:发生)?(?:什么|怎样|怎么样).{0,6}(?:不是你的错|别怪自己|不要自责)",
             r"(?:你们|大家|你)(?:以后)?(?:要)?好好(?:的|活着|生活|过|照顾自己).{0,8}(?:我)?(?:先)?走了|(?:我)?先走了.{0,8}(?:你们|大家|你)(?:以后)?(?:要)?好好",
             r"(?:送|交|托付)(?:到|给)(?:了)?.{0,8}(?:以后|从今以后).{0,4}(?:就)?(?:拜托|交给|靠|麻烦)",
             r"(?:信|纸条|遗书|留言|日记).{0,10}(?:你们|你)?看了就(?:懂|明白|知道)(?:了)?",
@@ -777,7 +777,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:is|s|keeps|has been|been|was|hes been|shes been) (?:following|stalking) me .{0,30}(?:scared|afraid|terrified|wont leave|still|behind me|wont stop|right now)",
             r" (?:took|takes|smashed|broke|grabbed|hid) my phone .{0,30}(?:wont let me|locked|cant leave|cant call|so i cant)| (?:wont|will not|doesnt) let me leave the (?:house|room|apartment|flat|car)",
             r" (?:hes|shes|he is|she is|theyre|they are|someone is) coming (?:for|after) (?:me|us) ",
-            r" trying to (?:get|break|come|climb) in(?:to)? (?:through )?(?:my|the|our) (?:window|door|house|room|apartment|flat)",
+            r" trying to (?:get|break|come|climb) in(?:to)? (?:through )?(?:my|the|our) (?:\w+ )?(?:window|door|house|room|apartment|flat)",
             rf" {_PERSON_EN} (?:just )?(?:grabbed|groped|cornered|jumped|attacked) me ",
             r" (?:there is|theres) (?:a |some )?(?:man|guy|stranger|someone|somebody|intruder|person) (?:in|inside) (?:my|our|the) (?:house|apartment|flat|room|home|bedroom)",
         ],
