@@ -318,7 +318,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"(?:买|准备|拿|找)(?:了|好了|到了|来了)?(?:一瓶|一桶|一袋|一包)?{_POISON_ZH}",
             r"(?:木炭|炭|炭火盆|炭盆)(?:和|跟|还有|加)(?:胶带|封箱带|打火机|火盆)|(?:封(?:好|死)?(?:了)?(?:门窗|窗户|门缝)|胶带封)",
             r"绳子(?:已经)?(?:挂|系|绑)好|(?:挂|系|绑)好(?:了)?(?:绳子|绳)|打好(?:了)?(?:绳)?结|绳套",
-            r"(?:刀片|刀)(?:就|已经)?(?:在|放在|握在)(?:手里|手上|手腕上|桌上|旁边|身边)|(?:刀片|刀)(?:磨|准备)好了",
+            r"(?:刀片|刀)(?:就|已经)?(?:在|放在|握在)(?:手里|手上|手腕上|桌上|旁边|身边)|(?:刀片|刀)(?:磨|准备)好了(?!.{0,6}(?:切|做|剁|削|砍|杀鱼|宰|炖))",
             r"(?:枪|子弹)(?:上膛|装好|在手里)",
             r"(?:木炭|炭).{0,6}(?:后备箱|车里|车上|卧室|房间|床底)|(?:绳子|绳|刀片|安眠药|药|农药).{0,6}(?:藏|放)在(?:床底|柜子|衣柜|包里|车里|枕头)|(?:很|特别)?粗的绳子",
         ],
@@ -432,10 +432,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
     ),
     ("plan", WEAK): (
-        [r"今晚|今天晚上|明天|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了"],
+        [r"今晚|今天晚上|明天|明晚|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了|天黑"],
         [
             r" (?:tonight|tomorrow|this weekend|soon|in an hour|after midnight|ive decided|"
-            r"i decided|im ready|i am ready|one last time|for the last time|when its dark) ",
+            r"i decided|im ready|i am ready|one last time|for the last time|when its dark|get dark|gets dark|nightfall) ",
         ],
     ),
     # --- Act in progress --------------------------------------------------------------------
@@ -644,6 +644,10 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"活着(?:就|真的|简直|对我来说)?(?:是|就是)?(?:一)?(?:种)?(?:折磨|煎熬|受罪|地狱).{0,10}(?:想|不如|干脆|只想)(?:早点|赶紧|快点)?(?:结束|解脱|走|离开|死)",
             r"(?:怎么|如何|怎样)(?:才能|才可以|可以|能)?(?:不痛苦|没有痛苦|不痛|安静|安静一点|快速|无痛)(?:地|的)?(?:死|死掉|离开|走掉)",
             r"不想(?:再)?继续(?:活|活着|活下去|存在)",
+            r"(?:我|然后|之后|以后|到时候)就(?:去)?死(?:了|掉)?|就去死(?!吧)",
+            r"(?:安静|安安静静|悄悄|默默|静静)(?:地)?(?:消失|离开|走)(?:掉)?.{0,8}(?:不打扰|谁也不|不麻烦|没人|不给)",
+            r"一死了之|以死谢罪|只能去死|只有死路一条|只剩死路",
+            r"(?:什么|哪种|哪些|啥)药.{0,4}(?:能死|会死|致死|死得了|能让我死|可以死)",
         ],
         [
             r" (?:dying|death|being dead|not existing|not being here|the idea of dying|never waking up|going to sleep forever|the thought of dying)"
@@ -667,6 +671,9 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:what|which|how high a) (?:floor|height|bridge|building|storey|story) .{0,50}(?:to die|to kill|high enough|fatal|not survive)| how (?:high|far) .{0,40}(?:to die|to not survive|fatal|would kill)",
             r" (?:hope|wish|pray|praying|hoping) (?:that )?i (?:dont|do not|never|wont) (?:open my eyes|wake up|make it through the night|survive)",
             r" (?:give|giving|gave) up on (?:life|living|being alive|staying alive) ",
+            r" (?:disappear|vanish|go away|leave) and never (?:come back|return|be found)",
+            r" (?:which|what) (?:pills|meds|drugs|medicine|medication|medications) (?:could|would|will|can|might) kill (?:me|you|someone|a person)",
+            r" the (?:day|date|night) i (?:set|picked|chose) (?:for myself)?",
         ],
     ),
     ("burden", STRONG): (
@@ -682,6 +689,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:\w+ ){0,3}(?:has|have|had|needs to|need to) (?:to )?(?:carry|deal with|put up with|handle|support|drag|look after)",
             r" better (?:off )?if i (?:just |simply )?(?:vanished|disappeared|died|was gone|were gone|wasnt here|never existed|left for good)",
             r" waste of (?:\w+ )?(?:time and money|money|everyones time|their time|space|air|oxygen|a life|a person)",
+            r" (?:me being alive|my being alive|me existing|my existence|me being here|me living) (?:is|s) (?:ruining|hurting|destroying|killing|draining|a burden|ruin)",
         ],
     ),
     ("farewell", STRONG): (
@@ -699,6 +707,9 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:就|再也|永远)见不到我(?:了)?",
             r"(?:钱|存款|积蓄)(?:都|全|全部)(?:转给|留给).{0,12}(?:拜托|交给|照顾)",
             r"(?:猫|狗|宠物|孩子|它)(?:就)?(?:交给|托付给|拜托给?)(?:你|你们)了.{0,12}(?:以后|从今以后|永远)",
+            r"最后(?:一次)?再?(?:跟|和|对)?(?:你|大家|你们)?说(?:一次|一声|声)?(?:谢谢|再见|对不起)",
+            r"(?:要是|如果|假如)我.{0,6}(?:走|消失|不在)了.{0,12}(?:难过|伤心|在乎|发现|想我)",
+            r"(?:留给|对|给)(?:这个)?(?:世界|人间|大家|你们)的最后一(?:句话|段话|条|个字|封)",
         ],
         [
             r" (?:left|leaving|wrote|written|writing) (?:a |some |the )?(?:letters?|notes?) (?:for|to) .{0,40}(?:on my desk|on the table|on my bed|in my room|under my pillow|in the drawer|on the kitchen table|to find)",
@@ -707,6 +718,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:dont|do not|never|please dont) blame (?:yourself|urself|anyone|yourselves) (?:for )?(?:what happens|whatever happens|what im about|this|anything|after tonight|tonight|what i)",
             r" (?:this|it|today|tonight) (?:will|might|could|ll|is going to|is) (?:probably |likely |maybe )?(?:be )?the last time (?:we|i|you) (?:talk|speak|hear|chat|see)(?! before| until| till| for a while| this week| today| in person)",
             r" (?:this is|tonight is|today is|its) my (?:last|final) (?:night|day)(?: alive| on earth| here)? $| my (?:last|final) (?:night|day) (?:alive|on earth) ",
+            r" (?:make it up to you|see you|meet again|be together|be your (?:son|daughter|friend)) in (?:another|my next|the next|a better) life"
+            r"| (?:ill|i will|i promise|promise to|i swear) .{0,30}in (?:my|the|another) (?:next )?life",
         ],
     ),
     ("farewell", WEAK): (
@@ -720,6 +733,10 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:胶带|封箱带).{0,6}(?:木炭|炭)|(?:木炭|炭).{0,6}(?:胶带|封箱带)",
             rf"买(?:了)?(?:那么多|这么多)(?:的)?{_MEDS_ZH}",
             r"(?:买|准备|备|找)(?:了|好了|齐了)?(?:烧炭|上吊|割腕|自杀|轻生)(?:用的|的)(?:东西|工具|材料|炭|绳子)",
+            r"(?:打火机|火机)(?:和|跟|还有|加)(?:木炭|炭)|(?:木炭|炭).{0,6}(?:后座|车后座|后备箱)",
+            r"终于(?:买到|弄到|搞到|拿到|找到)(?:了)?那种(?:药|东西)",
+            r"(?<!菜)刀(?:片)?(?:我)?(?:已经)?(?:磨|准备|备)好了(?!.{0,6}(?:切|做|剁|削|砍|杀鱼|宰|炖))",
+            rf"(?:手里|手上|手边)(?:拿着|握着|捏着|攥着|有)(?:一瓶|一包|一盒|一把)?(?:{_POISON_ZH}|{_MEDS_ZH}|刀片|美工刀|绳子|剃须刀)",
         ],
         [
             r" (?:know|knows|found|find) where (?:my |our )?(?:\w+ ){0,2}(?:keeps|keep|hides|hide|stores|store|locks|lock|put|puts|hid)"
@@ -729,12 +746,19 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" (?:found|took|stole|grabbed|kept|pocketed|hid) (?:my |his |her |the )?(?:\w+s )?(?:old |leftover |spare )?{_MEDS_EN} (?:and )?(?:kept|hid|saved|stashed)",
             r" (?:tape|duct tape) (?:and|with|plus) (?:\w+ ){0,2}(?:charcoal|coal)",
             r" (?:bought|got|ordered|have) (?:the |all the |everything i need |what i need )?(?:stuff )?(?:for|to) (?:do it|end it|kill myself|end my life)",
+            r" charcoal (?:and|with) (?:a |the )?lighter| (?:charcoal|coal) .{0,20}in the (?:back seat|backseat|trunk|boot)",
+            r" (?:finally )?(?:managed to |was able to )?(?:buy|get|got|bought|order|ordered) the (?:pills|meds|stuff|drugs|poison) i (?:was|ve been|had been) (?:researching|looking for|reading about|looking up)",
+            r" (?:knife|blade|razor) is (?:sharpened|sharp) and ready| (?:sharpened|sharpening) (?:my|the) (?:knife|blade) (?:for tonight|tonight|for later|for myself|again tonight) ",
+            rf" (?:holding|have|got|bought) (?:a |the )?(?:bottle|bag|can|jug|jar) of {_POISON_EN}",
         ],
     ),
     ("place", STRONG): (
         [
             r"(?:爬|翻|跑)(?:到|上)(?:了)?.{0,6}(?:天台|楼顶|屋顶|窗台|顶楼)|人已经(?:在|到)(?:了)?(?:桥上|天台|楼顶|江边|河边|海边|铁轨|悬崖)",
             r"(?:在|沿着)高速(?:公路)?(?:上|边上|中间)(?:走|站|坐|躺)|(?:走|站|躺)(?:在|到)高速(?:公路)?(?:上|中间)",
+            r"(?:脚|腿)(?:都)?(?:悬空|悬在外面|悬在空中|挂在外面|伸在外面)",
+            r"爬(?:上|到)(?:了)?.{0,6}(?:水塔|塔吊|烟囱|信号塔|高压塔|电线杆|广告牌)",
+            r"(?:桥|大桥)(?:的)?中间.{0,6}(?:停|站|坐)",
         ],
         [
             r" (?:climbed|climbing|climb|hopped|stepped|got) (?:over|across|onto|up on|past) (?:the |a |my )?(?:\w+ )?(?:railing|barrier|parapet|guardrail|guard rail|ledge)",
@@ -742,6 +766,10 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:on|over|at) the (?:balcony|bridge|roof|rooftop|window|overpass) (?:rail|railing|ledge|edge|parapet|barrier) ",
             r" (?:walking|standing|lying|sitting) (?:on|along|in the middle of|down) the (?:highway|motorway|freeway|interstate)",
             r" (?:im|i am|sitting|standing|waiting|lying) (?:at|on|by|near|next to) the (?:train |railway |railroad )?(?:tracks|rails|railway line|railroad)(?! station| crossing for)",
+            r" (?:feet|legs) (?:are )?(?:dangling|hanging (?:over|out|off))(?! in the (?:water|pool|lake|sea|river)| off the (?:dock|pier|boat|bed|couch))",
+            r" (?:standing|sitting|sat|stood|perched) (?:up )?(?:on|at) (?:the|a|this|my) (?:\w+ ){1,3}(?:ledge|window sill|windowsill|parapet|railing) ",
+            r" (?:climbed|climbing|up on|on top of) (?:up )?(?:onto |to the top of )?(?:the |a )?(?:water tower|crane|radio tower|cell tower|chimney|billboard|pylon)",
+            r" (?:im|i am|standing|stopped|sitting) (?:in|at) the middle of (?:the|a|this) bridge(?! to| for| with| and took)",
         ],
     ),
     ("plan", STRONG): (
@@ -750,7 +778,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"给自己定(?:了)?(?:一个)?(?:日子|时间|期限|日期)",
         ],
         [
-            r" when (?:my )?(?:parents|family|mom|mum|dad|roommates?|flatmates?|everyone|everybody|they|husband|wife|boyfriend|girlfriend) (?:are|is|will be|re|get|goes|go) (?:away|out|gone|asleep|at work|out of town|on vacation|on holiday)",
+            r" (?:when|while|once) (?:my )?(?:parents|family|mom|mum|dad|roommates?|flatmates?|everyone|everybody|they|husband|wife|boyfriend|girlfriend) (?:are|is|will be|re|get|goes|go) (?:away|out|gone|asleep|at work|out of town|on vacation|on holiday)",
         ],
     ),
     ("act", STRONG): (
@@ -769,6 +797,11 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:陌生人|陌生男人|一个男的|那个男的|有个男的|一个陌生).{0,6}(?:跟着|尾随|跟踪)我",
             r"(?:进|闯进|溜进|摸进)我(?:的)?(?:房间|卧室|被窝).{0,8}(?:怕|害怕|不敢)|(?:摸|碰)我.{0,6}(?:不让我说|怕|害怕|不敢)",
             r"家里(?:进|有|闯进)(?:了)?(?:陌生人|小偷|坏人|一个男的|个男的|人)(?!来|做客|吃饭|拜年)",
+            r"我(?:已经)?跳(?:下来|下去)了",
+            rf"{_PERSON_ZH}.{{0,4}}(?:找到|查到|知道)(?:了)?我(?:搬到哪|搬哪|在哪|住在哪)",
+            r"(?:喝醉|喝多|喝酒|发酒疯).{0,12}(?:收拾|教训|打|弄死|揍)我",
+            r"(?:有人|门外|外面|陌生人).{0,8}(?:试|按|撬|开)(?:我家的?)?(?:密码锁|门锁|锁)",
+            r"(?:关|锁|塞)(?:在|进)(?:了)?(?:车|汽车)?(?:的)?后备箱",
         ],
         [
             r" if i (?:call|tell|leave|scream|report|go to|text|run|try to leave|break up|say anything|talk)\b.{0,40}"
@@ -780,6 +813,12 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" trying to (?:get|break|come|climb) in(?:to)? (?:through )?(?:my|the|our) (?:\w+ )?(?:window|door|house|room|apartment|flat)",
             rf" {_PERSON_EN} (?:just )?(?:grabbed|groped|cornered|jumped|attacked) me ",
             r" (?:there is|theres) (?:a |some )?(?:man|guy|stranger|someone|somebody|intruder|person) (?:in|inside) (?:my|our|the) (?:house|apartment|flat|room|home|bedroom)",
+            r" i (?:just |already )?jumped .{0,30}(?:broken|broke|cant move|cant feel|on the ground|bleeding)",
+            r" (?:trying|tries|tried|keeps trying) (?:the |my )?(?:code|lock|handle|door handle|doorknob|keypad) (?:on|of) (?:my|the) (?:\w+ )?(?:door|lock)",
+            r" followed me (?:\w+ ){0,6}(?:all the way|home|to my (?:building|house|door|apartment|car|dorm|flat))",
+            r" (?:whipped|whipping|belted|hit|beat|beating|hitting|hits|beats) me with (?:a |his |her |the )?(?:belt|stick|bat|cord|cable|hanger|shoe|bottle|pan|fist)",
+            r" (?:drunk|wasted|hammered|high|drinking) .{0,40}(?:teach me a lesson|deal with me|beat me|kill me|hurt me|get me|make me pay)",
+            r" (?:locked|stuffed|shoved|trapped|put) in (?:the|a) (?:trunk|boot) | (?:tied|tied up|kidnapped|abducted|taken|held) .{0,20}(?:in a car|in the car|in a van|in a trunk|against my will)| (?:ive been|i was|im being|i am being|been) (?:kidnapped|abducted|held hostage|tied up)",
         ],
     ),
     ("medical", STRONG): (
@@ -789,11 +828,17 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"说不了话|嘴角流口水|口角歪斜|(?:高烧|发烧).{0,6}(?:抽筋|抽风|惊厥)|惊厥",
             r"(?:嗓子|喉咙)(?:好|很|发|越来越)?(?:紧|肿|堵)",
             r"心脏病(?:犯了|发作)|心梗|脑梗|中风了",
+            r"叫(?:她|他)?(?:也|都)?不(?:应|答应|理人)|(?:摔|撞)(?:倒|到)了?.{0,6}(?:头|脑袋)(?:在)?(?:流血|出血)",
+            r"胸(?:口)?(?:特别|好|很)?闷.{0,8}(?:胳膊|手臂|左手|左臂|左肩)(?:也|都)?.{0,4}(?:麻|疼|痛)",
+            r"(?:卡住了|噎住了|呛住了).{0,6}(?:喘|呼吸|说不出话|脸)",
+            r"低血糖.{0,8}(?:冷汗|发抖|抖|晕|看不清|没力气|说不出话)|(?:冷汗|发抖|手抖|头晕).{0,10}低血糖",
         ],
         [
             r" (?:inhaler|puffer|epipen|epi pen) (?:isnt|is not|not|wont|doesnt|does not|aint) (?:working|helping|help|work)| (?:cant|can not) find my (?:inhaler|epipen|epi pen|puffer) .{0,30}(?:breathe|breathing|wheez|attack|throat)",
             r" (?:cant|can not|couldnt|unable to) (?:move|feel) (?:one|the left|the right|his left|his right|her left|her right|my left|my right|his|her|my) (?:side|half)",
             r" (?:hit|banged|bumped) (?:his|her|my|their) head .{0,40}(?:not making sense|confused|unconscious|bleeding|throwing up|vomiting|wont wake|passed out)",
+            r" chest (?:is |feels )?(?:\w+ )?(?:tight|heavy) .{0,20}arm (?:is |keeps )?(?:\w+ )?(?:going |gone )?(?:numb|tingling|hurting|aching)",
+            r" (?:sugar|blood sugar|glucose) (?:is |s )?(?:way |really |super )?(?:crashing|dropping fast|too low|very low|so low)| (?:hypo|hypoglycemic|hypoglycaemic) ",
         ],
     ),
     # "Resolve": a veiled act decided ("我就走", "i'm doing it", "made up my mind"). A cue, not a
@@ -802,14 +847,15 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             r"(?:我|然后|到时候|那时)就(?:走|动手)(?:了|吧)?(?!路|过去|开|访|亲戚|一趟|人|回|去)|不(?:想|会)?再拖(?:了|下去)|不(?:想)?再等了|"
             r"(?:下定(?:了)?决心|决心已定)(?!.{0,8}(?:开始|要|学|减肥|戒|早睡|早起|考|运动|努力|好好|辞职|换|搬))|没有回头路|不会(?:再)?改变主意|就差最后一步|我(?:的|人生的)?最后一(?:晚|夜)",
-            r"只等(?:晚上|天黑|今晚|夜里|他们睡着|明天)",
             r"(?:决定|想)好了(?!.{0,6}(?:吃|去|买|穿|点|玩|做|看|要|出发|怎么说|怎么写))",
+            r"(?:只|就)等(?:晚上|天黑|今晚|夜里|他们睡着|明天|半夜)(?:了)?(?!.{0,4}(?:去|看|吃|玩|出发|放|拍))|就是最后了$|就到此为止了$",
         ],
         [
             r" (?:im|i am) (?:finally )?doing it | (?:going|gonna|go) through with it | (?:made|make) up my mind $| no more waiting (?:$|tonight |today |now )"
             r"| no turning back | no going back now | (?:ive|i have|i) (?:planned|scheduled) it for | (?:ill|i will) do it (?:then|when|once|after|tonight)",
             r" (?:ill|i will) do it $",
             r" (?:picked|chose|chosen|found|scouted) (?:the |a )?(?:spot|place|location) and (?:the )?(?:time|date|day) $",
+            r" waiting for (?:it to get dark|dark|nightfall|everyone to (?:sleep|fall asleep|leave))(?! (?:so|to|for|and then we))| (?:tonight|today|this|tomorrow|tomorrow night) is the end $| (?:its|it is) (?:planned|scheduled|set) for ",
         ],
     ),
 }

@@ -141,7 +141,7 @@ _IDIOMS_ZH = re.compile(
             r"(?:拔(?:完|了)?牙|补牙|洗牙|刷牙|牙龈|流鼻血|鼻血|大姨妈|姨妈|例假|月经|生理期|抽血|献血|验血|采血|血常规|血压|血糖|血型|痘痘)(?:.{0,10}血)?",
             r"(?:这个|一个)?(?:疗程|周期)(?:的)?药(?:都|全)?(?:吃完|吃光)了?|(?:抗生素|消炎药|中药|感冒药|胃药)(?:都|全)?吃完了|药吃完了.{0,8}(?:再开|去开|去买|复诊|续药|开点)|病(?:都)?好了",
             r"(?:电脑|手机|键盘|鼠标|显示器|平板|作业|书|打印机|路由器|遥控器)(?:从|扔出|丢出|扔到|丢到).{0,4}(?:窗|阳台|楼下)",
-            r"死都不(?:想|要|愿意?)(?:上|去|做|写|吃|起|见|参加|加班|学|干|听|穿|回)",
+            r"(?:死了?也要|死也要)(?:把|打|吃|看|去|追|买|玩)|死都不(?:想|要|愿意?)(?:上|去|做|写|吃|起|见|参加|加班|学|干|听|穿|回)",
             # A story's character: a film, a novel, a game.
             r"(?:电影|电视剧|剧里|小说|游戏|动漫|漫画|书里|故事|剧中|片子)(?:里|中)?(?:的)?.{0,12}(?:跳下去|跳崖|跳楼|跳海|跳河|自杀|死了|割腕|上吊)",
             r"(?:喝了|一杯|几杯|三杯|两杯|太多)(?:的)?(?:咖啡|浓茶|奶茶|红牛|能量饮料).{0,8}(?:手在抖|手抖|心慌|心跳(?:好|很)?快)",
@@ -157,6 +157,11 @@ _IDIOMS_ZH = re.compile(
             # "much better" (好多了) is no quantity; a daily dose is no overdose.
             r"(?:感觉|已经|现在|就|以后|之后|吃了|睡了)?好(?:多|很多|一些|点)了",
             r"每天(?:要|都|得)?(?:吃|服)(?:.{0,6})药|疗程(?:结束|做完|吃完)了?|药都吃完了.{0,8}(?:复查|正常|好了)",
+            # A view admired from a height; a book or a talk about suicide.
+            r"往下看.{0,8}(?:夜景|风景|景色|好美|太美|真美|城市|灯光|好漂亮)",
+            r"(?:太难|太累|太热|太冷|太饿|太困|太忙|太多|太痛|太辣)了.{0,4}(?:我)?(?:要|快)死了",
+            r"(?:跑完|跑了|爬完|爬了|游完|打完|练完|跳完|骑完)(?:.{0,6})(?:喘不上气|喘不过气|上气不接下气|喘得)",
+            r"(?:关于|讲|写)(?:.{0,4})(?:遗书|自杀|轻生|抑郁)的.{0,4}(?:小说|书|电影|纪录片|文章|讲座|课|歌)|防(?:止)?自杀|(?:预防|干预)自杀",
         ]
     )
 )
@@ -200,7 +205,8 @@ _IDIOMS_EN = re.compile(
             r" jump (?:rope|ropes)",
             r" (?:hurts|hurt|aching|aches|sore) from (?:laughing|the gym|working out|coughing|"
             r"lifting)",
-            r" (?:cried|laughed|laughing|crying) so hard (?:that )?i (?:couldnt|cant) breathe",
+            r" (?:cried|laughed|laughing|crying) so hard (?:\w+ ){0,4}(?:that )?i (?:couldnt|cant) breathe",
+            r" cut (?:off|ties with|out) (?:my|the|this|that|him|her|them|all) ",
             r" collapsed (?:on|to) the (?:floor|ground|sofa|bed) (?:laughing|from laughing)",
             r" overdosed on (?:coffee|caffeine|sugar|chocolate|netflix|tiktok|memes|anime)",
             r" bridge (?:loan|the gap|card|game)",
@@ -221,9 +227,14 @@ _IDIOMS_EN = re.compile(
             r" (?:too much|so much|three cups of|cups of|way too much) (?:coffee|caffeine|espresso|red bull|energy drinks?) .{0,20}(?:shaking|shaky|jittery|heart racing|racing)"
             r"| (?:shaking|shaky|jittery) from (?:the )?(?:coffee|caffeine|espresso|energy drinks?)",
             r" (?:moving|move|moved|going) (?:abroad|overseas|away for (?:college|uni|work)|to college|to uni) .{0,40}(?:look after|take care of|feed|watch) (?:my )?(?:dog|cat|pets?|plants)",
+            r" (?:novel|book|movie|film|documentary|article|story|song|show|talk|lecture|podcast|class) (?:about|on|where|in which) (?:\w+ ){0,3}(?:a )?(?:suicide|suicide note|self harm|overdose|depression)",
+            r" (?:gonna|going to|about to) die (?:lol|lmao|haha|xd|ha) ",
+            r" (?:play|playing|listen to|listening to|love|eat|eating|watch|watching|sing|dance|wear|stan|ride) (?:\w+ ){0,3}(?:till|until|til) i die",
+            r" (?:gave|giving|give|given) (?:away )?(?:all )?(?:of )?my (?:stuff|things|belongings|clothes|furniture) .{0,40}(?:graduat|moving|moved|move out|declutter|downsiz|new place|charity|thrift)",
+            r" (?:couldnt|could not|cant|can not|almost couldnt) (?:breathe|catch my breath) (?:\w+ ){0,2}(?:after|from|during) (?:the |my |a |that )?(?:\w+ )?(?:run|race|running|sprint|workout|gym|stairs|hike|climb|match|game|laughing|practice)",
             # A mundane cause of wanting to jump or die ("this meeting makes me want to jump out
             # the window lol"), a price paid in hyperbole ("i'd jump off a cliff for a day off").
-            r" (?:meeting|meetings|class|lecture|exam|homework|traffic|song|movie|show|game|commute|boss|coworker|customer|client|printer|code|bug|monday|mondays|email|emails|call|zoom|group project|assignment|this week)"
+            r" (?:meeting|meetings|class|lecture|exam|question|quiz|test|essay|paper|shift|homework|traffic|song|movie|show|game|commute|boss|coworker|customer|client|printer|code|bug|monday|mondays|email|emails|call|zoom|group project|assignment|this week)"
             r" (?:\w+ ){0,3}(?:makes|made|making|make) me (?:want to|wanna) (?:jump|die|kill myself|throw myself|scream|cry)",
             r" (?:would|d|id|wed|youd) (?:literally |honestly )?(?:jump off a (?:cliff|bridge|building)|walk into the sea|sell my soul) for (?:a|an|some|one|the|that|this)",
             r" (?:my |an |the |our )?old (?:bike|phone|laptop|clothes|books|stuff|car|guitar|tv|console|desk|couch|toys|shoes|bag) .{0,40}(?:dont|do not|wont|no longer|didnt) (?:need|use)",

@@ -28,7 +28,7 @@ _JOKE_ZH = re.compile(r"开玩笑的|开个玩笑|逗你的|说着玩的|不是�
 _JOKE_EN = re.compile(r" (?:jk|j k|just kidding|just joking|im kidding|im joking|kidding) ")
 _RESOLVED_ZH = re.compile(
     r"(?:现在|已经|后来|他|她)(?:都)?(?:没事|好多|醒过来|缓过来|恢复)了"
-    r"|缓过来了|(?:歇|休息)(?:一)?(?:会儿?|下)就好"
+    r"|缓过来了|(?:歇|休息)(?:一)?(?:会儿?|下)就好|(?:吃|喝|歇|休息|躺)了?.{0,6}就好了"
 )
 _RESOLVED_EN = re.compile(
     r" (?:is|s|hes|shes|theyre|they are|were|we are|im|i am)"
