@@ -723,8 +723,12 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
     ),
     ("farewell", WEAK): (
-        [r"永远不(?:会)?(?:再)?回来|该交代的(?:都|也)?交代(?:了|完了|好了)(?!.{0,12}(?:工作|交接|请假|休假|项目|同事))"],
-        [r" (?:my )?(?:goodbye )?(?:notes|letters) (?:are|is) (?:all )?(?:written|done|finished|sealed) "],
+        [
+            r"永远不(?:会)?(?:再)?回来|该交代的(?:都|也)?交代(?:了|完了|好了)(?!.{0,12}(?:工作|交接|请假|休假|项目|同事))"
+        ],
+        [
+            r" (?:my )?(?:goodbye )?(?:notes|letters) (?:are|is) (?:all )?(?:written|done|finished|sealed) "
+        ],
     ),
     ("means", STRONG): (
         [

@@ -54,7 +54,11 @@ CRISIS = [
     ("我妹妹哮喘发作了，一直喘", Level.IMMINENT, "medical"),
     ("my dad can't move the left side of his body", Level.IMMINENT, "medical"),
     ("奶奶突然说不了话，嘴也歪了", Level.IMMINENT, "medical"),
-    ("my son fell off his bike and hit his head, now he's confused and throwing up", Level.IMMINENT, "medical"),
+    (
+        "my son fell off his bike and hit his head, now he's confused and throwing up",
+        Level.IMMINENT,
+        "medical",
+    ),
 ]
 
 ORDINARY = [
