@@ -7,7 +7,7 @@ messages."""
 import pytest
 
 from sessions.risk import SIGNALS, Level, assess_conversation, assess_message
-from sessions.risk.corpus import UNSEEN_DIR, load, read_file
+from sessions.risk.corpus import CORPUS_DIR, UNSEEN_DIR, load, read_file
 from sessions.risk.rules import find, level_of, reported
 
 CRISIS = [
@@ -159,3 +159,23 @@ def test_an_ordinary_decision_and_a_time_do_not_add_up():
     assert assess_conversation(messages).level < Level.HIGH
     english = ["i've decided", "starting the diet tomorrow", "night!"]
     assert assess_conversation(english).level < Level.HIGH
+
+
+def test_the_sets_written_since_v13_share_no_line_with_the_corpus():
+    # a clean figure is only clean if the engine never trained on its lines
+    corpus = {example.text for example in load()}
+    for stem in ("phrasings_v13", "phrasings_v14"):
+        rows = read_file(UNSEEN_DIR / f"{stem}.tsv")
+        assert len(rows) >= 300
+        assert [row.text for row in rows if row.text in corpus] == []
+
+
+def test_no_unseen_line_is_in_the_batches_written_from_them():
+    # the batches written while learning from v12 and v13 hold their kinds, not their lines
+    unseen = set()
+    for path in UNSEEN_DIR.glob("*.tsv"):
+        unseen |= {example.text for example in read_file(path)}
+    for name in ("hand_mixed_ninth", "hand_mixed_tenth", "hand_mixed_eleventh"):
+        batch = read_file(CORPUS_DIR / f"{name}.tsv")
+        assert batch
+        assert [row.text for row in batch if row.text in unseen] == []
