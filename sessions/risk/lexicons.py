@@ -115,7 +115,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|hanging|drown|"
             r"drowning|off|offing|unalive|unaliving) (?:my ?self|meself) ",
             r" (?:kms|ctb|unalive|sewerslide|sewer slide|s icide|su icide|sui cide) ",
-            r" suicid(?:e|al|ality)(?! prevention| hotline| awareness| rates?| squad) ",
+            r" suicid(?:e|al|ality)(?! prevention| hotline| awareness| rates?| squad| intervention| research| statistics| risk assessment) ",
             r" (?:end|ending|take|taking) (?:my|my own) li(?:fe|ves) ",
             r" end (?:it|this) all | end it (?:tonight|for good|now) ",
             r" (?:want|wanna|wanted|going|gonna|ready|trying|plan|planning|need) (?:to )?die ",
@@ -450,7 +450,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点|一整瓶|整瓶|一大口|几口|大半瓶)?{_POISON_ZH}",
             r"血(?:把|染红|染湿|浸透).{0,6}(?:床单|衣服|毛巾|被子|袖子)|又割了|(?:在|正在)(?:车里|车上|房间里?|卧室|屋里|厕所|浴室|家里)烧炭|烧炭(?:了|中)",
-            r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
+            r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手(?!机|指头)|胳膊|自己|好几|很多|一(?!下|点|个小)|几(?!下)|大腿|动脉)",
             r"(?:血|流血)(?:止不住|一直(?:在)?流|流了好多|停不下来|好多|越来越多|流个不停)|在流血|流了(?:好多|很多)血",
             r"(?:烧着|点着)(?:的)?(?:炭|木炭|炭盆)|炭(?:在|正在)烧|门缝.{0,6}(?:堵|塞|封)|"
             r"(?:炭|炭盆|炭火)(?:已经)?(?:点|烧)(?:着|上|起来)了|点了炭|煤气(?:已经)?开(?:着|了)|开了煤气",
@@ -648,6 +648,9 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:安静|安安静静|悄悄|默默|静静)(?:地)?(?:消失|离开|走)(?:掉)?.{0,8}(?:不打扰|谁也不|不麻烦|没人|不给)",
             r"一死了之|以死谢罪|只能去死|只有死路一条|只剩死路",
             r"(?:什么|哪种|哪些|啥)药.{0,4}(?:能死|会死|致死|死得了|能让我死|可以死)",
+            r"(?:看到|想到|想象|梦到|梦见|浮现|都是|就是)(?:出)?(?:自己|我)(?:从.{0,6})?(?:掉下去|跳下去|摔下去|死掉|死了|躺在棺材|被车撞|上吊)",
+            r"没脸(?:再)?活(?:下去|着)?|无颜(?:再)?(?:活|面对)",
+            r"(?:冲|跑|走|跳)(?:到|进|上)(?:了)?(?:马路|公路|路)(?:上|中间)?.{0,4}(?:被车撞|让车撞|撞死)",
         ],
         [
             r" (?:dying|death|being dead|not existing|not being here|the idea of dying|never waking up|going to sleep forever|the thought of dying)"
@@ -674,6 +677,10 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:disappear|vanish|go away|leave) and never (?:come back|return|be found)",
             r" (?:which|what) (?:pills|meds|drugs|medicine|medication|medications) (?:could|would|will|can|might) kill (?:me|you|someone|a person)",
             r" the (?:day|date|night) i (?:set|picked|chose) (?:for myself)?",
+            r" (?:seeing|picturing|imagining|see|picture|imagine|visualizing|visualising) myself (?:\w+ )?(?:falling|jumping|dead|dying|hanging|in a coffin|getting hit|drowning)",
+            r" (?:cant|can not|dont know how to) face (?:living|life|being alive|staying alive)",
+            r" (?:run|walk|step|jump|throw myself|running|walking|stepping) (?:out )?into the (?:road|street|traffic)(?: \w+)? (?:and|to) get hit",
+            r" (?:almost|nearly) (?:jumped|stepped|walked|threw myself) (?:in front of|off|into)",
         ],
     ),
     ("burden", STRONG): (
@@ -681,6 +688,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"我活着(?:只会|就是|只是|总是)?(?:让|害)(?:家里|爸妈|父母|家人|大家|所有人|他们|你们)(?:更)?(?:累|苦|难过|受罪|为难|丢脸)",
             r"(?:家里|爸妈|父母|家人|大家|他们)(?:没有我|没了我|少了我)(?:会|就|才)?(?:能)?(?:过得)?(?:更好|轻松|好过|解脱|省心|开心)",
             r"(?:拖垮|拖累|害苦|毁|连累)了?(?:这个家|全家|家里|爸妈|我妈|我爸|所有人|大家|他们)",
+            r"少一张嘴吃饭|少一个(?:累赘|负担|麻烦|拖油瓶)",
         ],
         [
             r" (?:better|fine|happier|easier|ok|okay|free|freer|lighter|relieved|richer|at peace|happy|calmer) (?:off )?without me ",
@@ -690,6 +698,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" better (?:off )?if i (?:just |simply )?(?:vanished|disappeared|died|was gone|were gone|wasnt here|never existed|left for good)",
             r" waste of (?:\w+ )?(?:time and money|money|everyones time|their time|space|air|oxygen|a life|a person)",
             r" (?:me being alive|my being alive|me existing|my existence|me being here|me living) (?:is|s) (?:ruining|hurting|destroying|killing|draining|a burden|ruin)",
+            r" one less (?:mouth to feed|burden) ",
+            r" without me (?:he|she|they|my \w+|everyone|mom|dad)(?: \w+)? (?:wouldnt|would not|wont|will not) (?:have to|need to) ",
         ],
     ),
     ("farewell", STRONG): (
@@ -708,8 +718,13 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:钱|存款|积蓄)(?:都|全|全部)(?:转给|留给).{0,12}(?:拜托|交给|照顾)",
             r"(?:猫|狗|宠物|孩子|它)(?:就)?(?:交给|托付给|拜托给?)(?:你|你们)了.{0,12}(?:以后|从今以后|永远)",
             r"最后(?:一次)?再?(?:跟|和|对)?(?:你|大家|你们)?说(?:一次|一声|声)?(?:谢谢|再见|对不起)",
-            r"(?:要是|如果|假如)我.{0,6}(?:走|消失|不在)了.{0,12}(?:难过|伤心|在乎|发现|想我)",
+            r"(?:要是|如果|假如)(?:哪天|有一天|明天|今晚)?我.{0,6}(?:走|消失|不在)了.{0,12}(?:难过|伤心|在乎|发现|想我)",
             r"(?:留给|对|给)(?:这个)?(?:世界|人间|大家|你们)的最后一(?:句话|段话|条|个字|封)",
+            r"(?:要是|如果|假如)(?:哪天|有一天|明天|今晚)?我.{0,6}(?:走|消失|不在|死)了.{0,10}(?:记得|记住|忘了|忘记)(?:我)?",
+            r"(?:送给你|给你了|留给你|归你了).{0,10}(?:用不到|用不上|用不着|替我|帮我)",
+            r"以后.{0,4}(?:我妈|我爸|我妹|我弟|爸妈|父母|家人|我家人|孩子|我奶奶|我外婆)(?:就)?(?:拜托你|交给你|麻烦你)(?!.{0,20}(?:读书|上学|留学|出国|工作|出差|旅游|旅行|搬家|毕业|外地|飞去|飞往))",
+            r"(?:跟|和|向)(?:所有人|大家|每个人|家人|他们)(?:都)?(?:道别|告别|说(?:过)?再见)了(?!.{0,20}(?:读书|上学|留学|出国|工作|出差|旅游|旅行|搬家|毕业|外地|飞去|飞往))",
+            r"(?:没上线|不回消息|没回消息|联系不上我|不在线|没回复).{0,6}(?:别等|不用等|别找|不用找)",
         ],
         [
             r" (?:left|leaving|wrote|written|writing) (?:a |some |the )?(?:letters?|notes?) (?:for|to) .{0,40}(?:on my desk|on the table|on my bed|in my room|under my pillow|in the drawer|on the kitchen table|to find)",
@@ -720,6 +735,9 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:this is|tonight is|today is|its) my (?:last|final) (?:night|day)(?: alive| on earth| here)? $| my (?:last|final) (?:night|day) (?:alive|on earth) ",
             r" (?:make it up to you|see you|meet again|be together|be your (?:son|daughter|friend)) in (?:another|my next|the next|a better) life"
             r"| (?:ill|i will|i promise|promise to|i swear) .{0,30}in (?:my|the|another) (?:next )?life",
+            r" if (?:im|i am|i was|i were) (?:gone|dead|not here|not around)(?: tonight| tomorrow)?.{0,20}(?:would|will|wont|do|did) (?:you|anyone|they|people) (?:\w+ )?(?:remember|miss|care|notice|cry)",
+            r" (?:you can have|take|keep|i want you to have) my .{0,30}(?:i wont need|i dont need|play it for me|remember me|i wont be)",
+            r" (?:left|leaving|wrote|written) (?:a |some |the )?(?:letter|letters|note|notes) (?:on|in|under) (?:the|my) (?:table|desk|bed|pillow|kitchen|drawer)(?: \w+)? for ",
         ],
     ),
     ("farewell", WEAK): (
@@ -741,6 +759,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"终于(?:买到|弄到|搞到|拿到|找到)(?:了)?那种(?:药|东西)",
             r"(?<!菜)刀(?:片)?(?:我)?(?:已经)?(?:磨|准备|备)好了(?!.{0,6}(?:切|做|剁|削|砍|杀鱼|宰|炖))",
             rf"(?:手里|手上|手边)(?:拿着|握着|捏着|攥着|有)(?:一瓶|一包|一盒|一把)?(?:{_POISON_ZH}|{_MEDS_ZH}|刀片|美工刀|绳子|剃须刀)",
+            r"(?:床底|枕头|柜子|抽屉|衣柜|包)(?:下|里)?(?:面)?藏(?:了|着)(?:一把|一瓶|一包|一盒)?(?:刀|刀片|药|安眠药|绳子|农药)",
+            r"(?:凑|攒|收集|囤)(?:了)?.{0,3}(?:[一二两三四五六七八九]百|好几百|几百|上百)多?(?:片|粒|颗)|(?:药店|医院|诊所)(?:一家一家|一家家|挨个|挨家)",
         ],
         [
             r" (?:know|knows|found|find) where (?:my |our )?(?:\w+ ){0,2}(?:keeps|keep|hides|hide|stores|store|locks|lock|put|puts|hid)"
@@ -754,6 +774,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:finally )?(?:managed to |was able to )?(?:buy|get|got|bought|order|ordered) the (?:pills|meds|stuff|drugs|poison) i (?:was|ve been|had been) (?:researching|looking for|reading about|looking up)",
             r" (?:knife|blade|razor) is (?:sharpened|sharp) and ready| (?:sharpened|sharpening) (?:my|the) (?:knife|blade) (?:for tonight|tonight|for later|for myself|again tonight) ",
             rf" (?:holding|have|got|bought) (?:a |the )?(?:bottle|bag|can|jug|jar) of {_POISON_EN}",
+            r" (?:knife|knives|pills|meds|tablets|razor blades|razors|rope|gun) (?:is |are |s )?(?:hidden|hid|stashed) (?:under|in|behind)",
         ],
     ),
     ("place", STRONG): (
@@ -763,6 +784,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:脚|腿)(?:都)?(?:悬空|悬在外面|悬在空中|挂在外面|伸在外面)",
             r"爬(?:上|到)(?:了)?.{0,6}(?:水塔|塔吊|烟囱|信号塔|高压塔|电线杆|广告牌)",
             r"(?:桥|大桥)(?:的)?中间.{0,6}(?:停|站|坐)",
+            r"(?:铁路桥|铁轨|轨道)(?:上|中间|边).{0,8}(?:火车|列车)(?:马上|快|要|就要)?来",
+            r"(?:走|走进|走到)(?:到|进)?(?:了)?(?:湖|河|江|海|水库)(?:的)?中间|游(?:到|进)(?:了)?(?:湖|河|江|海|水库)(?:的)?中间.{0,6}(?:不想回|不回|回不去|没力气)",
         ],
         [
             r" (?:climbed|climbing|climb|hopped|stepped|got) (?:over|across|onto|up on|past) (?:the |a |my )?(?:\w+ )?(?:railing|barrier|parapet|guardrail|guard rail|ledge)",
@@ -774,6 +797,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:standing|sitting|sat|stood|perched) (?:up )?(?:on|at) (?:the|a|this|my) (?:\w+ ){1,3}(?:ledge|window sill|windowsill|parapet|railing) ",
             r" (?:climbed|climbing|up on|on top of) (?:up )?(?:onto |to the top of )?(?:the |a )?(?:water tower|crane|radio tower|cell tower|chimney|billboard|pylon)",
             r" (?:im|i am|standing|stopped|sitting) (?:in|at) the middle of (?:the|a|this) bridge(?! to| for| with| and took)",
+            r" (?:walked|waded|swam|went|walking|wading) (?:out )?(?:in)?to the middle of the (?:lake|river|sea|reservoir|pond)",
+            r" (?:climbed|climbing|stepped|got|went) (?:out )?(?:outside|over|out of) (?:the|my) (?:balcony|window|railing)(?! to| and back)",
         ],
     ),
     ("plan", STRONG): (
@@ -806,6 +831,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:喝醉|喝多|喝酒|发酒疯).{0,12}(?:收拾|教训|打|弄死|揍)我",
             r"(?:有人|门外|外面|陌生人).{0,8}(?:试|按|撬|开)(?:我家的?)?(?:密码锁|门锁|锁)",
             r"(?:关|锁|塞)(?:在|进)(?:了)?(?:车|汽车)?(?:的)?后备箱",
+            r"撬(?:我家|我们家)?(?:的)?(?:门|窗|窗户|锁)",
         ],
         [
             r" if i (?:call|tell|leave|scream|report|go to|text|run|try to leave|break up|say anything|talk)\b.{0,40}"
@@ -823,6 +849,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:whipped|whipping|belted|hit|beat|beating|hitting|hits|beats) me with (?:a |his |her |the )?(?:belt|stick|bat|cord|cable|hanger|shoe|bottle|pan|fist)",
             r" (?:drunk|wasted|hammered|high|drinking) .{0,40}(?:teach me a lesson|deal with me|beat me|kill me|hurt me|get me|make me pay)",
             r" (?:locked|stuffed|shoved|trapped|put) in (?:the|a) (?:trunk|boot) | (?:tied|tied up|kidnapped|abducted|taken|held) .{0,20}(?:in a car|in the car|in a van|in a trunk|against my will)| (?:ive been|i was|im being|i am being|been) (?:kidnapped|abducted|held hostage|tied up)",
+            r" (?:someone|somebody|he|she|they|a man|a guy|a stranger|some guy|someone is|somebody is) (?:is |s |keeps |was )?(?:prying|forcing|jimmying|breaking) (?:open )?(?:my|the|our) (?:\w+ )?(?:window|door|lock)",
+            r" (?:someone|somebody|a man|a guy|he|she|they|a car|a van|a stranger|this guy|some guy|a truck) (?:has |had |just |s |has been |keeps )?(?:followed|following) me (?:the whole way|for (?:\w+ )?blocks|for miles)",
         ],
     ),
     ("medical", STRONG): (
@@ -836,6 +864,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"胸(?:口)?(?:特别|好|很)?闷.{0,8}(?:胳膊|手臂|左手|左臂|左肩)(?:也|都)?.{0,4}(?:麻|疼|痛)",
             r"(?:卡住了|噎住了|呛住了).{0,6}(?:喘|呼吸|说不出话|脸)",
             r"低血糖.{0,8}(?:冷汗|发抖|抖|晕|看不清|没力气|说不出话)|(?:冷汗|发抖|手抖|头晕).{0,10}低血糖",
+            r"(?:孩子|宝宝|小孩|儿子|女儿|弟弟|妹妹|老人|奶奶|爷爷).{0,6}(?:喝|吃|吞)(?:了|下)(?:一口|一点|好多|一些)?(?:洗洁精|洗衣粉|清洁剂|漂白剂|漂白水|消毒水|酒精|洗发水|花露水)",
         ],
         [
             r" (?:inhaler|puffer|epipen|epi pen) (?:isnt|is not|not|wont|doesnt|does not|aint) (?:working|helping|help|work)| (?:cant|can not) find my (?:inhaler|epipen|epi pen|puffer) .{0,30}(?:breathe|breathing|wheez|attack|throat)",
@@ -843,6 +872,8 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:hit|banged|bumped) (?:his|her|my|their) head .{0,40}(?:not making sense|confused|unconscious|bleeding|throwing up|vomiting|wont wake|passed out)",
             r" chest (?:is |feels )?(?:\w+ )?(?:tight|heavy) .{0,20}arm (?:is |keeps )?(?:\w+ )?(?:going |gone )?(?:numb|tingling|hurting|aching)",
             r" (?:sugar|blood sugar|glucose) (?:is |s )?(?:way |really |super )?(?:crashing|dropping fast|too low|very low|so low)| (?:hypo|hypoglycemic|hypoglycaemic) ",
+            r" crushing my chest| (?:weight|rock|elephant|something|brick) (?:is )?(?:on|sitting on|crushing|pressing on|pressing down on) my chest",
+            r" (?:baby|toddler|kid|child|son|daughter|little brother|little sister) (?:drank|swallowed|ate|got into) (?:some )?(?:dish soap|detergent|bleach|cleaner|mouthwash|nail polish remover|laundry pods?|hand sanitizer)",
         ],
     ),
     # "Resolve": a veiled act decided ("我就走", "i'm doing it", "made up my mind"). A cue, not a
@@ -853,6 +884,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:下定(?:了)?决心|决心已定)(?!.{0,8}(?:开始|要|学|减肥|戒|早睡|早起|考|运动|努力|好好|辞职|换|搬))|没有回头路|不会(?:再)?改变主意|就差最后一步|我(?:的|人生的)?最后一(?:晚|夜)",
             r"(?:决定|想)好了(?!.{0,6}(?:吃|去|买|穿|点|玩|做|看|要|出发|怎么说|怎么写))",
             r"(?:只|就)等(?:晚上|天黑|今晚|夜里|他们睡着|明天|半夜)(?:了)?(?!.{0,4}(?:去|看|吃|玩|出发|放|拍))|就是最后了$|就到此为止了$",
+            r"(?:就|就是)今天(?:了)?$|(?:选|找)(?:了|好了)(?:一个)?(?:没人|没有人|不会有人)(?:的|去的|找得到的|会来的|来的)地方",
         ],
         [
             r" (?:im|i am) (?:finally )?doing it | (?:going|gonna|go) through with it | (?:made|make) up my mind $| no more waiting (?:$|tonight |today |now )"
@@ -860,6 +892,7 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:ill|i will) do it $",
             r" (?:picked|chose|chosen|found|scouted) (?:the |a )?(?:spot|place|location) and (?:the )?(?:time|date|day) $",
             r" waiting for (?:it to get dark|dark|nightfall|everyone to (?:sleep|fall asleep|leave))(?! (?:so|to|for|and then we))| (?:tonight|today|this|tomorrow|tomorrow night) is the end $| (?:its|it is) (?:planned|scheduled|set) for ",
+            r" (?:its|it is) (?:tonight|today) $| (?:picked|found|chose|chosen) (?:a|the) (?:place|spot) (?:where )?(?:nobody|no one|noone) (?:goes|will find me|can find me|comes)",
         ],
     ),
 }

@@ -116,7 +116,7 @@ _EMOJI_RE = re.compile("|".join(sorted(_EMOJI, key=len, reverse=True)))
 _IDIOMS_ZH = re.compile(
     "|".join(
         [
-            r"(?:笑|累|饿|气|热|冷|困|烦|吓|急|忙|痛|疼|渴|馋|乐|美|帅|萌|甜|爱|羡慕|嫉妒|心疼|尴尬|尬|丑|懒|撑|无聊|闷)"
+            r"(?:笑|累|饿|气|热|冷|困|烦|吓|急|忙|痛|疼|渴|馋|乐|美|帅|萌|甜|爱|羡慕|嫉妒|心疼|尴尬|尬|丑|懒|撑|无聊|闷|吵|挤|晒|辣|咸|臭|堵|卡)"
             r"死(?:了|我了|人了|我|啦|哒|掉|的|你|他|她|算了)?",
             r"想死(?:你|您|他|她|它|宝|我了|咱|大家|人了|了你)",
             r"(?:甜|好吃|好看|好笑|帅|美|可爱|好听|难|热|冷|累|困|饿|丑|尴尬|无聊)(?:到|得)(?:我)?想死",
@@ -148,6 +148,8 @@ _IDIOMS_ZH = re.compile(
             r"(?:电脑|手机|键盘|鼠标|显示器|平板|作业|书|打印机|路由器|遥控器)(?:从|扔出|丢出|扔到|丢到).{0,4}(?:窗|阳台|楼下)",
             r"(?:死了?也要|死也要)(?:把|打|吃|看|去|追|买|玩)|死都不(?:想|要|愿意?)(?:上|去|做|写|吃|起|见|参加|加班|学|干|听|穿|回)",
             # A story's character: a film, a novel, a game.
+            r"(?:电视剧|剧|电影|小说|动漫)里(?:的)?(?:女主|男主|主角|角色|人物|反派).{0,6}(?:喝了|吃了|服)(?:毒药|毒)|"
+            r"(?:切菜|削苹果|削皮|做饭|切水果|切肉)(?:的时候)?.{0,6}(?:划|割|切)(?:了|到|破)(?:一下|手|手指)?",
             r"(?:电影|电视剧|剧里|小说|游戏|动漫|漫画|书里|故事|剧中|片子)(?:里|中)?(?:的)?.{0,12}(?:跳下去|跳崖|跳楼|跳海|跳河|自杀|死了|割"
             r"腕|上吊)",
             r"(?:喝了|一杯|几杯|三杯|两杯|太多)(?:的)?(?:咖啡|浓茶|奶茶|红牛|能量饮料).{0,8}(?:手在抖|手抖|心慌|心跳(?:好|很)?快)",
@@ -162,7 +164,10 @@ _IDIOMS_ZH = re.compile(
             r"猫|老师)",
             r"(?:爷爷|奶奶|外公|外婆|姥姥|姥爷|他|她|它)(?:已经)?(?:不在|去世|过世|离开我们)了(?:好多年|几年|很多年|\d+年|[一二三四五六七八九十]+"
             r"年)?(?:了)?",
-            r"旧(?:手机|电脑|衣服|书|东西|家具|自行车|玩具|包|鞋).{0,12}(?:用不上|用不着|不需要)了?",
+            r"旧.{0,14}(?:用不上|用不着|不需要|用不到)了?",
+            r"(?:药店|药房).{0,10}(?:口罩|体温计|试纸|抗原|退烧贴|创可贴|维生素|酒精)",
+            r"(?:站在|在|蹲在)(?:铁轨|轨道|铁路|桥|天台|楼顶|江边|河边)(?:边|旁|上|中间)?.{0,4}"
+            r"(?:拍照|拍火车|拍|看火车|看风景|看日落|看烟花|等朋友|钓鱼|散步|晒)",
             # "much better" (好多了) is no quantity; a daily dose is no overdose.
             r"(?:感觉|已经|现在|就|以后|之后|吃了|睡了)?好(?:多|很多|一些|点)了",
             r"每天(?:要|都|得)?(?:吃|服)(?:.{0,6})药|疗程(?:结束|做完|吃完)了?|药都吃完了.{0,8}(?:复查|正常|好了)",
@@ -227,6 +232,9 @@ _IDIOMS_EN = re.compile(
             r" (?:she|he|they) (?:used to be|was once|were once|had been|has been|have been|is no "
             r"longer|was) suicidal",
             # Out of the window in anger, a story's character, a bad battery, a good laugh.
+            r" (?:heroine|hero|main character|character|protagonist|villain|lead) (?:\w+ ){0,3}"
+            r"(?:drank|drinks|took|takes|swallowed) (?:the )?poison"
+            r"| poison in the (?:drama|show|movie|film|book|game|series)",
             r" (?:throw|chuck|toss|yeet|throwing|chucking|tossing|yeeting) (?:my |the |this |that "
             r")?(?:laptop|phone|computer|pc|monitor|keyboard|tv|controller|mouse|printer|homework|"
             r"textbook|router|tablet) (?:out|off|through) (?:of )?(?:the |my |a )?(?:window|balcon"
@@ -268,6 +276,8 @@ _IDIOMS_EN = re.compile(
             r" (?:couldnt|could not|cant|can not|almost couldnt) (?:breathe|catch my breath) (?:\w"
             r"+ ){0,2}(?:after|from|during) (?:the |my |a |that )?(?:\w+ )?(?:run|race|running|spr"
             r"int|workout|gym|stairs|hike|climb|match|game|laughing|practice)",
+            r" (?:climbed|climb|climbing|went) out (?:of )?(?:the|my) (?:\w+ )?window (?:to|onto) "
+            r"(?:sit|read|smoke|the fire escape|get|grab|fix|clean)",
             # A mundane cause of wanting to jump or die ("this meeting makes me want to jump out
             # the window lol"), a price paid in hyperbole ("i'd jump off a cliff for a day off").
             r" (?:meeting|meetings|class|lecture|exam|question|quiz|test|essay|paper|shift|homewor"

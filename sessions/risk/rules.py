@@ -24,7 +24,9 @@ _NOW = ("act", "danger", "medical")
 _SIGNALS = frozenset(SIGNALS)
 _CJK = re.compile("[\u3400-\u9fff]")
 _LATIN = re.compile("[a-z]")
-_JOKE_ZH = re.compile(r"开玩笑的|开个玩笑|逗你的|说着玩的|不是认真的")
+_JOKE_ZH = re.compile(
+    r"(?<!别)(?<!不是)(?<!没)(?<!没有)开玩笑(?:的|啦|呢|哈)?|开个玩笑|逗你的|说着玩的|不是认真的"
+)
 _JOKE_EN = re.compile(r" (?:jk|j k|just kidding|just joking|im kidding|im joking|kidding) ")
 _RESOLVED_ZH = re.compile(
     r"(?:现在|已经|后来|他|她)(?:都)?(?:没事|好多|醒过来|缓过来|恢复)了"
