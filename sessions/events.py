@@ -271,7 +271,7 @@ def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
 
 
 # A chat frame's database call runs on a lane thread and returns to the loop anyway
-# (sessions.consumers.chat_db): the sends it rings up ride back with its result instead of
+# (sessions.runtime.chat_db): the sends it rings up ride back with its result instead of
 # each waking the loop from the lane thread (cross-thread hand-offs cost more CPU here than
 # the sends themselves: docs/chat.md).
 _deferred = threading.local()
