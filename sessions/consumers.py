@@ -21,9 +21,7 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import (
-    DatabaseError,
-)
+from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
