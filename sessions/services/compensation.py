@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from payments.exceptions import InvalidAmount, RefundRefused
 from payments.models import Payment, Refund
-from payments.services.refunds import escrow_available_fen, refund_issue
+from payments.selectors import escrow_available_fen
+from payments.services.refunds import refund_issue
 from sessions.models import Breach, Escalation, Order
 
 logger = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ time) belongs to the order and payment services, which read `ended_at` and `end_
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -98,8 +99,8 @@ def _end(
     code: str,
     reason: str,
     now: datetime,
-    check=None,
-    money=None,
+    check: Callable[[Order], None] | None = None,
+    money: Callable[[Order], None] | None = None,
     ended_at: datetime | None = None,
 ) -> Order:
     """End the session at `ended_at` (default `now`); the system message is posted `now`;
