@@ -225,7 +225,7 @@ def plan_buy(
                     kind=LedgerTransaction.Kind.CHARGE,
                     cause=f"plan:{plan.pk}",
                     order_id=order.pk,
-                    memo=f"plan {plan.pk}, {order.starts_at.date().isoformat()}",
+                    memo=f"plan {plan.pk}, {order.starts_at.astimezone(WALL_CLOCK):%Y-%m-%d}",
                     legs=(
                         ledger.Leg(wallet, -order.price_fen),
                         ledger.Leg(ledger.account_escrow(order_id=order.pk), order.price_fen),
