@@ -2,7 +2,8 @@
 posting open requests while listeners poll the pool, and three listeners racing to claim
 each request. Prints, from the same run and interleaved: the claim latency (the winner's
 and the losers' answers) p50/p99, the cost of one dashboard poll of the pool
-(`requests_for_listener`), of team routing (`team_candidates`), and of the catalogue's
+(`requests_for_listener`), of team routing (`team_best_available`: the member an order to
+the team goes to), and of the catalogue's
 query (`listener_catalogue`, first page) as the baseline; then the load average and one
 JSON line.
 
@@ -59,7 +60,7 @@ from marketplace.exceptions import DomainError  # noqa: E402
 from marketplace.models import User  # noqa: E402
 from sessions.models import OpenRequest, Order  # noqa: E402
 from sessions.services import pool  # noqa: E402
-from sessions.services.team_routing import team_candidates  # noqa: E402
+from sessions.services.team_routing import team_best_available  # noqa: E402
 
 LISTENER_PREFIX = "1650"
 CLIENT_PREFIX = "1640"
@@ -258,7 +259,7 @@ def main() -> None:
                 pool.requests_for_listener(listener=rng.choice(listeners))
                 times["pool poll"].append(ms(started))
                 started = time.perf_counter()
-                team_candidates(team=rng.choice(teams))
+                team_best_available(team=rng.choice(teams))
                 times["team routing"].append(ms(started))
                 started = time.perf_counter()
                 list(listener_catalogue(filters=filters, limit=20))
