@@ -52,6 +52,9 @@ SYSTEM_TEXTS = {
         "The listener did not write during this plan day, so the day is refunded to the "
         "client's wallet."
     ),
+    "limit_reached": gettext_noop(
+        "The client's own time limit is reached, so the session has ended. Nothing more is charged."
+    ),
     "terminated_missed_replies": gettext_noop(
         "The listener missed too many replies in a row, so the session has ended. "
         "The unused time is refunded."
@@ -62,6 +65,7 @@ END_REASON_TIME_OVER = "time_over"
 END_REASON_CLIENT_ENDED = "client_ended"
 END_REASON_LISTENER_ENDED = "listener_ended"
 END_REASON_BALANCE_OUT = "balance_out"
+END_REASON_LIMIT_REACHED = "limit_reached"
 
 
 def _announce(order: Order) -> None:
@@ -201,6 +205,18 @@ def session_end_out_of_balance(*, order_id: int, now: datetime | None = None) ->
         to=Order.State.COMPLETED,
         code="balance_out",
         reason=END_REASON_BALANCE_OUT,
+        now=now or timezone.now(),
+    )
+
+
+def session_end_at_limit(*, order_id: int, now: datetime | None = None) -> Order:
+    """A per-minute session whose next minute would pass the client's own time limit
+    ends at the end of the minutes paid (docs/care.md)."""
+    return _end(
+        order_id=order_id,
+        to=Order.State.COMPLETED,
+        code="limit_reached",
+        reason=END_REASON_LIMIT_REACHED,
         now=now or timezone.now(),
     )
 
