@@ -77,6 +77,17 @@ export class ChatSocket {
     this.connect();
   }
 
+  // Another page module hears every frame too, after the ones before it (the meter, the
+  // pause panel, calls, reports).
+  listen(handler) {
+    const previous = this.onFrame.bind(this);
+    this.onFrame = (frame) => {
+      previous(frame);
+      handler(frame);
+    };
+  }
+
+
   url() {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + this.path;
   }

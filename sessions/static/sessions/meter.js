@@ -48,11 +48,9 @@ function attach() {
   if (!panel || !socket) return false;
   const session = Number(panel.dataset.session);
   if (panel.dataset.paused === "1") setSending(false);
-  const previous = socket.onFrame.bind(socket);
-  socket.onFrame = (frame) => {
-    previous(frame);
+  socket.listen((frame) => {
     if (frame.type === "meter" && frame.session === session) onMeter(frame);
-  };
+  });
   return true;
 }
 

@@ -30,11 +30,9 @@ function attach() {
   const socket = window.chatSocket;
   if (!panel || !socket) return false;
   const session = Number(panel.dataset.session);
-  const previous = socket.onFrame.bind(socket);
-  socket.onFrame = (frame) => {
-    previous(frame);
+  socket.listen((frame) => {
     if (frame.type === "pause" && frame.session === session) onPause(frame);
-  };
+  });
   return true;
 }
 
