@@ -366,14 +366,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         order_id = _int_field(frame, "session", minimum=1)
         if "text" not in frame or "client_id" not in frame:
             raise DomainError(_("message.send needs text and client_id."), code="missing_field")
-        result = await self._db(
-            chat_services.message_send,
-            user=self.user,
-            order_id=order_id,
-            client_id=frame["client_id"],
-            text=frame["text"],
-            origin_channel=self.channel_name,
-        )
+        language, user = self.language, self.user
+
+        def store():
+            with translation.override(language):
+                return chat_services.message_send(
+                    user=user,
+                    order_id=order_id,
+                    client_id=frame["client_id"],
+                    text=frame["text"],
+                    origin_channel=self.channel_name,
+                )
+
+        # Through the lane's group commit: written with the messages queued beside it.
+        result = await runtime.chat_db_message(store, order_id=order_id, lane=self._lane)
         self._delivered_for(order_id).first_time(result.message.seq)
         await self._send(
             events.ack_frame(

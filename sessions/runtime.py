@@ -15,15 +15,27 @@ import asyncio
 import contextvars
 import logging
 import os
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 
 from marketplace.models import Outage
 from marketplace.outages import OutageObserver
 from sessions import events
+from sessions.models import Order
 
 logger = logging.getLogger(__name__)
 
@@ -189,3 +201,113 @@ async def _close_chat_connections() -> None:
     """After the process's last socket: close every lane's connection."""
     for lane in range(max(1, len(_lanes))):
         await chat_db(_close_chat_connection, lane=lane)()
+
+
+# --- Group commit ---------------------------------------------------------------------------
+# Chat messages queued on one lane while it is busy are written together: one transaction,
+# the batch's orders locked first in id order (so two lanes' batches can never deadlock),
+# each message in its own savepoint (its `message_send`'s atomic block: a refused message
+# rolls back alone and never fails its neighbours), one COMMIT, then every push and every
+# answer. A message reaching an idle lane is a batch of one and waits for nothing. A batch
+# the database fails (the commit, a lost connection after the retry) answers each of its
+# messages with that error: none is acknowledged.
+
+
+@dataclass
+class _Queued:
+    function: Callable[[], Any]
+    order_id: int
+    context: contextvars.Context
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future = field(repr=False)
+
+
+_queued: dict[int, list[_Queued]] = {}
+_draining: set[int] = set()
+_queued_lock = threading.Lock()
+_finishing: set[asyncio.Future] = set()
+
+
+def _batch_write(batch: list[_Queued]) -> list[tuple[Any, BaseException | None]]:
+    """On the lane's thread: every message of `batch` in one transaction."""
+    if len(batch) == 1:  # nothing to share: exactly the single path
+        item = batch[0]
+        try:
+            return [(item.context.run(item.function), None)]
+        except (OperationalError, InterfaceError):
+            raise  # the connection: retried by _keep_connection
+        except Exception as exc:  # noqa: BLE001 - answered on the loop, to its own socket
+            return [(None, exc)]
+    results: list[tuple[Any, BaseException | None]] = []
+    with transaction.atomic():
+        ids = sorted({item.order_id for item in batch})
+        list(Order.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+        for item in batch:
+            try:
+                results.append((item.context.run(item.function), None))
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - its savepoint rolled back; the rest go on
+                results.append((None, exc))
+    return results
+
+
+def _drain(lane: int) -> None:
+    """On the lane's thread: take what is queued (up to CHAT_GROUP_COMMIT_MAX), write it,
+    hand the answers to the loop; another drain follows while more is queued."""
+    with _queued_lock:
+        queued = _queued.get(lane, [])
+        batch, _queued[lane] = queued[: _batch_max()], queued[_batch_max() :]
+        if _queued[lane]:
+            chat_lane(lane).submit(_drain, lane)  # type: ignore[union-attr]
+        else:
+            _draining.discard(lane)
+    if not batch:
+        return
+    with events.sends_deferred() as sends:
+        try:
+            results = _keep_connection(lambda: _batch_write(batch))()
+        except Exception as exc:  # noqa: BLE001 - the whole batch failed: each is told
+            results = [(None, exc) for _item in batch]
+    batch[0].loop.call_soon_threadsafe(_answer, batch, results, list(sends))
+
+
+def _answer(batch: list[_Queued], results: list, sends: list) -> None:
+    """On the loop: the batch's pushes first (what committed is announced), then each
+    message's answer."""
+
+    async def finish() -> None:
+        for send, args in sends:
+            await send(*args)
+        for item, (result, error) in zip(batch, results, strict=True):
+            if item.future.done():
+                continue
+            if error is not None:
+                item.future.set_exception(error)
+            else:
+                item.future.set_result(result)
+
+    task = asyncio.ensure_future(finish())
+    _finishing.add(task)  # held until done (the loop keeps only weak references)
+    task.add_done_callback(_finishing.discard)
+
+
+def _batch_max() -> int:
+    return max(1, int(getattr(settings, "CHAT_GROUP_COMMIT_MAX", 32)))
+
+
+async def chat_db_message(function: Callable[[], Any], *, order_id: int, lane: int) -> Any:
+    """Write one chat message (`function` stores it: `chat.message_send`) through the
+    lane's group commit; the answer comes after the batch's commit and pushes."""
+    executor = chat_lane(lane)
+    if executor is None:
+        return await chat_db(function, lane=lane)()
+    key = lane % len(_lanes)
+    loop = asyncio.get_running_loop()
+    item = _Queued(function, order_id, contextvars.copy_context(), loop, loop.create_future())
+    with _queued_lock:
+        _queued.setdefault(key, []).append(item)
+        if key not in _draining:
+            _draining.add(key)
+            executor.submit(_drain, key)
+    return await item.future

@@ -158,6 +158,9 @@ CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)
 # times (the order lock, the message INSERT); 0 switches it off (e.g. behind PgBouncer in
 # transaction mode). See docs/chat.md.
 CHAT_DB_PREPARE_THRESHOLD = env_int("CHAT_DB_PREPARE_THRESHOLD", 5)
+# Group commit: chat messages queued on one lane are written in one transaction, up to this
+# many (1 writes each alone). An idle lane writes a message at once (docs/chat.md).
+CHAT_GROUP_COMMIT_MAX = env_int("CHAT_GROUP_COMMIT_MAX", 32)
 
 CACHES = {
     "default": {
