@@ -333,8 +333,10 @@ def handover_answer(
         handover.save(update_fields=["state", "answered_at", "answered_by"])
         _post(order=order, handover=handover, code="handover_accepted", now=now)
         _announce(handover, order=order)
+        # The new listener's sockets join the session on this frame (and resync it whole);
+        # the previous listener's leave it on the `handover` frame above.
         state = events.session_state_frame(order)
-        for user_id in (order.client_id, previous.user_id, target.user_id):
+        for user_id in (order.client_id, target.user_id):
             events.send_on_commit(events.user_group(user_id), state)
         for listener_id in (previous.pk, target.pk):
             transaction.on_commit(
