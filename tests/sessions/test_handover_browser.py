@@ -44,7 +44,7 @@ def signed_in(browser, node, user, viewport):
 def test_a_listener_hands_a_chat_to_a_teammate_and_the_client_accepts(browser, node):
     # given: a team of two; the owner is in a chat that has a message already
     owner, mate = ApprovedListenerFactory(), ApprovedListenerFactory(display_name="小满")
-    team = team_create(owner=owner, name="夜航", commission_percent=10)
+    team_create(owner=owner, name="夜航", commission_percent=10)
     invite = team_invite(owner=owner, phone=mate.user.phone)
     team_invite_answer(listener=mate, invite_id=invite.pk, accept=True)
     tier = PricingTierFactory(listener=owner, same_price_at_night=True)
