@@ -27,12 +27,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from listeners.models import ListenerProfile
+from listeners.models import ListenerProfile, TeamMembership
 from listeners.services import team_of
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.models import User
@@ -143,15 +143,16 @@ def _listener_id(value: object) -> int:
 def handover_candidates(*, listener: ListenerProfile) -> list[ListenerProfile]:
     """Whom the dashboard offers: the listener's teammates, or (without a team) the other
     approved listeners online now. Availability is checked when proposing."""
-    team = team_of(listener)
-    people = ListenerProfile.objects.filter(
-        verification=ListenerProfile.Verification.APPROVED
-    ).exclude(pk=listener.pk)
-    if team is not None:
-        people = people.filter(team_membership__team=team)
-    else:
-        people = people.filter(presence=ListenerProfile.Presence.ONLINE)
-    return list(people.order_by("display_name", "id")[:50])
+    my_team = TeamMembership.objects.filter(listener=listener).values("team_id")
+    people = (
+        ListenerProfile.objects.filter(verification=ListenerProfile.Verification.APPROVED)
+        .exclude(pk=listener.pk)
+        .filter(
+            Q(team_membership__team_id__in=my_team)
+            | (Q(presence=ListenerProfile.Presence.ONLINE) & ~Exists(my_team))
+        )
+    )
+    return list(people.order_by("display_name", "id")[:50])  # one query
 
 
 def handover_propose(
