@@ -38,7 +38,7 @@ from sessions.risk import assess_message
 from sessions.safety import ScanResult, scan
 from sessions.selectors import chat as chat_selectors
 from sessions.selectors.chat import CHAT_STATES, last_seq, role_in_order
-from sessions.services import clocks, safety
+from sessions.services import clocks, handover, safety
 from sessions.services.transcript import MessageContext
 
 MAX_TEXT_CHARS = 2000
@@ -231,13 +231,15 @@ def sync_frames(
     """What a socket needs after a reconnect or a gap: the chat's page (messages past
     `after_seq`, read markers, the session's state), the running clock, then — on the last
     page only, so they come once, after every message — the frames that depend on who
-    receives them (an open escalation's crisis panel), then `sync.done`."""
+    receives them (an open escalation's crisis panel) and an open hand-over proposal, then
+    `sync.done`."""
     page = chat_selectors.sync_page(
         user=user, order_id=order_id, after_seq=after_seq, until_seq=until_seq
     )
     frames = [*page.frames, *clocks.clock_frames_for_sync(page.order)]
     if not page.more:
         frames.extend(safety.crisis_frames_for_sync(page.order, user))
+        frames.extend(handover.handover_frames_for_sync(page.order))
     frames.append(
         {
             "type": "sync.done",

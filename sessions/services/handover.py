@@ -369,6 +369,19 @@ def _payees_record(
     )
 
 
+def handover_frames_for_sync(order: Order) -> list[events.Frame]:
+    """For a resyncing socket: the open proposal on an active session, if any."""
+    if order.state != Order.State.ACTIVE:
+        return []
+    now = timezone.now()
+    handover = (
+        Handover.objects.select_related("from_listener", "to_listener", "order__client")
+        .filter(order=order, state__in=Handover.OPEN_STATES, expires_at__gt=now)
+        .first()
+    )
+    return [events.handover_frame(handover, order=handover.order)] if handover else []
+
+
 def handover_pending(*, order: Order, now: datetime | None = None) -> Handover | None:
     """The proposal waiting for the client on this order, if any (for the chat page)."""
     now = now or timezone.now()
