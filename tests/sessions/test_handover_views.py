@@ -32,7 +32,8 @@ def test_the_dashboard_offers_teammates_and_the_client_sees_the_card(client, cha
     order, owner, mate = chat
     client.force_login(owner.user)
     page = client.get("/chat/dashboard/").content.decode()
-    assert 'id="handover-form"' in page and "小满" in page
+    assert 'id="handover-form"' in page
+    assert "小满" in page
     # when
     response = client.post("/chat/handovers/", {"session": order.pk, "to": mate.pk})
     # then
