@@ -403,7 +403,11 @@ def test_settlement_splits_the_listener_share_by_time_served_and_pays_the_team(s
     assert_ledger_consistent()
 
 
-def test_a_team_members_order_pays_the_team_its_share_and_the_owner_is_paid_out(shop):
+def yuan(fen):
+    return f"¥{fen // 100}.{fen % 100:02d}"
+
+
+def test_a_team_members_order_pays_the_team_its_share_and_the_owner_is_paid_out(shop, client):
     # given: a member's session with no hand-over
     team, owner, mate, _other = shop
     order = running(mate, minutes=30)
@@ -415,6 +419,9 @@ def test_a_team_members_order_pays_the_team_its_share_and_the_owner_is_paid_out(
     assert account_sum(f"listener_payable:{mate.pk}") == share - release.team_fen
     assert account_sum(f"team_payable:{team.pk}") == release.team_fen
     assert_ledger_consistent()
+    client.force_login(owner.user)
+    page = client.get("/chat/team/").content.decode()
+    assert f"团队已赚取、尚未付给你的分成：{yuan(release.team_fen)}。" in page
     # when: staff pay out
     staff = StaffUserFactory()
     batch = payouts.payout_batch_create(created_by=staff)
