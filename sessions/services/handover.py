@@ -24,6 +24,7 @@ whole transcript; the previous listener's leave it).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -94,11 +95,8 @@ def _announce(handover: Handover, *, order: Order) -> None:
 
 
 def _active_chats(*, listener_id: int, now: datetime) -> int:
-    return (
-        _occupying(listener_id=listener_id, now=now)
-        .filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS))
-        .count()
-    )
+    busy = _occupying(listener_id=listener_id, now=now)
+    return int(busy.filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS)).count())
 
 
 def _check_available(*, target: ListenerProfile, now: datetime) -> None:
@@ -340,10 +338,12 @@ def handover_answer(
         for user_id in (order.client_id, target.user_id):
             events.send_on_commit(events.user_group(user_id), state)
         for listener_id in (previous.pk, target.pk):
-            transaction.on_commit(
-                lambda listener_id=listener_id: presence.presence_refresh(listener_id=listener_id)
-            )
+            transaction.on_commit(functools.partial(_presence_refresh, listener_id=listener_id))
     return handover
+
+
+def _presence_refresh(*, listener_id: int) -> None:
+    presence.presence_refresh(listener_id=listener_id)
 
 
 def _payees_record(
@@ -392,7 +392,9 @@ def handover_pending(*, order: Order, now: datetime | None = None) -> Handover |
     )
 
 
-def handovers_waiting_for(*, listener: ListenerProfile, now: datetime | None = None):
+def handovers_waiting_for(
+    *, listener: ListenerProfile, now: datetime | None = None
+) -> list[Handover]:
     """Proposals (without a team) waiting for this listener's answer (for the dashboard)."""
     now = now or timezone.now()
     return list(
