@@ -7,8 +7,9 @@ listener; the client accepts or declines in the chat.
 - Without a team, to another online listener who passes the same checks; that listener
   accepts first on their dashboard, then the client is asked.
 - A proposal is answered within HANDOVER_ANSWER_SECONDS at each step, or it lapses
-  (noticed by the next hand-over call on the order; the chat page hides the card at the
-  deadline). One proposal is open per order at a time. A declined or lapsed proposal
+  (recorded by the beat job `handovers_expire_sweep` or the next hand-over call on the
+  order, whichever comes first; the chat page hides the card at the deadline). Not while
+  a call rings or runs in the session. One proposal is open per order at a time. A declined or lapsed proposal
   changes nothing but its own row, which is also its audit record.
 
 On the client's acceptance, in one transaction under the order's row lock (then the
@@ -40,7 +41,7 @@ from marketplace.models import User
 from payments.models import OrderPayee
 from payments.services.payees import order_payee_add
 from sessions import events
-from sessions.models import Handover, Order
+from sessions.models import Call, Handover, Order
 from sessions.services import clocks, presence
 from sessions.services.orders import _occupying
 from sessions.services.transcript import system_message_post
@@ -77,7 +78,9 @@ def _locked_order_for(*, user: User, order_id: object) -> Order:
     return order
 
 
-def _lapse_stale(*, order: Order, now: datetime) -> None:
+def _lapse_stale(*, order: Order, now: datetime) -> int:
+    """Record the lapse of the order's proposals past their deadline (under its lock)."""
+    lapsed = 0
     for handover in Handover.objects.filter(
         order=order, state__in=Handover.OPEN_STATES, expires_at__lte=now
     ).select_related("from_listener", "to_listener"):
@@ -85,6 +88,8 @@ def _lapse_stale(*, order: Order, now: datetime) -> None:
         handover.answered_at = handover.expires_at
         handover.save(update_fields=["state", "answered_at"])
         _announce(handover, order=order)
+        lapsed += 1
+    return lapsed
 
 
 def _announce(handover: Handover, *, order: Order) -> None:
@@ -132,6 +137,14 @@ def _check_available(*, target: ListenerProfile, now: datetime) -> None:
         )
 
 
+def _check_no_call(*, order: Order) -> None:
+    if Call.objects.filter(order=order, state__in=Call.LIVE_STATES).exists():
+        raise HandoverRefused(
+            _("A call is ringing or running in this session; hand it over after the call."),
+            code="handover_call_live",
+        )
+
+
 def _listener_id(value: object) -> int:
     if isinstance(value, bool) or not str(value).isdigit():
         raise HandoverRefused(_("Choose the listener to hand the chat to."), code="handover_whom")
@@ -168,6 +181,7 @@ def handover_propose(
         if order.state != Order.State.ACTIVE:
             raise HandoverRefused(_("This session is not running."), code="session_closed")
         _lapse_stale(order=order, now=now)
+        _check_no_call(order=order)
         if Handover.objects.filter(order=order, state__in=Handover.OPEN_STATES).exists():
             raise HandoverRefused(
                 _("A hand-over of this session is already waiting for an answer."),
@@ -314,6 +328,7 @@ def handover_answer(
             _post(order=order, handover=handover, code="handover_declined", now=now)
             _announce(handover, order=order)
             return handover
+        _check_no_call(order=order)
         target = ListenerProfile.objects.select_for_update().get(pk=handover.to_listener_id)
         _check_available(target=target, now=now)
         # Deadlines already passed were the previous listener's to meet.
@@ -367,6 +382,28 @@ def _payees_record(
         team_id=team.pk if team else None,
         team_percent=team.commission_percent if team else 0,
     )
+
+
+def handovers_expire_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Beat: record the lapse of proposals nobody answered in time (the calls on an order
+    also notice it; this makes every row's outcome final and hides the client's card).
+    Idempotent: a lapse already recorded is not open any more. Returns lapses recorded."""
+    now = now or timezone.now()
+    order_ids = list(
+        Handover.objects.filter(state__in=Handover.OPEN_STATES, expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("order_id", flat=True)[:limit]
+    )
+    lapsed = 0
+    for order_id in dict.fromkeys(order_ids):
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(of=("self",))
+                .select_related("listener", "client")
+                .get(pk=order_id)
+            )
+            lapsed += _lapse_stale(order=order, now=now)
+    return lapsed
 
 
 def handover_frames_for_sync(order: Order) -> list[events.Frame]:

@@ -458,3 +458,29 @@ def test_the_split_always_adds_up():
     # nothing measurable served: the last payee takes it
     parts = payees_split(share_fen=100, payees=payees[:1], start=T0, end=T0)
     assert (parts[0].listener_fen, parts[0].team_fen) == (85, 15)
+
+
+def test_the_beat_records_lapses_once(shop):
+    # given
+    _team, owner, mate, _other = shop
+    order = running(owner)
+    handover = propose(order, mate, 600)
+    # when / then: not before the deadline, once after it
+    assert handovers.handovers_expire_sweep(now=at(700)) == 0
+    assert handovers.handovers_expire_sweep(now=at(721)) == 1
+    assert handovers.handovers_expire_sweep(now=at(722)) == 0
+    handover.refresh_from_db()
+    assert (handover.state, handover.answered_at) == (Handover.State.EXPIRED, at(720))
+    assert Order.objects.get(pk=order.pk).listener == owner
+
+
+def test_no_hand_over_while_a_call_rings_or_runs(shop):
+    from sessions.models import Call
+
+    _team, owner, mate, _other = shop
+    order = running(owner)
+    Call.objects.create(order=order, started_by=order.client, kind="voice", started_at=at(590))
+    with pytest.raises(HandoverRefused) as refused:
+        propose(order, mate, 600)
+    assert refused.value.code == "handover_call_live"
+    assert not Handover.objects.filter(order=order).exists()
