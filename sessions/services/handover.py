@@ -9,8 +9,9 @@ listener; the client accepts or declines in the chat.
 - A proposal is answered within HANDOVER_ANSWER_SECONDS at each step, or it lapses
   (recorded by the beat job `handovers_expire_sweep` or the next hand-over call on the
   order, whichever comes first; the chat page hides the card at the deadline). Not while
-  a call rings or runs in the session. One proposal is open per order at a time. A declined or lapsed proposal
-  changes nothing but its own row, which is also its audit record.
+  a call rings or runs in the session. One proposal is open per order at a time. A
+  declined or lapsed proposal changes nothing but its own row, which is also its audit
+  record.
 
 On the client's acceptance, in one transaction under the order's row lock (then the
 listener rows): deadlines already missed are recorded against the previous listener
