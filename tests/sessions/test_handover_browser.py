@@ -102,3 +102,49 @@ def test_a_listener_hands_a_chat_to_a_teammate_and_the_client_accepts(browser, n
     finally:
         for context in contexts:
             context.close()
+
+
+def test_without_a_team_the_listener_asked_accepts_on_the_dashboard_first(browser, node):
+    # given: a listener in no team, in a chat; another listener online on the dashboard
+    alone, helper = ApprovedListenerFactory(), ApprovedListenerFactory(display_name="阿青")
+    tier = PricingTierFactory(listener=alone, same_price_at_night=True)
+    order = ChatOrderFactory(listener=alone, tier=tier)
+    contexts = []
+    try:
+        ctx, old = signed_in(browser, node, alone.user, LAPTOP)
+        contexts.append(ctx)
+        ctx, new = signed_in(browser, node, helper.user, LAPTOP)
+        contexts.append(ctx)
+        ctx, client = signed_in(browser, node, order.client, PHONE)
+        contexts.append(ctx)
+        new.goto(f"{node.url}/chat/dashboard/")
+        client.goto(f"{node.url}/chat/{order.pk}/")
+        for page in (new, client):
+            page.locator("#connection[data-state='open']").wait_for()
+        old.goto(f"{node.url}/chat/dashboard/")  # the helper is online by now
+        old.locator("#connection[data-state='open']").wait_for()
+        # when: the listener proposes
+        form = old.locator("#handover-form")
+        form.locator("select").select_option(str(helper.pk))
+        form.get_by_role("button", name="提议转单").click()
+        old.get_by_text("已提议转单：等待你邀请的倾听者回应。").wait_for()
+        # then: the helper's dashboard shows the offer live; the client is not asked yet
+        offer = new.locator("#handovers-offered li[data-handover]")
+        offer.wait_for()
+        assert "想把与" in offer.inner_text()
+        assert client.locator("#handover-offer").is_hidden()
+        # when: the helper accepts, then the client
+        with new.expect_navigation():
+            offer.get_by_role("button", name="接单").click()
+        new.locator("#connection[data-state='open']").wait_for()
+        card = client.locator("#handover-offer")
+        card.wait_for()
+        card.get_by_role("button", name="接受新的倾听者").click()
+        # then: the chat is the helper's, live on their dashboard
+        new.locator(f"#session-list li[data-session='{order.pk}']").wait_for()
+        order.refresh_from_db()
+        assert order.listener_id == helper.pk
+        assert Handover.objects.get(order=order).state == Handover.State.ACCEPTED
+    finally:
+        for context in contexts:
+            context.close()

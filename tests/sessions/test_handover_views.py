@@ -89,3 +89,19 @@ def test_answering_for_someone_elses_session_is_404(client, chat):
     handover.refresh_from_db()
     assert handover.state == Handover.State.PROPOSED
     assert Order.objects.get(pk=order.pk).listener == owner
+
+
+def test_the_listener_asked_answers_from_the_dashboard(client):
+    alone, helper = ApprovedListenerFactory(), ApprovedListenerFactory()
+    order = ChatOrderFactory(listener=alone)
+    client.force_login(alone.user)
+    client.post("/chat/handovers/", {"session": order.pk, "to": helper.pk})
+    handover = Handover.objects.get(order=order)
+    client.force_login(helper.user)
+    page = client.get("/chat/dashboard/").content.decode()
+    assert f"/chat/handovers/{handover.pk}/listener-answer/" in page
+    response = client.post(f"/chat/handovers/{handover.pk}/listener-answer/", {"answer": "accept"})
+    assert response.status_code == 302
+    assert texts(response) == []
+    handover.refresh_from_db()
+    assert handover.state == Handover.State.PROPOSED

@@ -118,7 +118,8 @@ function onHandover(frame) {
     item.dataset.handover = frame.handover;
     item.querySelector(".what").textContent = fill(strings.handover.offered, { from: frame.from_name, client: frame.client });
     const form = item.querySelector("form");
-    form.action = form.action.replace(/\/0\/listener-answer\/$/, `/${frame.handover}/listener-answer/`);
+    // The attribute, not `form.action`: a node cloned from a template has no base URL yet.
+    form.setAttribute("action", form.getAttribute("action").replace(/\/0\/listener-answer\/$/, `/${frame.handover}/listener-answer/`));
     list.append(item);
     $("handovers-offered").hidden = false;
     beep();
