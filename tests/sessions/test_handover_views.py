@@ -51,6 +51,14 @@ def test_the_dashboard_offers_teammates_and_the_client_sees_the_card(client, cha
     # then
     assert response.status_code == 302
     assert Order.objects.get(pk=order.pk).listener == mate
+    # then: the new listener sees the chat and the order's terms; the previous one neither
+    client.force_login(mate.user)
+    assert client.get(f"/chat/orders/{order.pk}/").status_code == 200
+    assert client.get(f"/chat/{order.pk}/").status_code == 200
+    assert f'data-session="{order.pk}"' in client.get("/chat/dashboard/").content.decode()
+    client.force_login(owner.user)
+    assert client.get(f"/chat/{order.pk}/").status_code == 404
+    assert client.get(f"/chat/orders/{order.pk}/").status_code == 404
 
 
 def test_a_refused_proposal_is_a_message_and_changes_nothing(client, chat):
