@@ -4,8 +4,9 @@ payouts and budget caps.
 The ledger (Account / LedgerTransaction / Entry) is append-only: rows are inserted, never
 updated or deleted. PostgreSQL triggers (migration 0002) refuse UPDATE and DELETE and check,
 at commit, that each transaction's legs sum to zero and that accounts which must not go
-negative (escrow, listener and team payables, wallets) do not. The models below refuse the same at the Django
-level too, so the mistake shows up where it is made, before the database is asked.
+negative (escrow, listener and team payables, wallets) do not. The models below refuse the
+same at the Django level too, so the mistake shows up where it is made, before the
+database is asked.
 
 Sign convention: a leg's amount is signed; money moves *from* the account with the negative
 leg *to* the account with the positive leg. Escrow and payable balances are positive while
