@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from listeners.models import ListenerProfile, TeamMembership
+from listeners.pricing import minute_is_night, night_window_for
 from listeners.services import team_of
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.models import User
@@ -123,6 +124,11 @@ def _check_available(*, target: ListenerProfile, now: datetime) -> None:
             _("%(name)s cannot take a chat now: %(why)s")
             % {"name": name, "why": reason_text(workload.reasons[0], workload)},
             code="handover_limit",
+        )
+    if not target.takes_night_orders and minute_is_night(now, night_window_for(target)):
+        raise HandoverRefused(
+            _("%(name)s does not take chats at night.") % {"name": name},
+            code="handover_no_nights",
         )
     if _active_chats(listener_id=target.pk, now=now) >= target.max_concurrent_chats:
         raise HandoverRefused(

@@ -254,6 +254,13 @@ def _in_cool_down(listener):
     Escalation.objects.create(order=crisis, listener=listener)
 
 
+def _no_nights(listener):
+    # T0 is 20:00 in Beijing: inside this listener's own night, which they do not work
+    ListenerProfile.objects.filter(pk=listener.pk).update(
+        takes_night_orders=False, night_start=time(19), night_end=time(21)
+    )
+
+
 def _offline(listener):
     ListenerProfile.objects.filter(pk=listener.pk).update(presence="offline")
 
@@ -265,6 +272,7 @@ def _offline(listener):
         (_off_shift, "handover_off_shift"),
         (_in_cool_down, "handover_cooldown"),
         (_offline, "handover_offline"),
+        (_no_nights, "handover_no_nights"),
     ],
 )
 def test_a_teammate_who_cannot_take_the_chat_is_refused(shop, make_unavailable, code):
