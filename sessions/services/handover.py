@@ -69,15 +69,19 @@ def _locked_order_for(*, user: User, order_id: object) -> Order:
     """The order row locked, if `user` is one of its parties; else NotFound."""
     if isinstance(order_id, bool) or not str(order_id).isdigit():
         raise NotFound(_("No such session."))
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("listener", "client")
-        .filter(pk=int(str(order_id)))
-        .first()
-    )
+    order = _lock_order(order_id=int(str(order_id)))
     if order is None or user.pk not in (order.client_id, order.listener.user_id):
         raise NotFound(_("No such session."))
     return order
+
+
+def _lock_order(*, order_id: int) -> Order | None:
+    """The order row locked, then read with its listener and client. Locked alone first:
+    a lock that waited on a hand-over re-checks only the order's own row, so a join to
+    the listener it had before would drop the row."""
+    if not Order.objects.select_for_update().filter(pk=order_id).exists():
+        return None
+    return Order.objects.select_related("listener", "client").get(pk=order_id)
 
 
 def _lapse_stale(*, order: Order, now: datetime) -> int:
@@ -269,11 +273,9 @@ def handover_listener_answer(
     if order_id is None:
         raise NotFound(_("No such hand-over."))
     with transaction.atomic():
-        order = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related("listener", "client")
-            .get(pk=order_id)
-        )
+        order = _lock_order(order_id=order_id)
+        if order is None:
+            raise NotFound(_("No such hand-over."))
         now = now or timezone.now()
         _lapse_stale(order=order, now=now)
         handover = _open_handover(order=order, handover_id=handover_id)
@@ -404,12 +406,9 @@ def handovers_expire_sweep(*, now: datetime | None = None, limit: int = 200) -> 
     lapsed = 0
     for order_id in dict.fromkeys(order_ids):
         with transaction.atomic():
-            order = (
-                Order.objects.select_for_update(of=("self",))
-                .select_related("listener", "client")
-                .get(pk=order_id)
-            )
-            lapsed += _lapse_stale(order=order, now=now)
+            order = _lock_order(order_id=order_id)
+            if order is not None:
+                lapsed += _lapse_stale(order=order, now=now)
     return lapsed
 
 
