@@ -107,12 +107,15 @@ def _order_lock_sql(alias: str) -> str:
     lock = " FOR UPDATE OF o" if connection.features.has_select_for_update_of else ""
     fields = Order._meta.concrete_fields
     columns = ", ".join(f"o.{quote(field.column)}" for field in fields)
+    # The listener's user through a subquery, not a join: a lock that waited on a
+    # hand-over re-reads the order row, and a join would still hold the previous
+    # listener's row and drop the order (the client's message refused as not found).
     # Identifiers come from model metadata; every value is a parameter.
     return (
-        f"SELECT {columns}, l.{quote('user_id')} "  # noqa: S608
+        f"SELECT {columns}, (SELECT l.{quote('user_id')} "  # noqa: S608
+        f"FROM {quote(ListenerProfile._meta.db_table)} l WHERE l.{quote('id')} = o."
+        f"{quote(Order._meta.get_field('listener').column)}) "
         f"FROM {quote(Order._meta.db_table)} o "
-        f"INNER JOIN {quote(ListenerProfile._meta.db_table)} l ON l.{quote('id')} = o."
-        f"{quote(Order._meta.get_field('listener').column)} "
         f"WHERE o.{quote('id')} = %s AND o.{quote('state')} "
         f"IN ({', '.join(['%s'] * len(CHAT_STATES))}){lock}"
     )

@@ -1,11 +1,16 @@
 """Hand-over races on PostgreSQL with real threads: the client's acceptance against a new
-booking of the same teammate at their cap, and a double-clicked acceptance."""
+booking of the same teammate at their cap, a double-clicked acceptance, and a client
+message waiting on the acceptance's lock."""
+
+import threading
 
 import pytest
+from django.db import connection, transaction
 
 from listeners.models import ListenerProfile
 from listeners.services import team_create, team_invite, team_invite_answer
-from sessions.models import Handover, Order
+from sessions.models import Handover, Message, Order, ReplyClock
+from sessions.services import chat
 from sessions.services import handover as handovers
 from sessions.services.orders import order_create
 from tests.concurrency import run_together
@@ -64,3 +69,46 @@ def test_a_double_clicked_acceptance_hands_over_once():
     assert refused[0].code == "handover_closed", refused[0].message
     assert Order.objects.get(pk=order.pk).listener == mate
     assert Handover.objects.get(pk=handover.pk).state == Handover.State.ACCEPTED
+
+
+def test_a_client_message_waiting_on_the_hand_over_is_stored_for_the_new_listener():
+    # given: the acceptance holds the order's lock, not yet committed
+    order, mate, handover = _proposed()
+    locked, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def accept():
+        try:
+            with transaction.atomic():
+                handovers.handover_answer(
+                    user=order.client, order_id=order.pk, handover_id=handover.pk, accept=True
+                )
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def write():
+        try:
+            locked.wait(timeout=10)
+            outcome["result"] = chat.message_send(
+                user=order.client, order_id=order.pk, client_id="race-1", text="还在吗"
+            )
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept), threading.Thread(target=write)]
+    for thread in threads:
+        thread.start()
+    locked.wait(timeout=10)
+    # when: the client's message waits on the lock, then the acceptance commits
+    threads[1].join(timeout=0.5)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    # then: the message is stored, and its reply clock is the new listener's
+    assert "error" not in outcome, outcome
+    assert Message.objects.filter(order=order, client_id="race-1").exists()
+    assert ReplyClock.objects.get(order=order).listener_id == mate.pk
