@@ -2,6 +2,8 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import timezones
+
 # Navigation per role: (url name, label). Entries whose page is not installed are skipped.
 NAVIGATION = {
     "anonymous": [("listeners:catalogue", _("Listeners"))],
@@ -58,3 +60,13 @@ def navigation(request):
         )
     # `site_languages`, not `languages`: a page may have its own (the catalogue filter does).
     return {"nav_role": role, "nav_links": links, "site_languages": settings.LANGUAGES}
+
+
+def viewer_timezone(request):
+    """`viewer_tz`: the zone the page's times are shown in (base.html renders the body in
+    it and hands it to scripts as `<body data-tz>`); `platform_tz`: Beijing time, the
+    clock of the rules, for what must read on it (a budget month, a care week)."""
+    return {
+        "viewer_tz": timezones.viewer_zone_name(request),
+        "platform_tz": timezones.platform_zone_name(),
+    }

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.exceptions import DomainError
 from marketplace.models import SelfExclusion
+from marketplace.timezones import display_localtime
 
 PAUSE_DAYS = (7, 30, 90)
 EARLY_END_DELAY_HOURS = 24
@@ -59,7 +60,8 @@ def client_may_receive_marketing(user_id: int, *, now: datetime | None = None) -
 
 
 def _until(pause: SelfExclusion) -> str:
-    return date_format(timezone.localtime(effective_end(pause)), "Y-m-d H:i", use_l10n=False)
+    # Said to the viewer: on their wall clock (the pause itself is an instant).
+    return date_format(display_localtime(effective_end(pause)), "Y-m-d H:i", use_l10n=False)
 
 
 def exclusion_check(*, user_id: int, now: datetime | None = None) -> None:

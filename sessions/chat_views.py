@@ -23,6 +23,7 @@ from sessions.models import Order, QuickReply
 from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
 from sessions.services import lifecycle
+from sessions.services import orders as order_services
 from sessions.services.calls import call_kinds_for
 from sessions.services.handover import (
     handover_candidates,
@@ -256,14 +257,10 @@ def quick_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
 @require_POST
 def instant_order_answer(request: HttpRequest, order_id: int) -> HttpResponse:
     """Accept or decline an instant order from the dashboard (the order services decide)."""
-    from sessions.services import orders as order_services
-
     accept = request.POST.get("answer") == "accept"
     with form_action(request):
         if accept:
-            order = order_services.order_accept(order_id=order_id, listener_user=request.user)
-            if order.starts_at <= timezone.now():
-                lifecycle.session_activate(order_id=order.pk)
+            order_services.order_accept_and_start(order_id=order_id, listener_user=request.user)
         else:
             order_services.order_decline(order_id=order_id, listener_user=request.user)
     return redirect("sessions:dashboard")

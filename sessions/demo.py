@@ -65,8 +65,7 @@ def demo_session(*, client: User, tier: PricingTier, start: datetime, lines) -> 
     )
     orders.order_mark_paid(order_id=order.pk, now=start + timedelta(seconds=20))
     accepted = start + timedelta(seconds=40)
-    orders.order_accept(order_id=order.pk, listener_user=tier.listener.user, now=accepted)
-    lifecycle.session_activate(order_id=order.pk, now=accepted)
+    orders.order_accept_and_start(order_id=order.pk, listener_user=tier.listener.user, now=accepted)
     for n, (who, seconds, text) in enumerate(lines):
         sender = client if who == "client" else tier.listener.user
         chat.message_send(

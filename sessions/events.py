@@ -23,6 +23,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from sessions import transport
+
 if TYPE_CHECKING:
     from sessions.models import Breach, Handover, Message, Order, Pause
 
@@ -290,7 +292,7 @@ def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
 
 
 # A chat frame's database call runs on a lane thread and returns to the loop anyway
-# (sessions.consumers.chat_db): the sends it rings up ride back with its result instead of
+# (sessions.runtime.chat_db): the sends it rings up ride back with its result instead of
 # each waking the loop from the lane thread (cross-thread hand-offs cost more CPU here than
 # the sends themselves: docs/chat.md).
 _deferred = threading.local()
@@ -351,47 +353,10 @@ def send_on_commit(group: str, frame: Frame, *, exclude_channel: str | None = No
 # --- Sending many at once ------------------------------------------------------------------
 
 
-# PUBLISH every (channel, payload) pair given as KEYS[i], ARGV[i]: one command and one
-# reply for a whole batch, where a pipeline still parses one reply per PUBLISH in Python.
-_PUBLISH_MANY = """
-for index, channel in ipairs(KEYS) do
-    redis.call('PUBLISH', channel, ARGV[index])
-end
-return #KEYS
-"""
-
-
-async def _publish_batched(layer, sends: list[tuple[str, dict[str, Any]]]) -> bool:
-    """RedisPubSubChannelLayer: every PUBLISH of the batch in one script call per shard
-    (one round trip). Per group, order is kept (a group always maps to the same shard).
-    False if the layer is not one whose internals this knows; the caller sends one by
-    one."""
-    get_loop_layer = getattr(type(layer), "_get_layer", None)
-    if get_loop_layer is None or not hasattr(layer, "serialize"):
-        return False
-    loop_layer = layer._get_layer()
-    if not all(hasattr(loop_layer, name) for name in ("_get_group_channel_name", "_get_shard")):
-        return False
-    by_shard: dict[int, tuple[Any, list[str], list[bytes]]] = {}
-    for group, event in sends:
-        channel = loop_layer._get_group_channel_name(group)
-        shard = loop_layer._get_shard(channel)
-        if not all(hasattr(shard, name) for name in ("_lock", "_ensure_redis")):
-            return False
-        _shard, channels, payloads = by_shard.setdefault(id(shard), (shard, [], []))
-        channels.append(channel)
-        payloads.append(layer.serialize(event))
-    for shard, channels, payloads in by_shard.values():
-        async with shard._lock:  # as channels_redis's own publish does
-            shard._ensure_redis()
-            await shard._redis.eval(_PUBLISH_MANY, len(channels), *channels, *payloads)
-    return True
-
-
 async def _send_many_logged(layer, sends: list[tuple[str, dict[str, Any]]]) -> None:
     for attempt in range(1, PUBLISH_ATTEMPTS + 1):
         try:
-            if await _publish_batched(layer, sends):
+            if await transport.publish_batched(layer, sends):
                 return
             break
         except (OSError, RedisConnectionError) as exc:  # a stale connection: once more

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from listeners.models import PricingTier
+from marketplace import timezones
 from marketplace.exceptions import DomainError, NotFound
 from payments.disputes.selectors import dispute_for_order, dispute_refusal
 from payments.models import Refund
@@ -51,7 +52,9 @@ def book(request: HttpRequest, tier_id: int) -> HttpResponse:
         if kind == Order.Kind.APPOINTMENT:
             try:
                 naive = datetime.fromisoformat(request.POST.get("start", ""))
-                start = timezone.make_aware(naive) if timezone.is_naive(naive) else naive
+                # The picker is on the viewer's wall clock (marketplace/timezones.py).
+                viewer = timezones.zone_for(timezones.viewer_zone_name(request))
+                start = timezone.make_aware(naive, viewer) if timezone.is_naive(naive) else naive
             except ValueError:
                 error = _("Choose when the appointment starts.")
         package_id = request.POST.get("package") or None

@@ -35,13 +35,31 @@ class RequestForm(forms.Form):
     reply_window_seconds = forms.IntegerField(
         label=gettext_lazy("Longest wait for each reply (seconds)"), initial=60
     )
+    when = forms.ChoiceField(
+        label=gettext_lazy("When"),
+        choices=(("now", gettext_lazy("Now")), ("later", gettext_lazy("At a time"))),
+        initial="now",
+        required=False,  # left out: now
+        widget=forms.RadioSelect,
+    )
+    start = forms.DateTimeField(
+        label=gettext_lazy("Start (for a time; Beijing time)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("when") == "later" and not data.get("start"):
+            self.add_error("start", _("Choose when the session starts."))
+        return data
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pool_page(request: HttpRequest) -> HttpResponse:
-    """The client posts a request for now and sees theirs (with how many listeners who
-    fit are online, the honest wait)."""
+    """The client posts a request for now or a later time and sees theirs (with how many
+    listeners who fit are online, the honest wait)."""
     form = RequestForm(request.POST if request.POST.get("action") == "post" else None)
     if request.method == "POST":
         action = request.POST.get("action")
@@ -59,6 +77,7 @@ def pool_page(request: HttpRequest) -> HttpResponse:
                     minutes=data["minutes"],
                     budget_fen=int(data["budget_yuan"] * 100),
                     reply_window_seconds=data["reply_window_seconds"],
+                    start=data["start"] if data.get("when") == "later" else None,
                 )
                 messages.success(request, _("Your request is posted."))
             return redirect("sessions:pool")

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from marketplace import sms
+from tests.browser import BeijingBrowser
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -86,7 +87,7 @@ def browser(chromium_path, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield chromium
+        yield BeijingBrowser(chromium)
         chromium.close()
 
 
@@ -97,6 +98,25 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def zoned_page(browser):
+    """`zoned_page(zone, **context_options)`: a phone page whose browser is in `zone`
+    (e.g. "America/New_York"), closed after the test."""
+    contexts = []
+
+    def open_page(zone: str, **options):
+        options.setdefault("viewport", {"width": 390, "height": 844})
+        options.setdefault("locale", "zh-CN")
+        context = browser.new_context(timezone_id=zone, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(scope="session")

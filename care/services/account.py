@@ -24,7 +24,8 @@ from rest_framework.authtoken.models import Token
 from care.models import CareProfile, Nudge, NudgeMute
 from marketplace.exceptions import DomainError
 from marketplace.models import SelfExclusion, SmsCode
-from payments.models import BudgetCap, ClientLimit, Dispute, Entry, Payment, Refund
+from payments.disputes.models import Dispute
+from payments.models import BudgetCap, ClientLimit, Entry, Payment, Refund
 from reviews.models import Review
 from sessions.models import Message, Order, ReadMarker
 

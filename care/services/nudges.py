@@ -43,7 +43,7 @@ def nights_touched(start: datetime, end: datetime) -> set[date]:
     if night_start == night_end or end <= start:
         return set()
     tz = timezone.get_current_timezone()
-    nights = set()
+    nights: set[date] = set()
     day = timezone.localtime(start, tz).date() - timedelta(days=1)
     while True:
         opens = datetime.combine(day, night_start, tzinfo=tz)

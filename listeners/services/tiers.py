@@ -125,6 +125,27 @@ def _int(value: Any, *, message: str, code: str, low: int, high: int) -> int:
     return number
 
 
+def _nullable_term(name: str, value: Any) -> int:
+    """A minute price or a plan discount that is given (not None), checked."""
+    if name in _MINUTE_PRICES:
+        return _int(
+            value,
+            message=_("A price per minute must be between ¥0.01 and ¥%(max)d.")
+            % {"max": MAX_PRICE_PER_HOUR_FEN // 100},
+            code="minute_price_invalid",
+            low=1,
+            high=MAX_PRICE_PER_HOUR_FEN,
+        )
+    return _int(
+        value,
+        message=_("A plan discount must be between 0 %% and %(max)d %%.")
+        % {"max": MAX_PLAN_DISCOUNT_PERCENT},
+        code="plan_discount_invalid",
+        low=0,
+        high=MAX_PLAN_DISCOUNT_PERCENT,
+    )
+
+
 def _tier_clean(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - set(TIER_FIELDS)
     if unknown:
@@ -138,34 +159,9 @@ def _tier_clean(fields: dict[str, Any]) -> dict[str, Any]:
         cleaned["is_active"] = bool(fields["is_active"])
     if "per_minute" in fields:
         cleaned["per_minute"] = bool(fields["per_minute"])
-    for name in _MINUTE_PRICES:
-        if name in fields:
-            cleaned[name] = (
-                None
-                if fields[name] is None
-                else _int(
-                    fields[name],
-                    message=_("A price per minute must be between ¥0.01 and ¥%(max)d.")
-                    % {"max": MAX_PRICE_PER_HOUR_FEN // 100},
-                    code="minute_price_invalid",
-                    low=1,
-                    high=MAX_PRICE_PER_HOUR_FEN,
-                )
-            )
-    for name in _PLAN_DISCOUNTS:
-        if name in fields:
-            cleaned[name] = (
-                None
-                if fields[name] is None
-                else _int(
-                    fields[name],
-                    message=_("A plan discount must be between 0 %% and %(max)d %%.")
-                    % {"max": MAX_PLAN_DISCOUNT_PERCENT},
-                    code="plan_discount_invalid",
-                    low=0,
-                    high=MAX_PLAN_DISCOUNT_PERCENT,
-                )
-            )
+    for name in (*_MINUTE_PRICES, *_PLAN_DISCOUNTS):
+        if name in fields:  # None: derived from the hourly price, or the plan not offered
+            cleaned[name] = None if fields[name] is None else _nullable_term(name, fields[name])
     for name, term in _INT_TERMS.items():
         if name in fields:
             low, high = term.bounds

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('listeners', '0013_tier_plans'),
-        ('live_sessions', '0019_handover'),
+        ('live_sessions', '0020_handover'),
         ('payments', '0010_refund_cause_plan_day_missed'),
     ]
 

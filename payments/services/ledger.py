@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -31,7 +32,7 @@ class Leg:
 # --- Accounts ------------------------------------------------------------------------------
 
 
-def _account(code: str, kind: str, **fields) -> Account:
+def _account(code: str, kind: str, **fields: Any) -> Account:
     account = Account.objects.filter(code=code).first()
     if account is not None:
         return account

@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from listeners.pricing import night_window_for
+from marketplace.timezones import display_localtime
 from payments.exceptions import InvalidAmount, LimitExceeded
 from payments.models import ClientLimit
 from payments.services.budget import BUDGET_RAISE_DELAY_HOURS
@@ -174,7 +175,7 @@ def booking_limits_check(
     names the limit and when it resets."""
     limits = limits_for_client(client_id=client_id, now=now)
     resets = date_format(
-        timezone.localtime(week_starts_at + timedelta(days=7)), "Y-m-d H:i", use_l10n=False
+        display_localtime(week_starts_at + timedelta(days=7)), "Y-m-d H:i", use_l10n=False
     )
     session = limits[Kind.SESSION_MINUTES].minutes
     if session is not None and minutes > session:

@@ -9,6 +9,8 @@ then ledger accounts (by id, inside `ledger_post`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,6 +24,9 @@ from payments.models import LedgerTransaction, Payment, Refund
 from payments.services import ledger
 from sessions.models import Order
 from sessions.services.transitions import order_lock
+
+if TYPE_CHECKING:
+    from payments.wallet.models import TopUp
 
 logger = logging.getLogger(__name__)
 
@@ -65,24 +70,34 @@ def payment_prepare(*, order_id: int) -> Payment:
     payment = _payment_row(order=order)
     if payment.stripe_payment_intent_id:
         return payment
-    try:
-        intent = gateway.payment_intent_create(
+    intent_attach(
+        payment,
+        lambda: gateway.payment_intent_create(
             order_id=order.pk,
             amount_fen=payment.amount_fen,
             currency=payment.currency,
             idempotency_key=payment.idempotency_key,
-        )
+        ),
+    )
+    return payment
+
+
+def intent_attach(row: Payment | TopUp, create: Callable[[], gateway.IntentView]) -> None:
+    """Create the PaymentIntent of `row` (an order's payment or a top-up, committed, so its
+    idempotency key is stable) with `create` and store it on the row, once: a concurrent
+    creation keeps the first. Stripe's failures come back as our payment errors."""
+    try:
+        intent = create()
     except gateway.GatewayUnavailable as exc:
         raise PaymentUnavailable(_("Payments are unavailable, try again shortly.")) from exc
     except gateway.GatewayError as exc:
         raise PaymentError(_("The payment could not be started.")) from exc
-    Payment.objects.filter(pk=payment.pk, stripe_payment_intent_id__isnull=True).update(
+    type(row).objects.filter(pk=row.pk, stripe_payment_intent_id__isnull=True).update(
         stripe_payment_intent_id=intent.id,
         client_secret=intent.client_secret,
         status=STATUS_FROM_STRIPE.get(intent.status, Payment.Status.REQUIRES_PAYMENT),
     )
-    payment.refresh_from_db()
-    return payment
+    row.refresh_from_db()
 
 
 def payment_confirm(

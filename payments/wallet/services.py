@@ -36,7 +36,7 @@ from payments.models import Account, LedgerTransaction
 from payments.money import yuan
 from payments.services import ledger
 from payments.services.budget import budget_check
-from payments.services.payments import STATUS_FROM_STRIPE
+from payments.services.payments import STATUS_FROM_STRIPE, intent_attach
 from payments.wallet.exceptions import WalletRefused
 from payments.wallet.models import TopUp, TopUpRefund, Withdrawal
 from payments.wallet.selectors import topup_remainder_fen, wallet_available_fen
@@ -113,23 +113,15 @@ def topup_prepare(*, topup_id: int, now: datetime | None = None) -> TopUp:
         )
     if topup.stripe_payment_intent_id:
         return topup
-    try:
-        intent = gateway.topup_intent_create(
+    intent_attach(
+        topup,
+        lambda: gateway.topup_intent_create(
             topup_id=topup.pk,
             amount_fen=topup.amount_fen,
             currency=topup.currency,
             idempotency_key=topup.idempotency_key,
-        )
-    except gateway.GatewayUnavailable as exc:
-        raise PaymentUnavailable(_("Payments are unavailable, try again shortly.")) from exc
-    except gateway.GatewayError as exc:
-        raise PaymentError(_("The payment could not be started.")) from exc
-    TopUp.objects.filter(pk=topup.pk, stripe_payment_intent_id__isnull=True).update(
-        stripe_payment_intent_id=intent.id,
-        client_secret=intent.client_secret,
-        status=STATUS_FROM_STRIPE.get(intent.status, TopUp.Status.REQUIRES_PAYMENT),
+        ),
     )
-    topup.refresh_from_db()
     return topup
 
 

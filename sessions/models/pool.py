@@ -1,9 +1,10 @@
 """The open request pool (派单): a client posts what they need instead of picking a
 listener; online eligible listeners see it and the first to claim it gets the order.
 
-A request is `open` until it is claimed (an order exists for it, booked for the client
-as an instant order the client then pays), cancelled by the client, or expires at
-`expires_at`. Only `sessions.services.pool` writes these rows; the claim is one
+A request is for now (`starts_at` empty) or for a later time. It is `open` until it is
+claimed (an order exists for it, booked for the client as an instant order or, for a
+later time, an appointment, which the client then pays), cancelled by the client, or
+expires at `expires_at`. Only `sessions.services.pool` writes these rows; the claim is one
 conditional UPDATE, so exactly one listener wins.
 """
 
@@ -33,6 +34,7 @@ class OpenRequest(models.Model):
     minutes = models.PositiveIntegerField(_("minutes"))
     budget_fen = models.PositiveIntegerField(_("budget (fen)"))
     reply_window_seconds = models.PositiveIntegerField(_("longest reply window (seconds)"))
+    starts_at = models.DateTimeField(_("starts at (empty: now)"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))

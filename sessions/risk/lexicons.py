@@ -115,7 +115,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|hanging|drown|"
             r"drowning|off|offing|unalive|unaliving) (?:my ?self|meself) ",
             r" (?:kms|ctb|unalive|sewerslide|sewer slide|s icide|su icide|sui cide) ",
-            r" suicid(?:e|al|ality)(?! prevention| hotline| awareness| rates?| squad) ",
+            r" suicid(?:e|al|ality)(?! prevention| hotline| awareness| rates?| squad| intervention| research| statistics| risk assessment) ",
             r" (?:end|ending|take|taking) (?:my|my own) li(?:fe|ves) ",
             r" end (?:it|this) all | end it (?:tonight|for good|now) ",
             r" (?:want|wanna|wanted|going|gonna|ready|trying|plan|planning|need) (?:to )?die ",
@@ -239,7 +239,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"这是(?:我的?)?最后一(?:条|次|个|句)(?:消息|信息|留言|话|跟你说话|联系你|打扰你)|最后一次(?:跟|和)(?:你|大家)(?:说话|聊)",
             r"永别了?(?!了?(?:我的|青春|钱包|头发|假期))|诀别|再见了?(?:这个世界|世界|大家|所有人|各位|人间)|来世再见|下辈子(?:再见|见|再做|再)",
             r"替我(?:照顾|照看|跟|向|对)|帮我照顾(?:好)?(?:我的)?(?:猫|狗|妈|爸|家人|父母|孩子|弟弟|妹妹)(?!几天|一周|一下|两天|这周)",
-            r"(?:对不起|照顾|拜托|交给你|托付|我爱).{0,12}(?:先走一步|要走了|我走了|该走了|我先走了|永远)|(?:先走一步|要走了|我走了).{0,10}(?:对不起|照顾好?|拜托|替我|帮我)",
+            r"(?:对不起|照顾|拜托|交给你|托付|我爱).{0,12}(?:先走一步|要走了|我走了|该走了|我先走了|永远)|(?:先走一步|要走了|我走了)(?!.{0,8}(?:见|回来|回家|下班|吃饭))(?=.{0,10}(?:对不起|照顾|拜托|替我|帮我))",
             r"遗书|遗言|后事|遗嘱(?:写好|已经)",
             r"谢谢你(?:们)?.{0,8}(?:再见了|永别|最后)|对不起.{0,6}(?:永别|再见了|下辈子)",
             r"(?:我|就)要走了.{0,6}(?:不会再回来|再也不回来|永远)|再也不会回来|再也见不到(?:我|了)",
@@ -318,7 +318,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf"(?:买|准备|拿|找)(?:了|好了|到了|来了)?(?:一瓶|一桶|一袋|一包)?{_POISON_ZH}",
             r"(?:木炭|炭|炭火盆|炭盆)(?:和|跟|还有|加)(?:胶带|封箱带|打火机|火盆)|(?:封(?:好|死)?(?:了)?(?:门窗|窗户|门缝)|胶带封)",
             r"绳子(?:已经)?(?:挂|系|绑)好|(?:挂|系|绑)好(?:了)?(?:绳子|绳)|打好(?:了)?(?:绳)?结|绳套",
-            r"(?:刀片|刀)(?:就|已经)?(?:在|放在|握在)(?:手里|手上|手腕上|桌上|旁边|身边)|(?:刀片|刀)(?:磨|准备)好了",
+            r"(?:刀片|刀)(?:就|已经)?(?:在|放在|握在)(?:手里|手上|手腕上|桌上|旁边|身边)|(?:刀片|刀)(?:磨|准备)好了(?!.{0,6}(?:切|做|剁|削|砍|杀鱼|宰|炖))",
             r"(?:枪|子弹)(?:上膛|装好|在手里)",
             r"(?:木炭|炭).{0,6}(?:后备箱|车里|车上|卧室|房间|床底)|(?:绳子|绳|刀片|安眠药|药|农药).{0,6}(?:藏|放)在(?:床底|柜子|衣柜|包里|车里|枕头)|(?:很|特别)?粗的绳子",
         ],
@@ -432,10 +432,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
     ),
     ("plan", WEAK): (
-        [r"今晚|今天晚上|明天|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了"],
+        [r"今晚|今天晚上|明天|明晚|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了|天黑"],
         [
             r" (?:tonight|tomorrow|this weekend|soon|in an hour|after midnight|ive decided|"
-            r"i decided|im ready|i am ready|one last time|for the last time|when its dark) ",
+            r"i decided|im ready|i am ready|one last time|for the last time|when its dark|get dark|gets dark|nightfall) ",
         ],
     ),
     # --- Act in progress --------------------------------------------------------------------
@@ -450,7 +450,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"割腕了|割了腕|(?:手腕|伤口|口子).{0,6}(?:冒血|流血|血止不住|一直流)|一直(?:在)?(?:冒|流|出)血|血(?:一直|还在)(?:冒|流)",
             rf"(?:喝|吃|吞)(?:了|下了|掉了)(?:一瓶|一口|半瓶|点|一整瓶|整瓶|一大口|几口|大半瓶)?{_POISON_ZH}",
             r"血(?:把|染红|染湿|浸透).{0,6}(?:床单|衣服|毛巾|被子|袖子)|又割了|(?:在|正在)(?:车里|车上|房间里?|卧室|屋里|厕所|浴室|家里)烧炭|烧炭(?:了|中)",
-            r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手|胳膊|自己|好几|很多|一|几|大腿|动脉)",
+            r"(?:割|划|切)(?:了|开了|破了|伤了)(?:手腕|腕|手(?!机|指头)|胳膊|自己|好几|很多|一(?!下|点|个小)|几(?!下)|大腿|动脉)",
             r"(?:血|流血)(?:止不住|一直(?:在)?流|流了好多|停不下来|好多|越来越多|流个不停)|在流血|流了(?:好多|很多)血",
             r"(?:烧着|点着)(?:的)?(?:炭|木炭|炭盆)|炭(?:在|正在)烧|门缝.{0,6}(?:堵|塞|封)|"
             r"(?:炭|炭盆|炭火)(?:已经)?(?:点|烧)(?:着|上|起来)了|点了炭|煤气(?:已经)?开(?:着|了)|开了煤气",
@@ -556,7 +556,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
         [
             rf" (?:scared|afraid|terrified) of {_PERSON_EN} | {_PERSON_EN} (?:is|s) drunk (?:and|"
-            rf"again)| (?:hits|hurts|beats) me | (?:hiding|locked myself|hid) (?:in|inside) (?:the|my|a) (?:bathroom|closet|wardrobe|room|car|cupboard|toilet)| hiding from (?:him|her|them) ",
+            rf"again)| (?:hits|hurts|beats) me | (?:hiding|locked myself|hid) (?:in|inside) (?:the|my|a) (?:bathroom|closet|wardrobe|room|car|cupboard|toilet)| hiding from (?:him|her|them) | hiding under (?:the|my) (?:bed|desk|table|stairs) ",
         ],
     ),
     # --- Acute medical emergency -------------------------------------------------------------
@@ -615,6 +615,291 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
     ),
 }
+
+# Third round (docs/safety.md, "How the last rounds went"): whole families of expressions
+# the second round's build lacked, added to the lists above by family and strength.
+_MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
+    ("intent", STRONG): (
+        [
+            # Death as relief, peace or the better outcome.
+            r"死(?:了|掉)?(?:反而|倒是|才|就|也)(?:是)?(?:一)?(?:种)?(?:解脱|好事|轻松|幸福|最好的)|死亡(?:才|就)?是(?:一种)?(?:解脱|归宿)|死了(?:反而)?(?:更)?(?:轻松|干净|省事)",
+            # Not having been born, not waking (别再醒), a wish to be struck down.
+            r"我.{0,3}(?:不该|不应该|不配|就不该|本不该|根本不该)(?:被)?(?:生下来|生出来|出生|活着|存在|来到这(?:个)?(?:世上|世界))",
+            r"(?:希望|真希望|但愿|要是能|好想)(?:我)?.{0,8}(?:别|不要|不会|再也不)(?:再)?醒(?:来|过来)?(?!上班|上学|去上)",
+            r"(?:希望|真希望|巴不得|盼着|但愿)(?:我|自己)(?:能|会)?(?:被车撞|被撞死|出(?:个)?车祸|得(?:个)?(?:绝症|癌症)|出(?:个)?意外|被雷劈|猝死)"
+            r"|(?:被车撞死|出车祸死了?|得癌症死了?|猝死)(?:就好了|算了|也好|最好|多好)",
+            # A quiet place with no pain, and never coming back.
+            r"(?:去|到)(?:一个)?(?:没有痛苦|没有烦恼|不会痛|不会再痛|没人找得到|另一个世界|很远很远)的地方.{0,10}(?:永远|再也|不回来|不回去)",
+            # How much of a medicine kills.
+            r"(?:吃|喝|吞)?(?:多少|几)(?:片|粒|颗|盒|瓶|克|毫克)?.{0,6}(?:会死|能死|致死|才(?:会|能)?死|死得了|可以死|死人|没命|醒不过来)",
+            # "My last night", "my last day" (of a life, not of a job).
+            r"(?:这是|今晚是|今天是|今晚就是|今天就是|明天就是)我(?:的|人生的|生命的|这辈子的|在这世上的)最后一(?:天|晚|夜|个晚上)(?!上班|实习|工作|假|在|的班|班)",
+            r"醒来(?:发现)?(?:自己)?(?:居然|竟然)?还活着.{0,6}(?:失望|难过|好烦|好累|崩溃)",
+            r"想走(?:了)?.{0,10}(?:没勇气|不敢|下不了决心|鼓起勇气|一直没)",
+            r"为什么(?:我)?(?:还)?(?:没(?:有)?死|还活着|还要醒)",
+            r"(?:我)?(?:可能|应该|大概|怕是)?撑不过(?:这个冬天|这个夏天|今年|这个月|这周|今晚|明天|这一关)|也不想(?:再)?撑了",
+            r"(?<!不小心)(?<!被)(?:烫|扎|戳|抠|掐|咬|打|撞)(?:伤|破)?自己|(?:用|拿)(?:烟头|打火机|指甲|针|圆规|刀片|小刀|剪刀).{0,4}(?:烫|扎|划|戳|抠|割)(?:自己|手|胳膊|腿)|拿头撞墙",
+            r"跳(?:哪|哪座|哪个|哪栋|哪条)(?:桥|楼|河|江|海|崖)|(?:查|搜|找)(?:了)?.{0,6}(?:哪座桥|哪栋楼|几楼|多高).{0,6}(?:高|跳|够高|能死|摔死)",
+            r"我(?:真)?(?:的)?(?:该|应该|就该|还是)消失(?:吧|算了|掉)?",
+            r"活着(?:就|真的|简直|对我来说)?(?:是|就是)?(?:一)?(?:种)?(?:折磨|煎熬|受罪|地狱).{0,10}(?:想|不如|干脆|只想)(?:早点|赶紧|快点)?(?:结束|解脱|走|离开|死)",
+            r"(?:怎么|如何|怎样)(?:才能|才可以|可以|能)?(?:不痛苦|没有痛苦|不痛|安静|安静一点|快速|无痛)(?:地|的)?(?:死|死掉|离开|走掉)",
+            r"不想(?:再)?继续(?:活|活着|活下去|存在)",
+            r"(?:我|然后|之后|以后|到时候)就(?:去)?死(?:了|掉)?|就去死(?!吧)",
+            r"(?:安静|安安静静|悄悄|默默|静静)(?:地)?(?:消失|离开|走)(?:掉)?.{0,8}(?:不打扰|谁也不|不麻烦|没人|不给)",
+            r"一死了之|以死谢罪|只能去死|只有死路一条|只剩死路",
+            r"(?:什么|哪种|哪些|啥)药.{0,4}(?:能死|会死|致死|死得了|能让我死|可以死)",
+            r"(?:看到|想到|想象|梦到|梦见|浮现|都是|就是)(?:出)?(?:自己|我)(?:从.{0,6})?(?:掉下去|跳下去|摔下去|死掉|死了|躺在棺材|被车撞|上吊)",
+            r"没脸(?:再)?活(?:下去|着)?|无颜(?:再)?(?:活|面对)",
+            r"(?:冲|跑|走|跳)(?:到|进|上)(?:了)?(?:马路|公路|路)(?:上|中间)?.{0,4}(?:被车撞|让车撞|撞死)",
+        ],
+        [
+            r" (?:dying|death|being dead|not existing|not being here|the idea of dying|never waking up|going to sleep forever|the thought of dying)"
+            r" (?:\w+ ){0,2}(?:sounds|seems|feels|looks) (?:so |really |kinda |kind of |pretty |more and more |almost )?(?:peaceful|nice|good|better|easier|calm|"
+            r"like a relief|like relief|like an escape|like freedom|freeing|tempting|appealing|comforting|like the answer|like the only|like rest|restful)",
+            r" (?:wish|wishes|hope|hopes|hoping|pray|prays|praying) (?:that )?(?:a |the |some |something |someone |an )?(?:car|truck|bus|train|drunk driver|plane|meteor|asteroid|someone|bullet|something)"
+            r" (?:would |will |could |might )?(?:just )?(?:hit|hits|run me over|runs me over|kill|kills|crash|take me out|end me)",
+            r" (?:wish|hope|hoping) i (?:get|got|would get|could get|will get|d get) (?:hit|run over|killed|cancer|shot|in a crash|in an accident)| (?:wish|hope) i (?:crash|die in|dont survive|dont make it)",
+            r" (?:want|wanna|need) out (?:of (?:here|this|life|everything|it all) )?(?:permanently|for good|forever)| out permanently ",
+            r" (?:least painful|painless|quickest|easiest|fastest|peaceful|quietest|surest) (?:way|ways|method|methods) (?:to go|of going|out) ",
+            r" (?:writing down|wrote down|write down|planning|planned|researching|researched|looking up|googling|googled|figuring out|figured out|worked out)"
+            r" (?:exactly )?how (?:id|i would|ill|i will|i could|im going to|im gonna|to) (?:do it|go|end it|die|kill myself)",
+            r" how (?:many|much) .{0,40}(?:to not wake up|to never wake up|not to wake up|to die|to kill (?:me|myself|you|a person|someone)|to end it|to be fatal|to be lethal|before (?:you|i|it) (?:die|dies|kills)|would kill (?:me|you|a person))",
+            r" (?:wake|woke|waking) up (?:and |again )?(?:disappointed|upset|angry|sad) (?:that |to be |im |i am |i was )?(?:still )?alive| disappointed (?:that )?i (?:woke up|am still alive|m still alive)",
+            r" bleed out | how long (?:does it take|it takes|would it take|till|until|before) (?:you |i |someone )?(?:to )?(?:die|bleed out|lose consciousness|drown|suffocate|overdose)",
+            r" (?:drive|driving|drove|swerve|swerving|crash|crashing|steer|steering) (?:my car )?(?:off|into) (?:the |a )?(?:road|cliff|bridge|tree|wall|river|traffic|pole|barrier|oncoming|truck|lake)",
+            r" (?:fantasize|fantasizing|fantasise|fantasising|dream|dreaming|daydream|daydreaming|imagine|imagining|picture|picturing|thinking) (?:about|of) (?:my own|my) (?:funeral|death|grave|dying|suicide)",
+            r" (?:going to|gonna|want to|wanna|will|ready to|about to|time to|i) end (?:things|everything)(?! with| between| off| on a)",
+            r" (?:im|i am) not (?:gonna|going to) be (?:here|around|alive) (?:much longer|for long|anymore|tomorrow|after tonight)",
+            r" (?:pain|it|this|everything|suffering|all of it) to (?:end|stop) (?:permanently|forever|for good)",
+            r" (?:what|which|how high a) (?:floor|height|bridge|building|storey|story) .{0,50}(?:to die|to kill|high enough|fatal|not survive)| how (?:high|far) .{0,40}(?:to die|to not survive|fatal|would kill)",
+            r" (?:hope|wish|pray|praying|hoping) (?:that )?i (?:dont|do not|never|wont) (?:open my eyes|wake up|make it through the night|survive)",
+            r" (?:give|giving|gave) up on (?:life|living|being alive|staying alive) ",
+            r" (?:disappear|vanish|go away|leave) and never (?:come back|return|be found)",
+            r" (?:which|what) (?:pills|meds|drugs|medicine|medication|medications) (?:could|would|will|can|might) kill (?:me|you|someone|a person)",
+            r" the (?:day|date|night) i (?:set|picked|chose) (?:for myself)?",
+            r" (?:seeing|picturing|imagining|see|picture|imagine|visualizing|visualising) myself (?:\w+ )?(?:falling|jumping|dead|dying|hanging|in a coffin|getting hit|drowning)",
+            r" (?:cant|can not|dont know how to) face (?:living|life|being alive|staying alive)",
+            r" (?:run|walk|step|jump|throw myself|running|walking|stepping) (?:out )?into the (?:road|street|traffic)(?: \w+)? (?:and|to) get hit",
+            r" (?:almost|nearly) (?:jumped|stepped|walked|threw myself) (?:in front of|off|into)",
+        ],
+    ),
+    ("burden", STRONG): (
+        [
+            r"我活着(?:只会|就是|只是|总是)?(?:让|害)(?:家里|爸妈|父母|家人|大家|所有人|他们|你们)(?:更)?(?:累|苦|难过|受罪|为难|丢脸)",
+            r"(?:家里|爸妈|父母|家人|大家|他们)(?:没有我|没了我|少了我)(?:会|就|才)?(?:能)?(?:过得)?(?:更好|轻松|好过|解脱|省心|开心)",
+            r"(?:拖垮|拖累|害苦|毁|连累)了?(?:这个家|全家|家里|爸妈|我妈|我爸|所有人|大家|他们)",
+            r"少一张嘴吃饭|少一个(?:累赘|负担|麻烦|拖油瓶)",
+        ],
+        [
+            r" (?:better|fine|happier|easier|ok|okay|free|freer|lighter|relieved|richer|at peace|happy|calmer) (?:off )?without me ",
+            r" (?:easier|better|happier|lighter|simpler|freer|calmer|peaceful) (?:life|lives|time|days|home)? ?(?:\w+ )?without me",
+            r" (?:im|i am) (?:just |only |nothing but |such )?(?:a|the|dead) (?:weight|burden|problem|drain|mess|liability|parasite)"
+            r" (?:\w+ ){0,3}(?:has|have|had|needs to|need to) (?:to )?(?:carry|deal with|put up with|handle|support|drag|look after)",
+            r" better (?:off )?if i (?:just |simply )?(?:vanished|disappeared|died|was gone|were gone|wasnt here|never existed|left for good)",
+            r" waste of (?:\w+ )?(?:time and money|money|everyones time|their time|space|air|oxygen|a life|a person)",
+            r" (?:me being alive|my being alive|me existing|my existence|me being here|me living) (?:is|s) (?:ruining|hurting|destroying|killing|draining|a burden|ruin)",
+            r" one less (?:mouth to feed|burden) ",
+            r" without me (?:he|she|they|my \w+|everyone|mom|dad)(?: \w+)? (?:wouldnt|would not|wont|will not) (?:have to|need to) ",
+        ],
+    ),
+    ("farewell", STRONG): (
+        [
+            r"不孝.{0,6}(?:先走|走了|下辈子|来世)|(?:女儿|儿子|孩儿)(?:不孝|先走一步)",
+            r"(?<!今年)(?<!今天)(?<!年度)最后一条(?:朋友圈|微博|动态|说说)(?!.{0,4}(?:今年|今天|晚安|明年))",
+            r"密码.{0,16}(?:钱|存款|积蓄|卡里).{0,4}(?:都|全)?(?:留给|转给)|(?:钱|存款|积蓄|卡里的钱)(?:都|全|全部)?留给(?:我)?(?:妈|爸|家人|父母|妹|弟|哥|姐|老婆|老公|孩子)",
+            r"写了(?:几|好几|一)封(?:信|遗书).{0,12}(?:爸妈|父母|家人|每个人|妹妹|弟弟|哥哥|姐姐|朋友).{0,12}(?:走了|以后|之后|再看|再打开|再拆)|等我(?:走|死|不在)了?(?:以后|之后)?再(?:看|打开|拆)",
+            r"(?:这次|这回)(?:是)?真的(?:晚安|再见|告别)|永远(?:的)?晚安|最后(?:一次)?(?:跟你|跟大家)?(?:说)?(?:晚安|再见)了",
+            r"(?:今晚|明天|以后|接下来)(?:发生)?(?:的)?(?:什么|任何)?事.{0,6}(?:不是你的错|别怪自己|不要自责|别自责)|不管.{0,6}(?:发生)?(?:什么|怎样|怎么样).{0,6}(?:不是你的错|别怪自己|不要自责)",
+            r"(?:你们|大家|你)(?:以后)?(?:要)?好好(?:的|活着|生活|过|照顾自己).{0,8}(?:我)?(?:先)?走了|(?:我)?先走了.{0,8}(?:你们|大家|你)(?:以后)?(?:要)?好好",
+            r"(?:送|交|托付)(?:到|给)(?:了)?.{0,8}(?:以后|从今以后).{0,4}(?:就)?(?:拜托|交给|靠|麻烦)",
+            r"(?:信|纸条|遗书|留言|日记).{0,10}(?:你们|你)?看了就(?:懂|明白|知道)(?:了)?",
+            r"(?:跟|和|向|对)(?:这个)?(?:世界|人间|人世)(?:道别|告别|说再见|道个别|说拜拜|说声再见|再见)",
+            r"(?:就|再也|永远)见不到我(?:了)?",
+            r"(?:钱|存款|积蓄)(?:都|全|全部)(?:转给|留给).{0,12}(?:拜托|交给|照顾)",
+            r"(?:猫|狗|宠物|孩子|它)(?:就)?(?:交给|托付给|拜托给?)(?:你|你们)了.{0,12}(?:以后|从今以后|永远)",
+            r"最后(?:一次)?再?(?:跟|和|对)?(?:你|大家|你们)?说(?:一次|一声|声)?(?:谢谢|再见|对不起)",
+            r"(?:要是|如果|假如)(?:哪天|有一天|明天|今晚)?我.{0,6}(?:走|消失|不在)了.{0,12}(?:难过|伤心|在乎|发现|想我)",
+            r"(?:留给|对|给)(?:这个)?(?:世界|人间|大家|你们)的最后一(?:句话|段话|条|个字|封)",
+            r"(?:要是|如果|假如)(?:哪天|有一天|明天|今晚)?我.{0,6}(?:走|消失|不在|死)了.{0,10}(?:记得|记住|忘了|忘记)(?:我)?",
+            r"(?:送给你|给你了|留给你|归你了).{0,10}(?:用不到|用不上|用不着|替我|帮我)",
+            r"以后.{0,4}(?:我妈|我爸|我妹|我弟|爸妈|父母|家人|我家人|孩子|我奶奶|我外婆)(?:就)?(?:拜托你|交给你|麻烦你)(?!.{0,20}(?:读书|上学|留学|出国|工作|出差|旅游|旅行|搬家|毕业|外地|飞去|飞往))",
+            r"(?:跟|和|向)(?:所有人|大家|每个人|家人|他们)(?:都)?(?:道别|告别|说(?:过)?再见)了(?!.{0,20}(?:读书|上学|留学|出国|工作|出差|旅游|旅行|搬家|毕业|外地|飞去|飞往))",
+            r"(?:没上线|不回消息|没回消息|联系不上我|不在线|没回复).{0,6}(?:别等|不用等|别找|不用找)",
+        ],
+        [
+            r" (?:left|leaving|wrote|written|writing) (?:a |some |the )?(?:letters?|notes?) (?:for|to) .{0,40}(?:on my desk|on the table|on my bed|in my room|under my pillow|in the drawer|on the kitchen table|to find)",
+            r" (?:feed|feeds|look after|looks after|take care of|takes care of|care for|walk|walks|adopt|rehome) (?:\w+ ){0,2}(?:cat|dog|cats|dogs|pet|pets|fish|kids|plants|bird|rabbit)"
+            r" (?:\w+ ){0,3}(?:after tonight|after today|after im gone|when im gone|once im gone|from now on|forever)",
+            r" (?:dont|do not|never|please dont) blame (?:yourself|urself|anyone|yourselves) (?:for )?(?:what happens|whatever happens|what im about|this|anything|after tonight|tonight|what i)",
+            r" (?:this|it|today|tonight) (?:will|might|could|ll|is going to|is) (?:probably |likely |maybe )?(?:be )?the last time (?:we|i|you) (?:talk|speak|hear|chat|see)(?! before| until| till| for a while| this week| today| in person)",
+            r" (?:this is|tonight is|today is|its) my (?:last|final) (?:night|day)(?: alive| on earth| here)? $| my (?:last|final) (?:night|day) (?:alive|on earth) ",
+            r" (?:make it up to you|see you|meet again|be together|be your (?:son|daughter|friend)) in (?:another|my next|the next|a better) life"
+            r"| (?:ill|i will|i promise|promise to|i swear) .{0,30}in (?:my|the|another) (?:next )?life",
+            r" if (?:im|i am|i was|i were) (?:gone|dead|not here|not around)(?: tonight| tomorrow)?.{0,20}(?:would|will|wont|do|did) (?:you|anyone|they|people) (?:\w+ )?(?:remember|miss|care|notice|cry)",
+            r" (?:you can have|take|keep|i want you to have) my .{0,30}(?:i wont need|i dont need|play it for me|remember me|i wont be)",
+            r" (?:left|leaving|wrote|written) (?:a |some |the )?(?:letter|letters|note|notes) (?:on|in|under) (?:the|my) (?:table|desk|bed|pillow|kitchen|drawer)(?: \w+)? for ",
+        ],
+    ),
+    ("farewell", WEAK): (
+        [
+            r"永远不(?:会)?(?:再)?回来|该交代的(?:都|也)?交代(?:了|完了|好了)(?!.{0,12}(?:工作|交接|请假|休假|项目|同事))"
+        ],
+        [
+            r" (?:my )?(?:goodbye )?(?:notes|letters) (?:are|is) (?:all )?(?:written|done|finished|sealed) "
+        ],
+    ),
+    ("means", STRONG): (
+        [
+            r"(?<!菜)(?<!水果)(?:刀片|美工刀|剃须刀|刀|药|安眠药|绳子|农药)(?:就|已经)?(?:在|放在|握在|攥在)我(?:的)?(?:手里|手上|手边|身边|枕边|口袋里?)",
+            r"知道(?:我)?(?:爸|爸爸|我爸|我妈|妈妈|家里|他|她|爷爷)(?:把)?(?:的)?(?:枪|猎枪|药|安眠药|农药|钥匙).{0,4}(?:藏|放|锁)在哪",
+            r"(?:胶带|封箱带).{0,6}(?:木炭|炭)|(?:木炭|炭).{0,6}(?:胶带|封箱带)",
+            rf"买(?:了)?(?:那么多|这么多)(?:的)?{_MEDS_ZH}",
+            r"(?:买|准备|备|找)(?:了|好了|齐了)?(?:烧炭|上吊|割腕|自杀|轻生)(?:用的|的)(?:东西|工具|材料|炭|绳子)",
+            r"(?:打火机|火机)(?:和|跟|还有|加)(?:木炭|炭)|(?:木炭|炭).{0,6}(?:后座|车后座|后备箱)",
+            r"终于(?:买到|弄到|搞到|拿到|找到)(?:了)?那种(?:药|东西)",
+            r"(?<!菜)刀(?:片)?(?:我)?(?:已经)?(?:磨|准备|备)好了(?!.{0,6}(?:切|做|剁|削|砍|杀鱼|宰|炖))",
+            rf"(?:手里|手上|手边)(?:拿着|握着|捏着|攥着|有)(?:一瓶|一包|一盒|一把)?(?:{_POISON_ZH}|{_MEDS_ZH}|刀片|美工刀|绳子|剃须刀)",
+            r"(?:床底|枕头|柜子|抽屉|衣柜|包)(?:下|里)?(?:面)?藏(?:了|着)(?:一把|一瓶|一包|一盒)?(?:刀|刀片|药|安眠药|绳子|农药)",
+            r"(?:凑|攒|收集|囤)(?:了)?.{0,3}(?:[一二两三四五六七八九]百|好几百|几百|上百)多?(?:片|粒|颗)|(?:药店|医院|诊所)(?:一家一家|一家家|挨个|挨家)",
+        ],
+        [
+            r" (?:know|knows|found|find) where (?:my |our )?(?:\w+ ){0,2}(?:keeps|keep|hides|hide|stores|store|locks|lock|put|puts|hid)"
+            r" (?:his |her |their |the |my )?(?:gun|guns|pistol|rifle|shotgun|pills|meds|sleeping pills|key to the (?:gun|safe)|gun safe)",
+            r" (?:written|wrote|writing) (?:my |the )?(?:notes|letters|goodbyes) ",
+            rf" (?:stocked|stocking|stock) up on (?:\w+ )?{_MEDS_EN}| from (?:\w+ )?(?:different|several|multiple|three|two|four|five) (?:stores|pharmacies|drugstores|shops|chemists)",
+            rf" (?:found|took|stole|grabbed|kept|pocketed|hid) (?:my |his |her |the )?(?:\w+s )?(?:old |leftover |spare )?{_MEDS_EN} (?:and )?(?:kept|hid|saved|stashed)",
+            r" (?:tape|duct tape) (?:and|with|plus) (?:\w+ ){0,2}(?:charcoal|coal)",
+            r" (?:bought|got|ordered|have) (?:the |all the |everything i need |what i need )?(?:stuff )?(?:for|to) (?:do it|end it|kill myself|end my life)",
+            r" charcoal (?:and|with) (?:a |the )?lighter| (?:charcoal|coal) .{0,20}in the (?:back seat|backseat|trunk|boot)",
+            r" (?:finally )?(?:managed to |was able to )?(?:buy|get|got|bought|order|ordered) the (?:pills|meds|stuff|drugs|poison) i (?:was|ve been|had been) (?:researching|looking for|reading about|looking up)",
+            r" (?:knife|blade|razor) is (?:sharpened|sharp) and ready| (?:sharpened|sharpening) (?:my|the) (?:knife|blade) (?:for tonight|tonight|for later|for myself|again tonight) ",
+            rf" (?:holding|have|got|bought) (?:a |the )?(?:bottle|bag|can|jug|jar) of {_POISON_EN}",
+            r" (?:knife|knives|pills|meds|tablets|razor blades|razors|rope|gun) (?:is |are |s )?(?:hidden|hid|stashed) (?:under|in|behind)",
+        ],
+    ),
+    ("place", STRONG): (
+        [
+            r"(?:爬|翻|跑)(?:到|上)(?:了)?.{0,6}(?:天台|楼顶|屋顶|窗台|顶楼)|人已经(?:在|到)(?:了)?(?:桥上|天台|楼顶|江边|河边|海边|铁轨|悬崖)",
+            r"(?:在|沿着)高速(?:公路)?(?:上|边上|中间)(?:走|站|坐|躺)|(?:走|站|躺)(?:在|到)高速(?:公路)?(?:上|中间)",
+            r"(?:脚|腿)(?:都)?(?:悬空|悬在外面|悬在空中|挂在外面|伸在外面)",
+            r"爬(?:上|到)(?:了)?.{0,6}(?:水塔|塔吊|烟囱|信号塔|高压塔|电线杆|广告牌)",
+            r"(?:桥|大桥)(?:的)?中间.{0,6}(?:停|站|坐)",
+            r"(?:铁路桥|铁轨|轨道)(?:上|中间|边).{0,8}(?:火车|列车)(?:马上|快|要|就要)?来",
+            r"(?:走|走进|走到)(?:到|进)?(?:了)?(?:湖|河|江|海|水库)(?:的)?中间|游(?:到|进)(?:了)?(?:湖|河|江|海|水库)(?:的)?中间.{0,6}(?:不想回|不回|回不去|没力气)",
+        ],
+        [
+            r" (?:climbed|climbing|climb|hopped|stepped|got) (?:over|across|onto|up on|past) (?:the |a |my )?(?:\w+ )?(?:railing|barrier|parapet|guardrail|guard rail|ledge)",
+            r" (?:climbed|climbing|hopped|over) (?:over )?(?:the |a )?(?:balcony|bridge|roof|rooftop|overpass) (?:fence|wall|rail)",
+            r" (?:on|over|at) the (?:balcony|bridge|roof|rooftop|window|overpass) (?:rail|railing|ledge|edge|parapet|barrier) ",
+            r" (?:walking|standing|lying|sitting) (?:on|along|in the middle of|down) the (?:highway|motorway|freeway|interstate)",
+            r" (?:im|i am|sitting|standing|waiting|lying) (?:at|on|by|near|next to) the (?:train |railway |railroad )?(?:tracks|rails|railway line|railroad)(?! station| crossing for)",
+            r" (?:feet|legs) (?:are )?(?:dangling|hanging (?:over|out|off))(?! in the (?:water|pool|lake|sea|river)| off the (?:dock|pier|boat|bed|couch))",
+            r" (?:standing|sitting|sat|stood|perched) (?:up )?(?:on|at) (?:the|a|this|my) (?:\w+ ){1,3}(?:ledge|window sill|windowsill|parapet|railing) ",
+            r" (?:climbed|climbing|up on|on top of) (?:up )?(?:onto |to the top of )?(?:the |a )?(?:water tower|crane|radio tower|cell tower|chimney|billboard|pylon)",
+            r" (?:im|i am|standing|stopped|sitting) (?:in|at) the middle of (?:the|a|this) bridge(?! to| for| with| and took)",
+            r" (?:walked|waded|swam|went|walking|wading) (?:out )?(?:in)?to the middle of the (?:lake|river|sea|reservoir|pond)",
+            r" (?:climbed|climbing|stepped|got|went) (?:out )?(?:outside|over|out of) (?:the|my) (?:balcony|window|railing)(?! to| and back)",
+        ],
+    ),
+    ("plan", STRONG): (
+        [
+            r"等(?:周末|明天|今晚|晚上|下周)?(?:他们|家人|大家|爸妈|父母|家里人|室友|所有人|我妈|我爸|老公|老婆)(?:都)?(?:出差|出门|不在家|上班|走了|离开|去上班|回老家|出去)(?:了)?(?:以后|之后)?(?:我)?就",
+            r"给自己定(?:了)?(?:一个)?(?:日子|时间|期限|日期)",
+        ],
+        [
+            r" (?:when|while|once) (?:my )?(?:parents|family|mom|mum|dad|roommates?|flatmates?|everyone|everybody|they|husband|wife|boyfriend|girlfriend) (?:are|is|will be|re|get|goes|go) (?:away|out|gone|asleep|at work|out of town|on vacation|on holiday)",
+        ],
+    ),
+    ("act", STRONG): (
+        [r"(?:划|割)下去了|(?:一刀|几刀|好几刀)(?:划|割)(?:了|下去|在)"],
+        [],
+    ),
+    ("danger", STRONG): (
+        [
+            r"(?:在|到)(?:我)?(?:家|住的地方|宿舍|公司|小区)?(?:楼下|门口|门外|外面)(?:守着|堵|蹲|拦)(?:着)?我",
+            r"(?:他|她|前男友|前夫|前任|男朋友|男友|老公|丈夫|继父|后爸|那个男的|陌生人|那个人|有人).{0,10}(?:不让我好过|不会放过我|要我的命|毁了我)",
+            r"(?:要是|如果|敢)(?:我)?(?:敢)?(?:报警|告诉别人|告诉任何人|跟别人说|离开他|离开她|分手|跑|喊|打电话|求救).{0,10}(?:就)?(?:杀了我|弄死我|打死我|杀我|要我的命|不会放过我)",
+            r"(?:关|锁)在(?:屋|房间|家|卧室|厕所)里.{0,10}不让我(?:出去|出门|走|打电话)|(?:抢|拿走|收走|没收|摔|砸)(?:了)?我(?:的)?手机.{0,8}(?:不让|不许|关|锁)|(?:关|锁)(?:着)?我.{0,12}(?:抢|拿走|收走|摔|砸)(?:了)?我(?:的)?手机|把我关(?:在)?(?:屋里|房间|家里|里面)",
+            r"(?:敲|砸|踹)(?:我的?|我家的?)?门.{0,12}(?:知道我在(?:里面|家)|不开门就)",
+            r"把我(?:推|摔|扔|甩)(?:下|倒|到|在)(?:了)?(?:楼梯|地上|墙上|床上|门上|地)",
+            r"被(?:他|她|前夫|前男友|老公|男朋友|那个人|陌生人)?堵在|不让我下车",
+            r"(?:陌生人|陌生男人|一个男的|那个男的|有个男的|一个陌生).{0,6}(?:跟着|尾随|跟踪)我",
+            r"(?:进|闯进|溜进|摸进)我(?:的)?(?:房间|卧室|被窝).{0,8}(?:怕|害怕|不敢)|(?:摸|碰)我.{0,6}(?:不让我说|怕|害怕|不敢)",
+            r"家里(?:进|有|闯进)(?:了)?(?:陌生人|小偷|坏人|一个男的|个男的|人)(?!来|做客|吃饭|拜年)",
+            r"我(?:已经)?跳(?:下来|下去)了",
+            rf"{_PERSON_ZH}.{{0,4}}(?:找到|查到|知道)(?:了)?我(?:搬到哪|搬哪|在哪|住在哪)",
+            r"(?:喝醉|喝多|喝酒|发酒疯).{0,12}(?:收拾|教训|打|弄死|揍)我",
+            r"(?:有人|门外|外面|陌生人).{0,8}(?:试|按|撬|开)(?:我家的?)?(?:密码锁|门锁|锁)",
+            r"(?:关|锁|塞)(?:在|进)(?:了)?(?:车|汽车)?(?:的)?后备箱",
+            r"撬(?:我家|我们家)?(?:的)?(?:门|窗|窗户|锁)",
+        ],
+        [
+            r" if i (?:call|tell|leave|scream|report|go to|text|run|try to leave|break up|say anything|talk)\b.{0,40}"
+            r"(?:hell|he will|shell|she will|theyll|they will|hed|shed|he would|she would|hes gonna|shes gonna|he is gonna|he is going to|she is going to|hes going to)"
+            r" (?:kill|hurt|beat|stab|shoot|strangle|choke|end) (?:me|us)",
+            r" (?:is|s|keeps|has been|been|was|hes been|shes been) (?:following|stalking) me .{0,30}(?:scared|afraid|terrified|wont leave|still|behind me|wont stop|right now)",
+            r" (?:took|takes|smashed|broke|grabbed|hid) my phone .{0,30}(?:wont let me|locked|cant leave|cant call|so i cant)| (?:wont|will not|doesnt) let me leave the (?:house|room|apartment|flat|car)",
+            r" (?:hes|shes|he is|she is|theyre|they are|someone is) coming (?:for|after) (?:me|us) ",
+            r" trying to (?:get|break|come|climb) in(?:to)? (?:through )?(?:my|the|our) (?:\w+ )?(?:window|door|house|room|apartment|flat)",
+            rf" {_PERSON_EN} (?:just )?(?:grabbed|groped|cornered|jumped|attacked) me ",
+            r" (?:there is|theres) (?:a |some )?(?:man|guy|stranger|someone|somebody|intruder|person) (?:in|inside) (?:my|our|the) (?:house|apartment|flat|room|home|bedroom)",
+            r" i (?:just |already )?jumped .{0,30}(?:broken|broke|cant move|cant feel|on the ground|bleeding)",
+            r" (?:trying|tries|tried|keeps trying) (?:the |my )?(?:code|lock|handle|door handle|doorknob|keypad) (?:on|of) (?:my|the) (?:\w+ )?(?:door|lock)",
+            r" followed me (?:\w+ ){0,6}(?:all the way|home|to my (?:building|house|door|apartment|car|dorm|flat))",
+            r" (?:whipped|whipping|belted|hit|beat|beating|hitting|hits|beats) me with (?:a |his |her |the )?(?:belt|stick|bat|cord|cable|hanger|shoe|bottle|pan|fist)",
+            r" (?:drunk|wasted|hammered|high|drinking) .{0,40}(?:teach me a lesson|deal with me|beat me|kill me|hurt me|get me|make me pay)",
+            r" (?:locked|stuffed|shoved|trapped|put) in (?:the|a) (?:trunk|boot) | (?:tied|tied up|kidnapped|abducted|taken|held) .{0,20}(?:in a car|in the car|in a van|in a trunk|against my will)| (?:ive been|i was|im being|i am being|been) (?:kidnapped|abducted|held hostage|tied up)",
+            r" (?:someone|somebody|he|she|they|a man|a guy|a stranger|some guy|someone is|somebody is) (?:is |s |keeps |was )?(?:prying|forcing|jimmying|breaking) (?:open )?(?:my|the|our) (?:\w+ )?(?:window|door|lock)",
+            r" (?:someone|somebody|a man|a guy|he|she|they|a car|a van|a stranger|this guy|some guy|a truck) (?:has |had |just |s |has been |keeps )?(?:followed|following) me (?:the whole way|for (?:\w+ )?blocks|for miles)",
+        ],
+    ),
+    ("medical", STRONG): (
+        [
+            r"哮喘(?:发作|犯了|又犯了?|急性发作)|(?:吸入器|喷雾|喷剂|哮喘药)(?:找不到|没了|用完了|不管用|没用|不起作用)",
+            r"(?:一边|半边|一侧|左边|右边|左侧|右侧)(?:的)?(?:身子|身体|脸|手|腿|胳膊)(?:突然)?(?:都)?(?:麻了|动不了|没知觉|没有知觉|没力气|不能动)",
+            r"说不了话|嘴角流口水|口角歪斜|(?:高烧|发烧).{0,6}(?:抽筋|抽风|惊厥)|惊厥",
+            r"(?:嗓子|喉咙)(?:好|很|发|越来越)?(?:紧|肿|堵)",
+            r"心脏病(?:犯了|发作)|心梗|脑梗|中风了",
+            r"叫(?:她|他)?(?:也|都)?不(?:应|答应|理人)|(?:摔|撞)(?:倒|到)了?.{0,6}(?:头|脑袋)(?:在)?(?:流血|出血)",
+            r"胸(?:口)?(?:特别|好|很)?闷.{0,8}(?:胳膊|手臂|左手|左臂|左肩)(?:也|都)?.{0,4}(?:麻|疼|痛)",
+            r"(?:卡住了|噎住了|呛住了).{0,6}(?:喘|呼吸|说不出话|脸)",
+            r"低血糖.{0,8}(?:冷汗|发抖|抖|晕|看不清|没力气|说不出话)|(?:冷汗|发抖|手抖|头晕).{0,10}低血糖",
+            r"(?:孩子|宝宝|小孩|儿子|女儿|弟弟|妹妹|老人|奶奶|爷爷).{0,6}(?:喝|吃|吞)(?:了|下)(?:一口|一点|好多|一些)?(?:洗洁精|洗衣粉|清洁剂|漂白剂|漂白水|消毒水|酒精|洗发水|花露水)",
+        ],
+        [
+            r" (?:inhaler|puffer|epipen|epi pen) (?:isnt|is not|not|wont|doesnt|does not|aint) (?:working|helping|help|work)| (?:cant|can not) find my (?:inhaler|epipen|epi pen|puffer) .{0,30}(?:breathe|breathing|wheez|attack|throat)",
+            r" (?:cant|can not|couldnt|unable to) (?:move|feel) (?:one|the left|the right|his left|his right|her left|her right|my left|my right|his|her|my) (?:side|half)",
+            r" (?:hit|banged|bumped) (?:his|her|my|their) head .{0,40}(?:not making sense|confused|unconscious|bleeding|throwing up|vomiting|wont wake|passed out)",
+            r" chest (?:is |feels )?(?:\w+ )?(?:tight|heavy) .{0,20}arm (?:is |keeps )?(?:\w+ )?(?:going |gone )?(?:numb|tingling|hurting|aching)",
+            r" (?:sugar|blood sugar|glucose) (?:is |s )?(?:way |really |super )?(?:crashing|dropping fast|too low|very low|so low)| (?:hypo|hypoglycemic|hypoglycaemic) ",
+            r" crushing my chest| (?:weight|rock|elephant|something|brick) (?:is )?(?:on|sitting on|crushing|pressing on|pressing down on) my chest",
+            r" (?:baby|toddler|kid|child|son|daughter|little brother|little sister) (?:drank|swallowed|ate|got into) (?:some )?(?:dish soap|detergent|bleach|cleaner|mouthwash|nail polish remover|laundry pods?|hand sanitizer)",
+        ],
+    ),
+    # "Resolve": a veiled act decided ("我就走", "i'm doing it", "made up my mind"). A cue, not a
+    # reported signal: with a plan or a time it is HIGH (rules.py); alone it is nothing.
+    ("resolve", WEAK): (
+        [
+            r"(?:我|然后|到时候|那时)就(?:走|动手)(?:了|吧)?(?!路|过去|开|访|亲戚|一趟|人|回|去)|不(?:想|会)?再拖(?:了|下去)|不(?:想)?再等了|"
+            r"(?:下定(?:了)?决心|决心已定)(?!.{0,8}(?:开始|要|学|减肥|戒|早睡|早起|考|运动|努力|好好|辞职|换|搬))|没有回头路|不会(?:再)?改变主意|就差最后一步|我(?:的|人生的)?最后一(?:晚|夜)",
+            r"(?:决定|想)好了(?!.{0,6}(?:吃|去|买|穿|点|玩|做|看|要|出发|怎么说|怎么写))",
+            r"(?:只|就)等(?:晚上|天黑|今晚|夜里|他们睡着|明天|半夜)(?:了)?(?!.{0,4}(?:去|看|吃|玩|出发|放|拍))|就是最后了$|就到此为止了$",
+            r"(?:就|就是)今天(?:了)?$|(?:选|找)(?:了|好了)(?:一个)?(?:没人|没有人|不会有人)(?:的|去的|找得到的|会来的|来的)地方",
+        ],
+        [
+            r" (?:im|i am) (?:finally )?doing it | (?:going|gonna|go) through with it | (?:made|make) up my mind $| no more waiting (?:$|tonight |today |now )"
+            r"| no turning back | no going back now | (?:ive|i have|i) (?:planned|scheduled) it for | (?:ill|i will) do it (?:then|when|once|after|tonight)",
+            r" (?:ill|i will) do it $",
+            r" (?:picked|chose|chosen|found|scouted) (?:the |a )?(?:spot|place|location) and (?:the )?(?:time|date|day) $",
+            r" waiting for (?:it to get dark|dark|nightfall|everyone to (?:sleep|fall asleep|leave))(?! (?:so|to|for|and then we))| (?:tonight|today|this|tomorrow|tomorrow night) is the end $| (?:its|it is) (?:planned|scheduled|set) for ",
+            r" (?:its|it is) (?:tonight|today) $| (?:picked|found|chose|chosen) (?:a|the) (?:place|spot) (?:where )?(?:nobody|no one|noone) (?:goes|will find me|can find me|comes)",
+        ],
+    ),
+}
+for _key, (_zh, _en) in _MORE.items():
+    _known = LEXICON.setdefault(_key, ([], []))
+    _known[0].extend(_zh)
+    _known[1].extend(_en)
 
 FAMILIES = ("intent", "burden", "farewell", "means", "place", "plan", "act", "danger", "medical")
 

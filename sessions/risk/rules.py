@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from sessions.risk.concepts import combined_signals, concepts_in
-from sessions.risk.levels import Level
+from sessions.risk.levels import SIGNALS, Level
 from sessions.risk.lexicons import COMPILED, STRONG, WEAK
 from sessions.risk.normalise import Reading, read
 
@@ -21,17 +21,21 @@ HINT = 0.5  # a family read from a combination of concepts (sessions/risk/concep
 _IDEATION = ("intent", "burden", "farewell")
 _CONTEXT = ("means", "place", "plan")
 _NOW = ("act", "danger", "medical")
+_SIGNALS = frozenset(SIGNALS)
 _CJK = re.compile("[\u3400-\u9fff]")
 _LATIN = re.compile("[a-z]")
-_JOKE_ZH = re.compile(r"开玩笑的|开个玩笑|逗你的|说着玩的|不是认真的")
+_JOKE_ZH = re.compile(
+    r"(?<!别)(?<!不是)(?<!没)(?<!没有)开玩笑(?:的|啦|呢|哈)?|开个玩笑|逗你的|说着玩的|不是认真的"
+)
 _JOKE_EN = re.compile(r" (?:jk|j k|just kidding|just joking|im kidding|im joking|kidding) ")
 _RESOLVED_ZH = re.compile(
     r"(?:现在|已经|后来|他|她)(?:都)?(?:没事|好多|醒过来|缓过来|恢复)了"
-    r"|缓过来了|(?:歇|休息)(?:一)?(?:会儿?|下)就好"
+    r"|缓过来了|(?:歇|休息)(?:一)?(?:会儿?|下)就好|(?:吃|喝|歇|休息|躺)了?.{0,6}就好了"
 )
 _RESOLVED_EN = re.compile(
     r" (?:is|s|hes|shes|theyre|they are|were|we are|im|i am)"
     r" (?:ok|okay|fine|alright|all right|doing fine|better) now | all good now "
+    r"| (?:hes|shes|theyre|its|he is|she is|they are|it is) (?:ok|okay|fine|alright|all right) $"
     r"| (?:paramedics|medics|staff|doctors|nurses|an ambulance) (?:were|was) (?:right )?there "
     r"| came (?:round|around|to) "
 )
@@ -88,7 +92,9 @@ def level_of(found: Findings) -> Level:
       ideation (strong) with any means, place, plan or act; or despair (weak intent) with a
       strong means or place; or two strong context signals (means, place, plan).
     - HIGH: strong ideation alone; a strong means or place alone; despair with a strong plan
-      or a weak means or place; a strong plan with a weak means or place; weak ideation
+      or a weak means or place; a strong plan with a weak means or place or weak ideation;
+      a plan or a time with a resolve ("我就走", "i'm doing it"); despair with a farewell
+      or burden hint ("坚持不下去了，大家再见"); weak ideation
       (despair or a farewell) with three or more points (each weak family found is one
       point: intent, farewell, means, place, plan, act, medical, isolation).
     A family read from concepts only (a *hint*, HINT) is one point; an act or a medical
@@ -119,7 +125,11 @@ def level_of(found: Findings) -> Level:
         return Level.HIGH
     if despair and ("plan" in strong or {"means", "place"} & weak):
         return Level.HIGH
-    if "plan" in strong and {"means", "place"} & weak:
+    if "plan" in strong and ({"means", "place"} & weak or ideation_weak):
+        return Level.HIGH
+    if "resolve" in found and "plan" in found:
+        return Level.HIGH
+    if despair and ({"farewell", "burden"} & weak):
         return Level.HIGH
     if ideation_weak and points >= 3:
         return Level.HIGH
@@ -131,8 +141,9 @@ def level_of(found: Findings) -> Level:
 
 
 def reported(found: Findings) -> frozenset[str]:
-    """The signal families named in an assessment (the isolation cue is not one)."""
-    return frozenset(family for family in found if family != "isolation")
+    """The signal families named in an assessment (the isolation and resolve cues are not
+    ones)."""
+    return frozenset(family for family in found if family in _SIGNALS)
 
 
 __all__ = ["STRONG", "WEAK", "Findings", "find", "find_in", "level_of", "merge", "reported"]

@@ -45,20 +45,24 @@ def plan_day_missed(*, order: Order) -> bool:
     )
 
 
+# An order's state -> its day's status (a missed day is read from its end reason).
+_STATUS_OF_STATE: dict[str, str] = {
+    Order.State.PAID: "awaiting",
+    Order.State.ACCEPTED: "to_come",
+    Order.State.ACTIVE: "live",
+    Order.State.COMPLETED: "delivered",
+    Order.State.SETTLED: "delivered",
+    Order.State.TERMINATED: "ended_early",
+    Order.State.DECLINED: "not_accepted",
+    Order.State.EXPIRED: "not_accepted",
+    Order.State.CANCELLED: "cancelled",
+}
+
+
 def _status(order: Order) -> str:
     if order.end_reason == PLAN_DAY_MISSED_REASON:
         return "missed"
-    return {
-        Order.State.PAID: "awaiting",
-        Order.State.ACCEPTED: "to_come",
-        Order.State.ACTIVE: "live",
-        Order.State.COMPLETED: "delivered",
-        Order.State.SETTLED: "delivered",
-        Order.State.TERMINATED: "ended_early",
-        Order.State.DECLINED: "not_accepted",
-        Order.State.EXPIRED: "not_accepted",
-        Order.State.CANCELLED: "cancelled",
-    }[order.state]
+    return _STATUS_OF_STATE[order.state]
 
 
 def plan_calendar(*, plan: Plan) -> list[PlanDay]:

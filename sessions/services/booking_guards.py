@@ -13,9 +13,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext as _
+
 from marketplace.exclusion import exclusion_check
+from payments.exceptions import LimitExceeded
+from payments.models import ClientLimit
 from payments.services.budget import SPENDING_STATES
-from payments.services.limits import booking_limits_check, night_minutes_between, week_start
+from payments.services.limits import (
+    booking_limits_check,
+    limits_for_client,
+    night_minutes_between,
+    week_start,
+)
 from sessions.models import Order
 
 
@@ -56,3 +65,39 @@ def booking_guards_check(
         week_starts_at=week_from,
         now=now,
     )
+
+
+def clients_with_limits(*, client_ids: list[int]) -> set[int]:
+    """Which of these clients set any time limit (the others need no check): one query."""
+    return set(
+        ClientLimit.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True)
+    )
+
+
+def next_minute_check(*, order: Order, now: datetime) -> None:
+    """Refuse (LimitExceeded) the next minute of a running per-minute session when it
+    would pass one of the client's own limits: the week's hours, the week's night hours
+    (if that minute is at night) or the longest session. The minutes charged so far
+    count in the week already (the order's `ends_at`)."""
+    start = order.ends_at
+    week_from = week_start(start)
+    week_minutes, week_night = booked_in_week(
+        client_id=order.client_id, week_from=week_from, now=now
+    )
+    booking_limits_check(
+        client_id=order.client_id,
+        minutes=1,
+        night_minutes=night_minutes_between(start, start + timedelta(minutes=1)),
+        week_minutes=week_minutes,
+        week_night_minutes=week_night,
+        week_starts_at=week_from,
+        now=now,
+    )
+    session = limits_for_client(client_id=order.client_id, now=now)[
+        ClientLimit.Kind.SESSION_MINUTES
+    ].minutes
+    if session is not None and order.minutes + 1 > session:
+        raise LimitExceeded(
+            _("Your own limit for one session is %(limit)s minutes.") % {"limit": session},
+            code="limit_session_minutes",
+        )

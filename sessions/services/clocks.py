@@ -33,14 +33,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from marketplace.outages import outage_covering, outages_around
+from marketplace.outages import outages_around
 from sessions import events
 from sessions.models import Breach, Call, Message, Order, Pause, ReplyClock
 from sessions.services import lifecycle  # and lifecycle imports clocks: see lifecycle
-from sessions.services.compensation import breach_refund_fen, compensation_enqueue_on_commit
+from sessions.services.breaches import breaches_plan
+from sessions.services.compensation import compensation_enqueue_on_commit
 from sessions.services.transcript import MessageContext, system_message_post
 
 # Before system messages carried parameters a miss said only this (old rows keep it).
@@ -152,51 +154,60 @@ def _streak_before(*, order: Order) -> int:
     return 0 if reset else last.streak
 
 
+def _granted_before(*, order: Order) -> int:
+    """The breach refunds the order has granted so far (within the contract's cap)."""
+    return Breach.objects.filter(order=order).aggregate(t=Sum("refund_fen"))["t"] or 0
+
+
 def deadlines_record(
     *, clock: ReplyClock, order: Order, now: datetime, may_terminate: bool = True
 ) -> Outcome:
-    """Record one breach per deadline of `clock` that passed before `now` (and before the
-    session's end), re-arming the clock one window after each. The caller holds the
-    order's row lock and the clock's; `order` is the locked row. Saves the clock."""
+    """Record the breaches of `clock` that `breaches_plan` finds due by `now` (one per
+    deadline that passed before `now` and the session's end), re-arming the clock one
+    window after each. The caller holds the order's row lock and the clock's; `order` is
+    the locked row. Saves the clock."""
     outcome = Outcome()
+    if not (clock.deadline < now and clock.deadline < order.ends_at):
+        return outcome  # the common case: nothing passed, no query
+    planned = breaches_plan(
+        clock=clock,
+        order=order,
+        now=now,
+        streak=_streak_before(order=order),
+        granted=_granted_before(order=order),
+        outages=outages_around(start=clock.deadline, end=now),
+        may_terminate=may_terminate,
+    )
     limit = order.breach_termination_count
     window = timedelta(seconds=clock.window_seconds)
-    outages: list | None = None
-    while clock.deadline < now and clock.deadline < order.ends_at:
-        if outages is None:  # one query, and only when a deadline has passed
-            outages = outages_around(start=clock.deadline, end=now)
-        excused_by = outage_covering(clock.deadline, outages)
-        streak = _streak_before(order=order) + (0 if excused_by else 1)
-        if streak > limit:
-            break  # the limit was reached: the session ends there, nothing more is owed
+    for plan in planned:
         breach = Breach.objects.create(
             clock=clock,
             order=order,
-            listener_id=order.listener_id,
-            deadline=clock.deadline,
-            recorded_at=now,
-            streak=streak,
-            refund_fen=0 if excused_by else breach_refund_fen(order=order),
-            terminated=not excused_by and may_terminate and streak >= limit,
-            excused_by=excused_by,
+            listener_id=plan.listener_id,
+            deadline=plan.deadline,
+            recorded_at=plan.recorded_at,
+            streak=plan.streak,
+            refund_fen=plan.refund_fen,
+            terminated=plan.terminated,
+            excused_by_id=plan.excused_by_id,
         )
-        if excused_by is None:
+        if plan.excused_by_id is None:
             clock.missed += 1
-        clock.deadline += window
+        clock.deadline = plan.deadline + window
         outcome.breaches.append(breach)
-        if excused_by:
+        if plan.excused_by_id is not None:
             code, text, params = BREACH_EXCUSED_CODE, BREACH_EXCUSED_TEXT, None
         else:
-            code, text, params = breach_message(streak=streak, limit=limit)
+            code, text, params = breach_message(streak=plan.streak, limit=limit)
         system_message_post(order=order, code=code, text=text, params=params, now=now)
-        next_deadline = None if breach.terminated else clock.deadline
         events.send_on_commit(
             events.order_group(order.pk),
             events.breach_event_frame(
                 breach,
                 limit=limit,
-                deadline=next_deadline,
-                excused=excused_by.cause if excused_by else None,
+                deadline=None if breach.terminated else clock.deadline,
+                excused=plan.excused_cause,
             ),
         )
         if breach.terminated:

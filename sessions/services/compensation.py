@@ -15,12 +15,13 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from payments.exceptions import InvalidAmount, RefundRefused
 from payments.models import Payment, Refund
-from payments.services.refunds import escrow_available_fen, refund_issue
+from payments.selectors import escrow_available_fen
+from payments.services.refunds import refund_issue
 from sessions.models import Breach, Escalation, Order
 
 logger = logging.getLogger(__name__)
@@ -28,20 +29,6 @@ logger = logging.getLogger(__name__)
 # A breach whose refunds were not issued this long after it was recorded is retried by
 # the retry pass (its own compensation normally follows the commit within milliseconds).
 COMPENSATION_RETRY_SECONDS = 10
-
-
-def breach_refund_next_fen(*, order: Order, granted: int) -> int:
-    """The refund a breach grants when `granted` fen were granted before it: the percent
-    of the price, within the cap."""
-    per_breach = order.price_fen * order.breach_refund_percent // 100
-    cap = order.price_fen * order.breach_refund_cap_percent // 100
-    return max(0, min(per_breach, cap - granted))
-
-
-def breach_refund_fen(*, order: Order) -> int:
-    """The refund the next breach grants: the percent of the price, within the cap."""
-    granted = Breach.objects.filter(order=order).aggregate(t=Sum("refund_fen"))["t"] or 0
-    return breach_refund_next_fen(order=order, granted=granted)
 
 
 def compensation_enqueue(breach_ids: list[int]) -> None:

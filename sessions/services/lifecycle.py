@@ -13,6 +13,7 @@ time) belongs to the order and payment services, which read `ended_at` and `end_
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -51,6 +52,9 @@ SYSTEM_TEXTS = {
         "The listener did not write during this plan day, so the day is refunded to the "
         "client's wallet."
     ),
+    "limit_reached": gettext_noop(
+        "The client's own time limit is reached, so the session has ended. Nothing more is charged."
+    ),
     "terminated_missed_replies": gettext_noop(
         "The listener missed too many replies in a row, so the session has ended. "
         "The unused time is refunded."
@@ -61,6 +65,7 @@ END_REASON_TIME_OVER = "time_over"
 END_REASON_CLIENT_ENDED = "client_ended"
 END_REASON_LISTENER_ENDED = "listener_ended"
 END_REASON_BALANCE_OUT = "balance_out"
+END_REASON_LIMIT_REACHED = "limit_reached"
 
 
 def _announce(order: Order) -> None:
@@ -98,8 +103,8 @@ def _end(
     code: str,
     reason: str,
     now: datetime,
-    check=None,
-    money=None,
+    check: Callable[[Order], None] | None = None,
+    money: Callable[[Order], None] | None = None,
     ended_at: datetime | None = None,
 ) -> Order:
     """End the session at `ended_at` (default `now`); the system message is posted `now`;
@@ -130,24 +135,15 @@ def session_complete(*, order_id: int, now: datetime | None = None) -> Order:
         if order.state == Order.State.ACTIVE and order.ends_at > now:
             raise DomainError(_("This session has time left."), code="not_over")
 
-    order = Order.objects.select_related("listener").get(pk=order_id)
-    if plan_day_missed(order=order):
-        return _end(
-            order_id=order_id,
-            to=Order.State.TERMINATED,
-            code="plan_day_missed",
-            reason=PLAN_DAY_MISSED_REASON,
-            now=now,
-            check=check,
-            money=_refund_all_missed_day,
-        )
+    missed = plan_day_missed(order=Order.objects.select_related("listener").get(pk=order_id))
     return _end(
         order_id=order_id,
-        to=Order.State.COMPLETED,
-        code="time_over",
-        reason=END_REASON_TIME_OVER,
+        to=Order.State.TERMINATED if missed else Order.State.COMPLETED,
+        code="plan_day_missed" if missed else "time_over",
+        reason=PLAN_DAY_MISSED_REASON if missed else END_REASON_TIME_OVER,
         now=now,
         check=check,
+        money=_refund_all_missed_day if missed else None,
     )
 
 
@@ -209,6 +205,18 @@ def session_end_out_of_balance(*, order_id: int, now: datetime | None = None) ->
         to=Order.State.COMPLETED,
         code="balance_out",
         reason=END_REASON_BALANCE_OUT,
+        now=now or timezone.now(),
+    )
+
+
+def session_end_at_limit(*, order_id: int, now: datetime | None = None) -> Order:
+    """A per-minute session whose next minute would pass the client's own time limit
+    ends at the end of the minutes paid (docs/care.md)."""
+    return _end(
+        order_id=order_id,
+        to=Order.State.COMPLETED,
+        code="limit_reached",
+        reason=END_REASON_LIMIT_REACHED,
         now=now or timezone.now(),
     )
 

@@ -39,6 +39,7 @@ from django.utils.translation import gettext_noop
 from listeners.models import ListenerProfile, PricingTier
 from listeners.pricing import minute_is_night, minute_prices_fen, night_window_for
 from marketplace.exceptions import DomainError, NotFound
+from payments.exceptions import LimitExceeded
 from payments.models import Account, LedgerTransaction
 from payments.money import yuan
 from payments.services import ledger
@@ -48,6 +49,7 @@ from payments.wallet.services import wallet_lock
 from sessions import events
 from sessions.models import Order, ReplyClock
 from sessions.services import calls
+from sessions.services.booking_guards import clients_with_limits, next_minute_check
 from sessions.services.clocks import clocks_catch_up
 from sessions.services.transcript import system_message_post
 from sessions.services.transitions import order_lock
@@ -310,6 +312,7 @@ def _metering_batch(*, now: datetime, after: int, limit: int) -> tuple[dict[str,
                 kind=Account.Kind.ESCROW, order_id__in=[o.pk for o in orders]
             )
         }
+        at_limit = _at_own_limit(orders, client_ids=client_ids, now=now)
         rows = [
             MeterRow(
                 order_id=o.pk,
@@ -320,6 +323,7 @@ def _metering_batch(*, now: datetime, after: int, limit: int) -> tuple[dict[str,
                 terms=o.quote,
             )
             for o in orders
+            if o.pk not in at_limit
         ]
         plan = metering_plan(
             rows=rows,
@@ -367,13 +371,30 @@ def _metering_batch(*, now: datetime, after: int, limit: int) -> tuple[dict[str,
         events.send_many_on_commit(frames)
         for row in plan.ends:
             lifecycle.session_end_out_of_balance(order_id=row.order_id, now=now)
+        for order_id in sorted(at_limit):
+            lifecycle.session_end_at_limit(order_id=order_id, now=now)
     counts = {
         "charged": len(plan.charges),
         "warned": len(plan.warnings),
         "paused": len(plan.pauses),
-        "ended": len(plan.ends),
+        "ended": len(plan.ends) + len(at_limit),
     }
     return counts, orders[-1].pk, len(orders) == limit
+
+
+def _at_own_limit(orders: list[Order], *, client_ids: list[int], now: datetime) -> set[int]:
+    """The running (not paused) orders whose next minute would pass their client's own
+    time limits: they end instead of being charged. Only clients who set a limit are
+    checked (one query finds them), so a batch without any costs one query."""
+    limited = clients_with_limits(client_ids=client_ids)
+    at_limit = set()
+    for order in orders:
+        if order.client_id in limited and order.paused_at is None:
+            try:
+                next_minute_check(order=order, now=now)
+            except LimitExceeded:
+                at_limit.add(order.pk)
+    return at_limit
 
 
 # --- Booking and resuming ------------------------------------------------------------------
@@ -410,7 +431,13 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
     from the wallet. Refused (nothing written) without a minute's balance, with an offline
     or full listener, or while another per-minute session of the client is open."""
     from sessions.services.booking_guards import booking_guards_check
-    from sessions.services.orders import BUSY_STATES, BookingError, _occupying, order_mark_paid
+    from sessions.services.orders import (
+        BUSY_STATES,
+        BookingError,
+        _occupying,
+        contract_terms,
+        order_mark_paid,
+    )
     from sessions.services.workload import workload_booking_check
 
     now = now or timezone.now()
@@ -461,11 +488,7 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
             minutes=1,
             quote={**terms, "total_fen": first},
             price_fen=first,
-            currency=settings.PLATFORM_CURRENCY,
-            reply_window_seconds=tier.reply_window_seconds,
-            breach_refund_percent=tier.breach_refund_percent,
-            breach_refund_cap_percent=tier.breach_refund_cap_percent,
-            breach_termination_count=tier.breach_termination_count,
+            **contract_terms(tier),
             created_at=now,
             payment_deadline=now,
         )

@@ -28,6 +28,7 @@ from payments.models import Refund
 from payments.services.budget import budget_check
 from payments.services.refunds import order_refund_full, refund_submit_on_commit
 from sessions.models import Order
+from sessions.services import lifecycle
 from sessions.services.booking_guards import booking_guards_check
 from sessions.services.chat import instant_order_announce
 from sessions.services.transitions import order_lock, order_transition
@@ -59,6 +60,18 @@ def _occupying(*, listener_id: int, now: datetime):
     return Order.objects.filter(listener_id=listener_id, state__in=BUSY_STATES).exclude(
         state=Order.State.PENDING_PAYMENT, payment_deadline__lte=now
     )
+
+
+def contract_terms(tier: PricingTier) -> dict:
+    """What an order copies from its tier at booking: the reply-window contract and the
+    currency (later edits of the tier do not change orders already placed)."""
+    return {
+        "reply_window_seconds": tier.reply_window_seconds,
+        "breach_refund_percent": tier.breach_refund_percent,
+        "breach_refund_cap_percent": tier.breach_refund_cap_percent,
+        "breach_termination_count": tier.breach_termination_count,
+        "currency": settings.PLATFORM_CURRENCY,
+    }
 
 
 def order_create(
@@ -143,11 +156,7 @@ def order_create(
             minutes=quote.minutes,
             quote=quote.to_json(),
             price_fen=quote.total_fen,
-            currency=settings.PLATFORM_CURRENCY,
-            reply_window_seconds=tier.reply_window_seconds,
-            breach_refund_percent=tier.breach_refund_percent,
-            breach_refund_cap_percent=tier.breach_refund_cap_percent,
-            breach_termination_count=tier.breach_termination_count,
+            **contract_terms(tier),
             created_at=now,
             payment_deadline=now + timedelta(minutes=settings.PAYMENT_TIMEOUT_MINUTES),
         )
@@ -190,6 +199,17 @@ def order_accept(*, order_id: int, listener_user, now: datetime | None = None) -
         if order.kind == Order.Kind.INSTANT:
             window = {"starts_at": now, "ends_at": now + (order.ends_at - order.starts_at)}
         return order_transition(order_id=order_id, to=Order.State.ACCEPTED, now=now, **window)
+
+
+def order_accept_and_start(*, order_id: int, listener_user, now: datetime | None = None) -> Order:
+    """The listener accepts, and an order whose time has come (an instant one) starts at
+    once, in the same transaction: no moment where it is accepted but not started."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = order_accept(order_id=order_id, listener_user=listener_user, now=now)
+        if order.starts_at <= now:
+            order = lifecycle.session_activate(order_id=order.pk, now=now)
+    return order
 
 
 def _close_with_refund(*, order: Order, to: str, cause: str, reason: str, now) -> Order:

@@ -16,7 +16,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +25,7 @@ from listeners.exceptions import QuoteError
 from listeners.models import ListenerProfile, PricingTier
 from listeners.pricing import WALL_CLOCK, Quote, quote_build
 from marketplace.exceptions import NotFound
+from marketplace.models import User
 from payments.models import LedgerTransaction, Refund
 from payments.money import yuan
 from payments.services import ledger
@@ -40,6 +40,7 @@ from sessions.services.orders import (
     BookingError,
     _close_with_refund,
     _occupying,
+    contract_terms,
     order_accept,
     order_decline,
 )
@@ -69,14 +70,14 @@ class PlanQuote:
         return sum(quote.total_fen for quote in self.day_quotes)
 
 
-def _whole(value, *, code: str, message: str) -> int:
+def _whole(value: object, *, code: str, message: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise PlanError(message, code=code)
     return value
 
 
 def plan_quote(
-    *, tier: PricingTier, days, first_day: date, daily_start: time, daily_minutes
+    *, tier: PricingTier, days: object, first_day: date, daily_start: time, daily_minutes: object
 ) -> PlanQuote:
     """Price every day of the plan (day and night minutes as any booking, less the plan's
     discount). Refused with a PlanError when the tier does not offer it or a day cannot
@@ -116,11 +117,10 @@ def _bookable_tier(*, tier_id: int) -> PricingTier:
 
 
 def _day_order(*, plan: Plan, quote: Quote, now: datetime) -> Order:
-    tier = plan.tier
     return Order.objects.create(
         client=plan.client,
         listener=plan.listener,
-        tier=tier,
+        tier=plan.tier,
         kind=Order.Kind.PLAN,
         plan=plan,
         starts_at=quote.starts_at,
@@ -128,11 +128,7 @@ def _day_order(*, plan: Plan, quote: Quote, now: datetime) -> Order:
         minutes=quote.minutes,
         quote=quote.to_json(),
         price_fen=quote.total_fen,
-        currency=settings.PLATFORM_CURRENCY,
-        reply_window_seconds=tier.reply_window_seconds,
-        breach_refund_percent=tier.breach_refund_percent,
-        breach_refund_cap_percent=tier.breach_refund_cap_percent,
-        breach_termination_count=tier.breach_termination_count,
+        **contract_terms(plan.tier),
         created_at=now,
         payment_deadline=now,
     )
@@ -140,12 +136,12 @@ def _day_order(*, plan: Plan, quote: Quote, now: datetime) -> Order:
 
 def plan_buy(
     *,
-    client,
+    client: User,
     tier_id: int,
-    days,
+    days: object,
     first_day: date,
     daily_start: time,
-    daily_minutes,
+    daily_minutes: object,
     now: datetime | None = None,
 ) -> Plan:
     """Buy a plan from the wallet: every day's order is booked, checked as an appointment
@@ -192,7 +188,7 @@ def plan_buy(
             days=quote.days,
             first_day=first_day,
             daily_start=daily_start,
-            daily_minutes=daily_minutes,
+            daily_minutes=quote.day_quotes[0].minutes,
             discount_percent=quote.discount_percent,
             price_fen=quote.total_fen,
             created_at=now,
@@ -229,7 +225,7 @@ def plan_buy(
                     kind=LedgerTransaction.Kind.CHARGE,
                     cause=f"plan:{plan.pk}",
                     order_id=order.pk,
-                    memo=f"plan {plan.pk}, {order.starts_at.date().isoformat()}",
+                    memo=f"plan {plan.pk}, {order.starts_at.astimezone(WALL_CLOCK):%Y-%m-%d}",
                     legs=(
                         ledger.Leg(wallet, -order.price_fen),
                         ledger.Leg(ledger.account_escrow(order_id=order.pk), order.price_fen),
@@ -247,11 +243,11 @@ def plan_buy(
     return plan
 
 
-def _plan_for(*, plan_id, user, as_listener: bool) -> Plan:
+def _plan_for(*, plan_id: object, user: User, as_listener: bool) -> Plan:
     """The plan if `user` is its listener (or its client); anyone else gets NotFound."""
     if not str(plan_id).isdigit():
         raise NotFound(_("No such plan."))
-    plan = Plan.objects.select_related("listener").filter(pk=int(plan_id)).first()
+    plan = Plan.objects.select_related("listener").filter(pk=int(str(plan_id))).first()
     if plan is not None:
         owner_id = plan.listener.user_id if as_listener else plan.client_id
         if owner_id == user.pk:
@@ -259,7 +255,9 @@ def _plan_for(*, plan_id, user, as_listener: bool) -> Plan:
     raise NotFound(_("No such plan."))
 
 
-def plan_answer(*, plan_id, listener_user, accept: bool, now: datetime | None = None) -> Plan:
+def plan_answer(
+    *, plan_id: object, listener_user: User, accept: bool, now: datetime | None = None
+) -> Plan:
     """The listener accepts or declines every day of the plan at once (declined days are
     refunded to the wallet)."""
     now = now or timezone.now()
@@ -280,7 +278,7 @@ def plan_answer(*, plan_id, listener_user, accept: bool, now: datetime | None = 
     return plan
 
 
-def plan_cancel(*, plan_id, client, now: datetime | None = None) -> Plan:
+def plan_cancel(*, plan_id: object, client: User, now: datetime | None = None) -> Plan:
     """The client cancels the plan: every day not started yet is cancelled and refunded
     to the wallet in full; a day under way carries on and is settled as usual."""
     now = now or timezone.now()

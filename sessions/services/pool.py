@@ -1,14 +1,17 @@
 """The open request pool (派单): post, see, claim, cancel, expire.
 
 A client posts what they need (tags, minutes, a budget, the longest reply window they
-accept) for now; listeners who are online, fit it (a tier within the budget and window,
-one of the tags when tags are given) and may receive orders see it on their dashboard.
-The first claim wins: one conditional UPDATE (`state = open AND expires_at > now`), so
-of any number of concurrent claims exactly one changes the row and the others find it
-taken. The winner's claim books an instant order for the client with the listener's
-cheapest fitting tier, through `order_create` (so every booking check applies), in the
-same transaction: if the booking is refused, the claim is undone. The client then pays
-as for any order. Unclaimed requests expire after OPEN_REQUEST_MINUTES (the beat job
+accept) for now or for a later time (from APPOINTMENT_MIN_LEAD to LATER_MAX_LEAD ahead);
+listeners who are online, fit it (a tier within the budget and window, one of the tags
+when tags are given) and may receive orders see it on their dashboard. The first claim
+wins: one conditional UPDATE (`state = open AND expires_at > now`), so of any number of
+concurrent claims exactly one changes the row and the others find it taken. The winner's
+claim books an instant order (for a later time, an appointment at that time) for the
+client with the listener's cheapest fitting tier, through `order_create` (so every
+booking check applies), in the same transaction: if the booking is refused, the claim is
+undone. The client then pays as for any order. Unclaimed requests for now expire after
+OPEN_REQUEST_MINUTES; a request for later stays open until it could no longer be booked
+(APPOINTMENT_MIN_LEAD before its start), at most LATER_OPEN_HOURS (the beat job
 `sessions.expire_open_requests`, and lazily on the client's page) with a notification.
 """
 
@@ -31,13 +34,16 @@ from marketplace.exceptions import DomainError, NotFound
 from payments.disputes.notifications import Kind, notify_on_commit
 from sessions.models import OpenRequest, Order
 from sessions.services.booking_guards import booking_guards_check
-from sessions.services.orders import order_create
+from sessions.services.orders import APPOINTMENT_MIN_LEAD, order_create
 from sessions.services.workload import Workload, listener_workload
 
 MINUTES_RANGE = (15, 240)
 BUDGET_RANGE_FEN = (100, 1_000_000)  # ¥1 to ¥10,000
 REPLY_WINDOW_RANGE = (5, 600)
 MAX_TAGS = 5
+# A request for later starts at most this far ahead and stays open at most this long.
+LATER_MAX_LEAD = timedelta(days=7)
+LATER_OPEN_HOURS = 24
 
 
 class PoolError(DomainError):
@@ -58,9 +64,22 @@ def request_post(
     minutes: int,
     budget_fen: int,
     reply_window_seconds: int,
+    start: datetime | None = None,
     now: datetime | None = None,
 ) -> OpenRequest:
+    """Post a request for now, or for `start` (an aware time). Refused with a PoolError
+    (nothing written) for bad values, a second open request or the client's own limits."""
     now = now or timezone.now()
+    expires_at = now + timedelta(minutes=settings.OPEN_REQUEST_MINUTES)
+    if start is not None:
+        if not isinstance(start, datetime) or start.tzinfo is None:
+            raise PoolError(_("Choose when the session starts."), code="start_invalid")
+        if not now + APPOINTMENT_MIN_LEAD < start <= now + LATER_MAX_LEAD:
+            raise PoolError(
+                _("A request for later starts between 10 minutes and 7 days from now."),
+                code="start_invalid",
+            )
+        expires_at = min(start - APPOINTMENT_MIN_LEAD, now + timedelta(hours=LATER_OPEN_HOURS))
     minutes = _whole(
         minutes,
         *MINUTES_RANGE,
@@ -90,7 +109,7 @@ def request_post(
     with transaction.atomic():
         get_user_model().objects.select_for_update().get(pk=client.pk)
         # The client's own protections refuse a request they could not book anyway.
-        booking_guards_check(client_id=client.pk, starts_at=now, minutes=minutes, now=now)
+        booking_guards_check(client_id=client.pk, starts_at=start or now, minutes=minutes, now=now)
         if OpenRequest.objects.filter(
             client=client, state=OpenRequest.State.OPEN, expires_at__gt=now
         ).exists():
@@ -103,8 +122,9 @@ def request_post(
             minutes=minutes,
             budget_fen=budget_fen,
             reply_window_seconds=reply_window_seconds,
+            starts_at=start,
             created_at=now,
-            expires_at=now + timedelta(minutes=settings.OPEN_REQUEST_MINUTES),
+            expires_at=expires_at,
         )
         request.tags.set(tags)
     return request
@@ -216,7 +236,9 @@ def request_claim(*, request_id, listener_user, now: datetime | None = None) -> 
         tier = None
         for candidate in _fitting_tiers(listener_id=listener.pk, request=request):
             try:
-                quote = quote_build(tier=candidate, start=now, minutes=request.minutes)
+                quote = quote_build(
+                    tier=candidate, start=request.starts_at or now, minutes=request.minutes
+                )
             except QuoteError:
                 continue
             if quote.total_fen <= request.budget_fen:
@@ -230,7 +252,8 @@ def request_claim(*, request_id, listener_user, now: datetime | None = None) -> 
         order = order_create(
             client=request.client,
             tier_id=tier.pk,
-            kind=Order.Kind.INSTANT,
+            kind=Order.Kind.INSTANT if request.starts_at is None else Order.Kind.APPOINTMENT,
+            start=request.starts_at,
             minutes=request.minutes,
             now=now,
         )

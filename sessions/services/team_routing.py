@@ -10,9 +10,11 @@ member filled up a moment ago), the next member is tried.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,9 +25,19 @@ from sessions.services.orders import BookingError, _occupying, order_create
 from sessions.services.workload import listener_workload
 
 
-def team_candidates(*, team: Team, now: datetime | None = None) -> list[ListenerProfile]:
-    """Members who could take an instant chat now, best first."""
-    now = now or timezone.now()
+def _available_members(*, team: Team, now: datetime) -> Iterator[ListenerProfile]:
+    """Members who could take an instant chat now, best first, lazily: one query finds
+    the approved online members with an active text tier and a free chat slot, in
+    order; each is then checked for receiving orders (`listener_workload`) only when
+    reached, so booking stops at the first who can."""
+    chats = (
+        _occupying(listener_id=OuterRef("pk"), now=now)
+        .filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS))
+        .order_by()
+        .values("listener_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     members = (
         ListenerProfile.objects.filter(
             team_membership__team=team,
@@ -34,6 +46,8 @@ def team_candidates(*, team: Team, now: datetime | None = None) -> list[Listener
             tiers__is_active=True,
             tiers__medium=PricingTier.Medium.TEXT,
         )
+        .annotate(chats=Coalesce(Subquery(chats), 0))
+        .filter(chats__lt=F("max_concurrent_chats"))
         .distinct()
         .select_related("stats")
         .order_by(
@@ -42,18 +56,19 @@ def team_candidates(*, team: Team, now: datetime | None = None) -> list[Listener
             "id",
         )
     )
-    available = []
     for member in members:
-        chats = (
-            _occupying(listener_id=member.pk, now=now)
-            .filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS))
-            .count()
-        )
-        if chats >= member.max_concurrent_chats:
-            continue
         if listener_workload(listener=member, now=now).takes_orders:
-            available.append(member)
-    return available
+            yield member
+
+
+def team_candidates(*, team: Team, now: datetime | None = None) -> list[ListenerProfile]:
+    """Members who could take an instant chat now, best first."""
+    return list(_available_members(team=team, now=now or timezone.now()))
+
+
+def team_best_available(*, team: Team, now: datetime | None = None) -> ListenerProfile | None:
+    """The member an order to the team goes to first (the routing decision alone)."""
+    return next(_available_members(team=team, now=now or timezone.now()), None)
 
 
 def team_book(*, client, team_id, minutes: int, now: datetime | None = None) -> Order:
@@ -61,7 +76,7 @@ def team_book(*, client, team_id, minutes: int, now: datetime | None = None) -> 
     team = Team.objects.filter(pk=team_id).first() if str(team_id).isdigit() else None
     if team is None:
         raise NotFound(_("No such team."))
-    for member in team_candidates(team=team, now=now):
+    for member in _available_members(team=team, now=now):
         if member.user_id == client.pk:
             continue
         tier = (

@@ -21,12 +21,12 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from marketplace.exceptions import DomainError
-from marketplace.models import Outage
-from marketplace.outages import outage_covering, outages_around
+from marketplace.outages import outages_around
 from marketplace.sql import ids_relation, rows_relation
 from sessions import events
 from sessions.models import Breach, Order, ReplyClock
 from sessions.services import transcript
+from sessions.services.breaches import PlannedBreach, breaches_plan
 from sessions.services.clocks import (
     BREACH_COUNTED_CODE,
     BREACH_COUNTED_TEXT,
@@ -40,7 +40,6 @@ from sessions.services.clocks import (
 )
 from sessions.services.compensation import (
     breach_compensate,
-    breach_refund_next_fen,
     breaches_compensation_retry,
     compensation_enqueue_on_commit,
 )
@@ -237,69 +236,6 @@ def _breach_history(*, order_ids: list[int]) -> dict[int, tuple[int, int]]:
     return result
 
 
-@dataclass(slots=True)
-class PlannedBreach:
-    """A breach the batch writes: the fields of a `Breach` row (and its frame), without a
-    model instance per row. `pk` is set once the row is written."""
-
-    clock_id: int
-    order_id: int
-    listener_id: int
-    deadline: datetime
-    recorded_at: datetime
-    streak: int
-    refund_fen: int
-    terminated: bool
-    excused_by_id: int | None = None  # the outage the deadline fell in (no refund, no count)
-    excused_cause: str | None = None
-    pk: int | None = None
-
-
-def _breaches_plan(
-    *,
-    clock: DueClock,
-    order: DueOrder,
-    now: datetime,
-    streak: int,
-    granted: int,
-    outages: list[Outage],
-) -> list[PlannedBreach]:
-    """The breaches `deadlines_record` would write for `clock`, computed in memory from
-    the order's history (same rules: one per deadline before `now` and the session's end,
-    one window apart, up to the consecutive-miss limit; a deadline in an outage excused:
-    no refund, the streak unchanged)."""
-    planned = []
-    limit = order.breach_termination_count
-    deadline = clock.deadline
-    window = timedelta(seconds=clock.window_seconds)
-    while deadline < now and deadline < order.ends_at:
-        outage = outage_covering(deadline, outages)
-        if outage is None:
-            streak += 1
-        if streak > limit:
-            break
-        refund = 0 if outage else breach_refund_next_fen(order=order, granted=granted)
-        granted += refund
-        planned.append(
-            PlannedBreach(
-                clock_id=clock.pk,
-                order_id=order.pk,
-                listener_id=order.listener_id,
-                deadline=deadline,
-                recorded_at=now,
-                streak=streak,
-                refund_fen=refund,
-                terminated=outage is None and streak >= limit,
-                excused_by_id=outage.pk if outage else None,
-                excused_cause=outage.cause if outage else None,
-            )
-        )
-        if outage is None and streak >= limit:
-            break
-        deadline += window
-    return planned
-
-
 _BREACH_COLUMNS = (
     ("clock_id", int),
     ("order_id", int),
@@ -378,7 +314,7 @@ def _deadlines_record_many(
     limits: dict[int, int] = {}
     for clock, order in pairs:
         streak, granted = history.get(order.pk, (0, 0))
-        planned = _breaches_plan(
+        planned = breaches_plan(
             clock=clock, order=order, now=now, streak=streak, granted=granted, outages=outages
         )
         if any(breach.terminated for breach in planned):

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from listeners.models import ListenerProfile
 from listeners.services import Limits, listener_limits
 from listeners.shifts import Period, covers, current_shift, next_shift
+from marketplace.timezones import display_localtime
 from payments.services.limits import night_minutes_between, week_start
 from sessions.models import Escalation, Order
 
@@ -167,7 +168,7 @@ def reason_text(code: str, workload: Workload, *, for_listener: bool = False) ->
     if code == Reason.OFF_SHIFT:
         return _("This listener is not on shift now.")
     if code == Reason.COOLDOWN:
-        local = timezone.localtime(workload.cooldown_until).strftime("%H:%M")
+        local = display_localtime(workload.cooldown_until).strftime("%H:%M")  # viewer's clock
         if workload.cooldown_after_crisis:
             return _("A break after a difficult session, until %(time)s.") % {"time": local}
         return _("A break after a long stretch of work, until %(time)s.") % {"time": local}

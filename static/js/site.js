@@ -29,3 +29,27 @@ document.addEventListener("submit", (event) => {
 // The catalogue's filters start folded on phones and open on wider screens.
 const filters = document.getElementById("filters");
 if (filters && matchMedia("(min-width: 720px)").matches) filters.open = true;
+
+// The viewer's time zone (marketplace/timezones.py): the server shows times in the zone of
+// the `tz` cookie, Beijing time without one. Tell it the browser's zone; when this page was
+// drawn in another zone, reload it once, so the first visit shows the viewer's times too
+// (only a page fetched by GET: reloading a form's answer would post it again).
+// sessionStorage remembers the reload per tab and zone: a zone the server does not know
+// (it then answers in Beijing time) or a refused cookie can never reload again and again.
+(() => {
+  const tzCookie = () => (document.cookie.match(/(?:^|;\s*)tz=([^;]*)/) || [])[1];
+  let zone;
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { return; }
+  if (!zone || zone.length > 64 || !/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return;
+  if (tzCookie() !== zone) {
+    const secure = location.protocol === "https:" ? "; Secure" : "";
+    document.cookie = `tz=${zone}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+  }
+  const body = document.body;
+  if (body.dataset.tz === zone || body.dataset.method !== "GET" || tzCookie() !== zone) return;
+  try {
+    if (sessionStorage.getItem("tz-reloaded") === zone) return;
+    sessionStorage.setItem("tz-reloaded", zone);
+  } catch { return; }
+  location.reload();
+})();

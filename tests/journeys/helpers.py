@@ -51,8 +51,11 @@ def web_node(stripe_url: str) -> Daphne:
     ).wait()
 
 
-def context_for(browser, node, user=None, *, viewport=PHONE, language="zh-hans"):
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
+def context_for(browser, node, user=None, *, viewport=PHONE, language="zh-hans", zone=None):
+    """A browser context on `node`, signed in as `user`; in Beijing time unless `zone`
+    names the browser's time zone (e.g. "America/New_York")."""
+    options = {"timezone_id": zone} if zone else {}
+    context = browser.new_context(viewport=viewport, locale="zh-CN", **options)
     context.set_default_timeout(15_000)
     cookies = [{"name": "django_language", "value": language, "url": node.url}]
     if user is not None:

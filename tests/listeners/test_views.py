@@ -323,6 +323,28 @@ def test_a_card_filtered_by_price_shows_the_price_of_the_tiers_that_match(client
     assert api["results"][0]["from_price"] == {"day_per_hour_fen": 4000, "night_per_hour_fen": 8000}
 
 
+def test_a_card_shows_no_night_price_for_a_listener_who_takes_no_night_orders(client):
+    # given: two listeners at ¥30/h (night +100 %: ¥60/h); one takes no night orders
+    ApprovedListenerFactory(
+        display_name="夜猫", tier__price_per_hour_fen=3000, tier__night_surcharge_percent=100
+    )
+    ApprovedListenerFactory(
+        display_name="早鸟",
+        takes_night_orders=False,
+        tier__price_per_hour_fen=3000,
+        tier__night_surcharge_percent=100,
+    )
+    # when
+    html = client.get(reverse("listeners:catalogue")).content.decode()
+    # then: the night price only on the card of the one who can be booked at night
+    night_owl = html[html.index("夜猫") :][: html[html.index("夜猫") :].index("</li>")]
+    early_bird = html[html.index("早鸟") :][: html[html.index("早鸟") :].index("</li>")]
+    assert '<span class="price">¥60.00</span>' in night_owl
+    assert "¥60.00" not in early_bird
+    assert '<span class="no-night">不接夜单</span>' in early_bird
+    assert '<span class="price">¥30.00</span>' in early_bird
+
+
 def test_a_profile_names_its_languages_in_the_viewers_language_and_links_its_reviews(client):
     # given
     listener = ApprovedListenerFactory(languages=["zh", "en"])

@@ -45,3 +45,39 @@ def test_sign_up_as_a_client_then_switch_to_english(page, live_server):
     assert page.get_by_role("link", name="Browse listeners").is_visible()
     page.click("#menu-toggle")  # on a phone the navigation folds behind the menu button
     assert re.search(r"Log out", page.locator(".topbar").inner_text())
+
+
+# How many lines each of the header's tools takes, and the layout check of the journeys.
+HEADER_LINES_JS = """() => [...document.querySelectorAll('.topbar-tools > *, .brand')]
+  .filter((el) => el.getBoundingClientRect().width > 0)
+  .map((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    return [el.className || el.tagName, tops.size];
+  })"""
+
+
+@pytest.mark.parametrize("width", [390, 360])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_phone_header_fits_on_one_line_in_each_language(browser, live_server, width, language):
+    from tests.journeys.helpers import assert_fits
+
+    # given: a visitor on a phone, in each language
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale="zh-CN")
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    try:
+        # when
+        page.goto(live_server.url + "/")
+        # then: brand, language, "Sign in" and the menu each on one line, nothing wider
+        # than the screen
+        lines = page.evaluate(HEADER_LINES_JS)
+        assert [count for _name, count in lines] == [1] * len(lines), lines
+        assert len(lines) == 4, lines
+        assert_fits(page, f"header {language} {width}px")
+        # and the brand is whole (it gives way with an ellipsis only on narrower screens)
+        brand = page.locator(".brand")
+        assert brand.evaluate("(b) => b.scrollWidth <= b.clientWidth")
+    finally:
+        context.close()

@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 
 from listeners.models import ListenerProfile
 from payments.invariants import assert_ledger_consistent
-from sessions import consumers
+from sessions import runtime
 from sessions.models import Call, Message
 from sessions.services import calls, lifecycle
 from tests.factories import UserFactory
@@ -28,7 +28,7 @@ CANDIDATE = {
 @pytest.fixture(autouse=True)
 def _close_socket_connections(local_stripe):
     yield
-    consumers.chat_connections_close()
+    runtime.chat_connections_close()
     assert_ledger_consistent()
 
 

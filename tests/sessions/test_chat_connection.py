@@ -1,4 +1,4 @@
-"""The chat's kept-open database connection (sessions.consumers._keep_connection)."""
+"""The chat's kept-open database connection (sessions.runtime._keep_connection)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
-from sessions import consumers
+from sessions import runtime
 from sessions.services import chat
 from tests.concurrency import run_together
 from tests.sessions.chat_factories import ChatOrderFactory
@@ -41,7 +41,7 @@ def test_the_chat_connection_prepares_what_it_runs_again_and_again(settings):
     send = send_and_count(ChatOrderFactory())
     # when: five messages on the chat's connection, five on an ordinary one (own threads)
     [on_chat, on_other] = run_together(
-        lambda: [consumers._keep_connection(send)() for _ in range(5)],
+        lambda: [runtime._keep_connection(send)() for _ in range(5)],
         lambda: [send() for _ in range(5)],
     )
     # then: the chat's connection prepared its statements from the third run on; the
@@ -56,6 +56,6 @@ def test_preparing_can_be_switched_off(settings):
     settings.CHAT_DB_PREPARE_THRESHOLD = 0
     send = send_and_count(ChatOrderFactory())
     # when
-    [counts] = run_together(lambda: [consumers._keep_connection(send)() for _ in range(8)])
+    [counts] = run_together(lambda: [runtime._keep_connection(send)() for _ in range(8)])
     # then
     assert counts == [0] * 8

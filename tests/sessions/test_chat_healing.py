@@ -8,7 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connection
 
 from marketplace.asgi import application
-from sessions import consumers
+from sessions import runtime
 from sessions.models import Message
 from tests.sessions.chat_factories import (
     ChatOrderFactory,
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _close_socket_connections():
     yield
-    consumers.chat_connections_close()
+    runtime.chat_connections_close()
 
 
 async def open_socket(user):

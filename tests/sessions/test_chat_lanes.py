@@ -1,4 +1,4 @@
-"""The chat's database lanes (sessions.consumers.chat_db): the channel-layer sends a call
+"""The chat's database lanes (sessions.runtime.chat_db): the channel-layer sends a call
 rings up come back with its result and go out from the web loop before the call returns,
 also when the call fails after something committed. Real PostgreSQL and channel layer."""
 
@@ -11,7 +11,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from marketplace.exceptions import DomainError
-from sessions import consumers, events
+from sessions import events, runtime
 from sessions.services import chat
 from tests.sessions.chat_factories import ChatOrderFactory
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def _close_lane_connections():
     yield
-    consumers.chat_connections_close()
+    runtime.chat_connections_close()
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ async def test_a_lane_call_pushes_from_the_loop_before_it_returns(group_frames, 
     order = await database_sync_to_async(ChatOrderFactory)()
     frames = await asyncio.to_thread(group_frames, events.order_group(order.pk))
     # when: the client's message is stored on a lane
-    result = await consumers.chat_db(client_message(order, "c1"), lane=1)()
+    result = await runtime.chat_db(client_message(order, "c1"), lane=1)()
     # then: its push and the reply clock it opened were sent on the loop's own thread by
     # the time the call returned
     assert sending_threads == [threading.get_ident()] * 2
@@ -70,7 +70,7 @@ async def test_what_committed_is_pushed_even_if_the_call_then_fails(group_frames
 
     # when: the message commits, then the call raises
     with pytest.raises(DomainError):
-        await consumers.chat_db(send_then_fail, lane=1)()
+        await runtime.chat_db(send_then_fail, lane=1)()
     # then: the committed message (and its clock) were still announced, from the loop
     assert sending_threads == [threading.get_ident()] * 2
     pushed, _clock = await asyncio.to_thread(frames.wait_for, 2)

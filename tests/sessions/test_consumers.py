@@ -11,7 +11,7 @@ from django.urls import reverse
 from listeners.models import ListenerProfile
 from marketplace.asgi import application
 from marketplace.services import user_logout_everywhere
-from sessions import consumers
+from sessions import runtime
 from sessions.models import Message, Order
 from sessions.services import lifecycle, orders, watcher
 from tests.factories import UserFactory
@@ -33,7 +33,7 @@ def _close_socket_connections():
     """The socket's database lanes keep their connections open between frames; a test
     that ends with a socket still open must not keep the test database busy."""
     yield
-    consumers.chat_connections_close()
+    runtime.chat_connections_close()
 
 
 @pytest.fixture

@@ -120,6 +120,41 @@ def test_the_first_claim_books_an_order_the_client_pays(
 
 
 @pytest.mark.django_db
+def test_a_request_for_later_books_an_appointment_at_that_time():
+    # given: a request for three hours from now
+    listener = listener_with()
+    now = timezone.now()
+    start = now + timedelta(hours=3)
+    request = post(start=start, now=now)
+    # then: it stays open until it could no longer be booked
+    assert (request.starts_at, request.expires_at) == (start, start - timedelta(minutes=10))
+    assert pool.requests_for_listener(listener=listener, now=now) == [request]
+    # when
+    order = pool.request_claim(request_id=request.pk, listener_user=listener.user, now=now)
+    # then
+    assert (order.kind, order.starts_at, order.minutes) == ("appointment", start, 30)
+    assert order.state == Order.State.PENDING_PAYMENT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "start",
+    [
+        "tomorrow",
+        timezone.now().replace(tzinfo=None) + timedelta(hours=3),  # no time zone
+        timezone.now() - timedelta(hours=1),
+        timezone.now() + timedelta(minutes=5),
+        timezone.now() + timedelta(days=8),
+    ],
+)
+def test_a_request_for_a_bad_time_is_refused_and_writes_nothing(start):
+    with pytest.raises(pool.PoolError) as refused:
+        post(start=start)
+    assert refused.value.code == "start_invalid"
+    assert OpenRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_claiming_twice_late_or_after_another_is_refused_and_changes_nothing():
     # given
     first, second = listener_with(), listener_with()
@@ -253,6 +288,32 @@ def test_the_pages_post_show_and_claim_a_request(client):
 
 
 @pytest.mark.django_db
+def test_the_page_posts_a_request_for_a_later_time(client):
+    # given
+    listener_with()
+    user = UserFactory()
+    client.force_login(user)
+    start = (timezone.localtime() + timedelta(hours=3)).replace(second=0, microsecond=0)
+    # when
+    posted = client.post(
+        reverse("sessions:pool"),
+        {
+            "action": "post",
+            "minutes": "30",
+            "budget_yuan": "30.00",
+            "reply_window_seconds": "60",
+            "when": "later",
+            "start": start.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    # then
+    assert posted.status_code == 302
+    assert OpenRequest.objects.get(client=user).starts_at == start
+    page = client.get(reverse("sessions:pool")).content.decode()
+    assert f"{start:%m-%d %H:%M} 起" in page
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -260,6 +321,11 @@ def test_the_pages_post_show_and_claim_a_request(client):
         ({"budget_yuan": "0.50"}, "预算为 ¥1.00 到 ¥10,000.00。"),
         ({"budget_yuan": "abc"}, "输入一个数字。"),
         ({"reply_window_seconds": "9999"}, "回复时限为 5 到 600 秒。"),
+        ({"when": "later"}, "请选择服务开始的时间。"),
+        (
+            {"when": "later", "start": "2020-01-01T10:00"},
+            "指定时间的请求须在 10 分钟后到 7 天内开始。",
+        ),
     ],
 )
 def test_the_page_refuses_a_bad_request_and_writes_nothing(client, data, message):

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_client_posts_a_request_a_listener_takes_it(browser, page, live_server):
-    # given: one online listener who fits
+    # given: one online listener who fits (at any hour: no night surcharge)
     listener = ApprovedListenerFactory(tier=False)
     PricingTierFactory(
         listener=listener,

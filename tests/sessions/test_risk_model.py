@@ -62,7 +62,12 @@ def test_the_split_rule_is_fixed_and_about_a_fifth():
     # then
     assert len(training) + len(test) == len(rows)
     assert {row.text for row in training}.isdisjoint({row.text for row in test})
-    assert 0.17 < len(test) / len(rows) < 0.23
+    # the hash rule takes about a fifth of the texts it is given: the hand-written files are
+    # split by it alone (the generated part keeps its variants of hand-written examples in
+    # the training part only, so its share of the test part is lower by design)
+    hand = [row for row in rows if row.source != "generated"]
+    assert 0.17 < sum(is_test(row.text) for row in hand) / len(hand) < 0.23
+    assert 0.14 < len(test) / len(rows) < 0.23
     assert is_test("我想死") == is_test(" 我想死 ")  # decided on the stripped text
 
 

@@ -4,7 +4,7 @@ their `safety` frames (hotlines to the client, guidance to the listener)."""
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions import consumers
+from sessions import runtime
 from sessions.models import Escalation, Message
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 from tests.sessions.test_consumers import open_socket, receive_type
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _close_socket_connections():
     yield
-    consumers.chat_connections_close()
+    runtime.chat_connections_close()
 
 
 async def test_crisis_message_is_delivered_and_both_sides_get_safety_frames():

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from sessions import consumers
+from sessions import runtime
 from sessions.models import Escalation
 from sessions.selectors import chat as chat_selectors
 from sessions.services import chat as chat_services
@@ -26,7 +26,7 @@ CRISIS = "我真的不想活了"
 @pytest.fixture(autouse=True)
 def _close_socket_connections():
     yield
-    consumers.chat_connections_close()
+    runtime.chat_connections_close()
 
 
 @database_sync_to_async

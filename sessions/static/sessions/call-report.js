@@ -89,11 +89,7 @@ function decorate(frame) {
 function attach() {
   const socket = window.chatSocket;
   if (!root || !socket) return false;
-  const previous = socket.onFrame.bind(socket);
-  socket.onFrame = (frame) => {
-    previous(frame);
-    decorate(frame);
-  };
+  socket.listen(decorate);
   return true;
 }
 

@@ -105,11 +105,7 @@ function onFrame(frame) {
 function attach() {
   const socket = window.chatSocket;
   if (!root || !socket) return false;
-  const previous = socket.onFrame.bind(socket);
-  socket.onFrame = (frame) => {
-    previous(frame);
-    onFrame(frame);
-  };
+  socket.listen(onFrame);
   return true;
 }
 

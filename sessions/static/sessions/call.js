@@ -159,10 +159,8 @@ let startedHere = false;
 function attach() {
   const chat = socket();
   if (!panel || !chat) return false;
-  const previous = chat.onFrame.bind(chat);
   const session = Number(panel.dataset.session);
-  chat.onFrame = (frame) => {
-    previous(frame);
+  chat.listen((frame) => {
     if (frame.type === "hello" && answerPending) answerNow();
     if (frame.session !== session) return;
     if (frame.type === "call.state") onState(frame);
@@ -173,7 +171,7 @@ function attach() {
       teardown("");
       panel.hidden = true;
     }
-  };
+  });
   // "Answer" on a ring notice (the dashboard, another chat) opened this page to answer.
   const params = new URLSearchParams(location.search);
   const answer = Number(params.get("answer")) || null;

@@ -77,6 +77,17 @@ export class ChatSocket {
     this.connect();
   }
 
+  // Another page module hears every frame too, after the ones before it (the meter, the
+  // pause panel, calls, reports).
+  listen(handler) {
+    const previous = this.onFrame.bind(this);
+    this.onFrame = (frame) => {
+      previous(frame);
+      handler(frame);
+    };
+  }
+
+
   url() {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + this.path;
   }
@@ -263,9 +274,37 @@ export function formatSeconds(total) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+// The zone the page shows times in: the viewer's (<body data-tz>, marketplace/timezones.py),
+// the same the server used for the times it drew, Beijing time when the page did not say.
+export function viewerZone() {
+  return document.body?.dataset.tz || "Asia/Shanghai";
+}
+
+const clockFormats = new Map();
+
+// "HH:MM" (or "HH:MM:SS" with `seconds`) of an ISO instant on the viewer's wall clock, as
+// the server's templates write it (`|time:"H:i"`), whatever zone the browser itself is in.
+export function formatClock(iso, { seconds = false } = {}) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const key = seconds ? "s" : "m";
+  let format = clockFormats.get(key);
+  if (!format) {
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (seconds) options.second = "2-digit";
+    try {
+      format = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: viewerZone() });
+    } catch {
+      format = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "Asia/Shanghai" });
+    }
+    clockFormats.set(key, format);
+  }
+  return format.format(date);
+}
+
+// The chat's message times ("HH:MM").
 export function formatTime(iso) {
-  const d = new Date(iso);
-  return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  return formatClock(iso);
 }
 
 // Renders one session's transcript into a list element; dedups by seq and client_id.

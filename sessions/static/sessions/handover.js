@@ -41,11 +41,9 @@ function attach() {
   const me = JSON.parse(document.getElementById("chat-config").textContent).me;
   const offer = document.getElementById("handover-offer");
   if (offer && !offer.hidden) hideAt(offer, offer.dataset.expires);
-  const previous = socket.onFrame.bind(socket);
-  socket.onFrame = (frame) => {
-    previous(frame);
+  socket.listen((frame) => {
     if (frame.type === "handover" && frame.session === session) onHandover(frame, me);
-  };
+  });
   return true;
 }
 

@@ -1,5 +1,7 @@
 // Per-minute sessions on the chat page: time used, money spent and the balance, live from
 // `meter` frames of the chat socket; the warning before zero; the pause (sending off).
+import { formatClock } from "./chat-socket.js";
+
 const panel = document.getElementById("meter-panel");
 
 function yuan(fen) {
@@ -8,9 +10,8 @@ function yuan(fen) {
   return `${sign}¥${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
 }
 
-function timeOf(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
+// On the viewer's wall clock, as the server drew the same sentence (`|time:"H:i:s"`).
+const timeOf = (iso) => formatClock(iso, { seconds: true });
 
 function setSending(enabled) {
   for (const id of ["text", "send"]) {
@@ -47,11 +48,9 @@ function attach() {
   if (!panel || !socket) return false;
   const session = Number(panel.dataset.session);
   if (panel.dataset.paused === "1") setSending(false);
-  const previous = socket.onFrame.bind(socket);
-  socket.onFrame = (frame) => {
-    previous(frame);
+  socket.listen((frame) => {
     if (frame.type === "meter" && frame.session === session) onMeter(frame);
-  };
+  });
   return true;
 }
 

@@ -1,10 +1,11 @@
 // Pauses by agreement on the chat page: shows the client the listener's request (with
 // accept/decline) and both sides a running pause, from `pause` frames of the chat socket.
+import { formatClock } from "./chat-socket.js";
+
 const panel = document.getElementById("pause-panel");
 
-function timeOf(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
+// On the viewer's wall clock, as the server drew the same sentence (`|time:"H:i:s"`).
+const timeOf = (iso) => formatClock(iso, { seconds: true });
 
 function onPause(frame) {
   const offer = document.getElementById("pause-offer");
@@ -29,11 +30,9 @@ function attach() {
   const socket = window.chatSocket;
   if (!panel || !socket) return false;
   const session = Number(panel.dataset.session);
-  const previous = socket.onFrame.bind(socket);
-  socket.onFrame = (frame) => {
-    previous(frame);
+  socket.listen((frame) => {
     if (frame.type === "pause" && frame.session === session) onPause(frame);
-  };
+  });
   return true;
 }
 

@@ -12,11 +12,24 @@
     return `¥${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
   }
 
+  // The picker shows the viewer's wall clock (the page's zone, <body data-tz>), as the
+  // form's own POST reads it. The API reads a bare time on Beijing time, so send the
+  // instant, which the browser can compute when it is in the page's zone; otherwise the
+  // page is in Beijing time (the server did not know the browser's zone) and the bare
+  // time is right as it is.
+  function instant(value) {
+    let browserZone = "";
+    try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (err) { /* old browser */ }
+    const date = new Date(value);
+    if (browserZone && browserZone === document.body.dataset.tz && !Number.isNaN(date.getTime())) return date.toISOString();
+    return value;
+  }
+
   function body() {
     const data = { tier_id: Number(box.dataset.tier) };
     const kind = (form.querySelector("input[name=kind]:checked") || {}).value;
     const start = form.querySelector("#start");
-    if (kind === "appointment" && start && start.value) data.start = start.value;
+    if (kind === "appointment" && start && start.value) data.start = instant(start.value);
     const pkg = form.querySelector("#package");
     if (pkg && pkg.value) data.package_id = Number(pkg.value);
     else data.minutes = Number(form.querySelector("#minutes").value);

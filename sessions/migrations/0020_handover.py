@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('listeners', '0013_tier_plans'),
-        ('live_sessions', '0018_plans'),
+        ('live_sessions', '0019_open_request_later'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
