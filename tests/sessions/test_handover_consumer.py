@@ -6,7 +6,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from listeners.services import team_create, team_invite, team_invite_answer
-from sessions import consumers
+from sessions import runtime
 from sessions.services import handover as handovers
 from tests.listeners.factories import ApprovedListenerFactory
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _close_socket_connections():
     yield
-    consumers.chat_connections_close()
+    runtime.chat_connections_close()
 
 
 def _setup():
