@@ -55,6 +55,14 @@ app.conf.beat_schedule = {
         "schedule": 15.0,
         "options": {"expires": 15},
     },
+    # Hand-over proposals lapse after 2 minutes; the answer itself refuses a lapsed one
+    # whatever the beat does, so every 15 s only makes the audit row final promptly.
+    # Idempotent (a lapse recorded is not open any more).
+    "sessions-expire-handovers": {
+        "task": "sessions.expire_handovers",
+        "schedule": 15.0,
+        "options": {"expires": 15},
+    },
     # Instant orders wait INSTANT_ACCEPT_SECONDS (60) for the listener; checking every
     # 5 s keeps the client's wait within a few seconds of that and refunds promptly.
     "sessions-orders-accept-timeout": {

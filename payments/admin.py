@@ -12,6 +12,7 @@ from payments.models import (
     BudgetCap,
     Entry,
     LedgerTransaction,
+    OrderPayee,
     Payment,
     Payout,
     PayoutBatch,
@@ -149,6 +150,12 @@ class StripeEventAdmin(ReadOnlyAdmin):
 @admin.register(SettlementHold)
 class SettlementHoldAdmin(ReadOnlyAdmin):
     list_display = ["order", "source", "reason", "created_at", "lifted_at"]
+
+
+@admin.register(OrderPayee)
+class OrderPayeeAdmin(ReadOnlyAdmin):
+    list_display = ["order", "listener", "since", "team", "team_percent"]
+    raw_id_fields = ["order", "listener", "team"]
 
 
 @admin.register(BudgetCap)

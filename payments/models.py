@@ -4,8 +4,9 @@ payouts and budget caps.
 The ledger (Account / LedgerTransaction / Entry) is append-only: rows are inserted, never
 updated or deleted. PostgreSQL triggers (migration 0002) refuse UPDATE and DELETE and check,
 at commit, that each transaction's legs sum to zero and that accounts which must not go
-negative (escrow, listener payable) do not. The models below refuse the same at the Django
-level too, so the mistake shows up where it is made, before the database is asked.
+negative (escrow, listener and team payables, wallets) do not. The models below refuse the
+same at the Django level too, so the mistake shows up where it is made, before the
+database is asked.
 
 Sign convention: a leg's amount is signed; money moves *from* the account with the negative
 leg *to* the account with the positive leg. Escrow and payable balances are positive while
@@ -59,9 +60,13 @@ class Account(models.Model):
         PLATFORM_COMMISSION = "platform_commission", _("Platform commission")
         REFUNDS = "refunds", _("Refunds to clients")
         CLIENT_WALLET = "client_wallet", _("Client wallet")
+        TEAM_PAYABLE = "team_payable", _("Team payable")
+        TEAM_PAID_OUT = "team_paid_out", _("Team paid out")
 
     # Kinds whose balance must never be negative.
-    NON_NEGATIVE = frozenset({Kind.ESCROW, Kind.LISTENER_PAYABLE, Kind.CLIENT_WALLET})
+    NON_NEGATIVE = frozenset(
+        {Kind.ESCROW, Kind.LISTENER_PAYABLE, Kind.CLIENT_WALLET, Kind.TEAM_PAYABLE}
+    )
 
     code = models.CharField(max_length=64, unique=True, verbose_name=_("code"))
     kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
@@ -88,6 +93,14 @@ class Account(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("client"),
+    )
+    team = models.ForeignKey(
+        "listeners.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
     )
     non_negative = models.BooleanField(default=False, verbose_name=_("must not go negative"))
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
@@ -363,6 +376,51 @@ class SettlementHold(models.Model):
         return f"hold {self.source} on order {self.order_id}"
 
 
+class OrderPayee(models.Model):
+    """Who earns an order's listener share, and from when: one row per listener who served
+    it (the first from the start, the next from a hand-over), each with the team share in
+    force for them then. Settlement splits the listener share by the time each served.
+    Written by the order's side (payments does not ask why the payee changed)."""
+
+    order = models.ForeignKey(
+        "live_sessions.Order",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("order"),
+    )
+    listener = models.ForeignKey(
+        "listeners.ListenerProfile",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("listener"),
+    )
+    since = models.DateTimeField(verbose_name=_("earns from"))
+    team = models.ForeignKey(
+        "listeners.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    team_percent = models.PositiveSmallIntegerField(default=0, verbose_name=_("team's share (%)"))
+
+    class Meta:
+        verbose_name = _("order payee")
+        verbose_name_plural = _("order payees")
+        ordering = ["order", "since", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "since"], name="payee_one_per_moment"),
+            models.CheckConstraint(
+                condition=Q(team_percent__lte=100) & (Q(team__isnull=False) | Q(team_percent=0)),
+                name="payee_team_percent_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} pays listener {self.listener_id} from {self.since}"
+
+
 class PayoutBatch(models.Model):
     """Payouts to listeners, approved by staff as one batch."""
 
@@ -417,6 +475,15 @@ class Payout(models.Model):
         related_name="payouts",
         verbose_name=_("listener"),
     )
+    # A team's payout: its payable paid to the team's owner (`listener` is the owner).
+    team = models.ForeignKey(
+        "listeners.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payouts",
+        verbose_name=_("team"),
+    )
     amount_fen = models.BigIntegerField(verbose_name=_("amount (fen)"))
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
@@ -434,8 +501,13 @@ class Payout(models.Model):
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payout_amount_positive"),
             models.UniqueConstraint(
                 fields=["listener"],
-                condition=Q(status="pending"),
+                condition=Q(status="pending", team__isnull=True),
                 name="payout_one_pending_per_listener",
+            ),
+            models.UniqueConstraint(
+                fields=["team"],
+                condition=Q(status="pending", team__isnull=False),
+                name="payout_one_pending_per_team",
             ),
         ]
 

@@ -70,7 +70,9 @@ def listener_earnings(*, listener) -> Earnings:
             account__kind=Account.Kind.LISTENER_PAYABLE, account__listener_id=listener.pk
         )
     )
-    in_payout = _sum(Payout.objects.filter(listener=listener, status=Payout.Status.PENDING))
+    in_payout = _sum(
+        Payout.objects.filter(listener=listener, team__isnull=True, status=Payout.Status.PENDING)
+    )
     paid_out = _sum(
         Entry.objects.filter(
             account__kind=Account.Kind.LISTENER_PAID_OUT, account__listener_id=listener.pk
@@ -98,6 +100,25 @@ def listener_payables() -> list[tuple[int, int]]:
         .order_by("account__listener_id")
     )
     return [(r["account__listener_id"], r["total"]) for r in rows]
+
+
+def team_payables() -> list[tuple[int, int]]:
+    """(team id, payable balance) for every team with money to pay out."""
+    rows = (
+        Entry.objects.filter(account__kind=Account.Kind.TEAM_PAYABLE)
+        .values("account__team_id")
+        .annotate(total=Sum("amount_fen"))
+        .filter(~Q(total=0))
+        .order_by("account__team_id")
+    )
+    return [(r["account__team_id"], r["total"]) for r in rows]
+
+
+def team_payable_fen(*, team_id: int) -> int:
+    """What the team has earned and not been paid yet."""
+    return _sum(
+        Entry.objects.filter(account__kind=Account.Kind.TEAM_PAYABLE, account__team_id=team_id)
+    )
 
 
 def client_spend_by_day(*, client_id: int, since) -> dict:

@@ -25,6 +25,11 @@ from sessions.services import chat as chat_services
 from sessions.services import lifecycle
 from sessions.services import orders as order_services
 from sessions.services.calls import call_kinds_for
+from sessions.services.handover import (
+    handover_candidates,
+    handover_pending,
+    handovers_waiting_for,
+)
 from sessions.services.pool import requests_for_listener
 from sessions.services.workload import listener_workload, reason_text
 from sessions.system_texts import MASKED_KIND_NAMES, system_templates
@@ -62,6 +67,7 @@ def chat_strings() -> dict:
             "completed": _("Completed"),
             "terminated": _("Ended by the platform"),
             "settled": _("Completed"),
+            "handed_over": _("Handed over"),
         },
         "system": system_templates(),
         "startsIn": _("Starts in"),
@@ -79,6 +85,13 @@ def chat_strings() -> dict:
         "typing": _("typing…"),
         "replyDue": _("Reply due"),
         "newMessage": _("New message"),
+        "handover": {
+            "proposed": _("%(from)s proposes handing this chat to %(to)s."),
+            "accepted": _("The chat was handed over to %(to)s."),
+            "handedAway": _("You handed this chat over to %(to)s; you can no longer write in it."),
+            "offered": _("%(from)s offers you a chat with %(client)s."),
+            "seconds": _("%(seconds)s s"),
+        },
     }
 
 
@@ -123,6 +136,7 @@ def chat(request: HttpRequest, order_id: int) -> HttpResponse:
             "role": role,
             "other_name": order.listener.display_name if role == "client" else str(order.client),
             "money_held": _yuan(_money_held_fen(order)),
+            "handover": handover_pending(order=order) if role == "client" else None,
             "config": config,
             "strings": chat_strings(),
         },
@@ -190,6 +204,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "ends_at": row.order.ends_at.isoformat(),
             "reply_window": row.order.reply_window_seconds,
             "unread": row.unread,
+            "minutes": row.order.minutes,
             "last_seq": row.last_seq,
             "last_text": row.last_text[:80],
         }
@@ -207,6 +222,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "presence_label": ListenerProfile.Presence(presence).label,
             "workload": workload,
             "open_requests": open_requests,
+            "handover_candidates": handover_candidates(listener=profile),
+            "handovers_offered": handovers_waiting_for(listener=profile),
             "workload_reasons": [
                 reason_text(code, workload, for_listener=True) for code in workload.reasons
             ],

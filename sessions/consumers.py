@@ -352,6 +352,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if order_id not in self.sessions and await self._join([events.order_group(order_id)]):
             self.sessions.add(order_id)
 
+    async def _leave(self, order_id: int) -> None:
+        self.sessions.discard(order_id)
+        self._roles.pop(order_id, None)
+        try:
+            await self.channel_layer.group_discard(events.order_group(order_id), self.channel_name)
+        except LAYER_ERRORS as exc:  # the membership expires
+            logger.info("group discard failed: %s", exc)
+
     async def on_ping(self, frame: dict[str, Any]) -> None:
         """Heartbeat. The pong carries each followed session's last seq, so a client that
         missed a push (e.g. while Redis restarted) notices within one ping and resyncs."""
@@ -528,6 +536,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     for call, entry in self._call_targets.items()
                     if entry[0] != frame["session"]
                 }
+        if (
+            kind == "handover"
+            and frame.get("state") == "accepted"
+            and frame.get("from_user") == self.user_id
+            and isinstance(frame.get("session"), int)
+        ):
+            await self._leave(frame["session"])  # the chat is the new listener's now
         if kind == "call.state" and frame.get("state") not in ("ringing", "connected"):
             self._call_targets.pop(frame.get("call"), None)
         await self._send(frame)

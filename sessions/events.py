@@ -26,7 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sessions import transport
 
 if TYPE_CHECKING:
-    from sessions.models import Breach, Message, Order, Pause
+    from sessions.models import Breach, Handover, Message, Order, Pause
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,27 @@ def pause_frame(pause: Pause) -> Frame:
         "requested_at": ts(pause.requested_at),
         "starts_at": ts(pause.starts_at),
         "ends_at": ts(pause.ends_at),
+    }
+
+
+def handover_frame(handover: Handover, *, order: Order) -> Frame:
+    """`handover`: a proposal to hand the session to another listener, and how it ended
+    (`waiting_listener`, `proposed`, `accepted`, `declined`, `expired`). To the order's
+    group and to both listeners' own sockets; `order` is the order with its listener and
+    client loaded. On `accepted` a socket of the previous listener leaves the session."""
+    return {
+        "type": "handover",
+        "session": handover.order_id,
+        "handover": handover.pk,
+        "state": handover.state,
+        "from_user": handover.from_listener.user_id,
+        "from_name": handover.from_listener.display_name,
+        "to_user": handover.to_listener.user_id,
+        "to_name": handover.to_listener.display_name,
+        "expires_at": ts(handover.expires_at),
+        "client": str(order.client),
+        "reply_window": order.reply_window_seconds,
+        "ends_at": ts(order.ends_at),
     }
 
 

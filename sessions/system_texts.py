@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from sessions.services import calls, clocks, lifecycle, metering, pauses
+from sessions.services import calls, clocks, handover, lifecycle, metering, pauses
 
 # code -> English source (gettext_noop'd where it is defined), "%(name)s" for parameters.
 SOURCES: dict[str, str] = {
@@ -26,6 +26,7 @@ SOURCES: dict[str, str] = {
     **pauses.PAUSE_TEXTS,
     **metering.METER_TEXTS,
     **calls.CALL_TEXTS,
+    **handover.HANDOVER_TEXTS,
 }
 
 

@@ -51,6 +51,16 @@ def expire_open_requests() -> int:
     return requests_expire()
 
 
+@shared_task(
+    name="sessions.expire_handovers", ignore_result=True, soft_time_limit=20, time_limit=30
+)
+def expire_handovers() -> int:
+    """Hand-over proposals nobody answered in time lapse (their audit row says so)."""
+    from sessions.services.handover import handovers_expire_sweep
+
+    return handovers_expire_sweep()
+
+
 @shared_task(name="sessions.meter_sessions", ignore_result=True, soft_time_limit=10, time_limit=15)
 def meter_sessions() -> dict[str, int]:
     """Charge the due minute of every per-minute session; pause those the wallet cannot

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from listeners import services as listener_services
 from listeners.models import MAX_TEAM_COMMISSION_PERCENT, ListenerProfile, TeamInvite
 from marketplace.web import form_action
+from payments.selectors import team_payable_fen
 from sessions.services.orders import BookingError
 from sessions.services.team_routing import team_book
 from sessions.services.workload import listener_workload, reason_text
@@ -85,6 +86,7 @@ def my_team(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "invites": invites,
             "max_commission": MAX_TEAM_COMMISSION_PERCENT,
+            "team_payable_fen": team_payable_fen(team_id=team.pk) if rows else None,
         },
     )
 

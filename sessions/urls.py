@@ -3,6 +3,7 @@ from django.urls import path
 from sessions import (
     chat_views,
     clock_views,
+    handover_views,
     metering_views,
     order_views,
     plan_views,
@@ -18,6 +19,17 @@ urlpatterns: list = [
     path("<int:order_id>/", chat_views.chat, name="chat"),
     path("<int:order_id>/end/", chat_views.end_early, name="chat_end"),
     path("dashboard/", chat_views.dashboard, name="dashboard"),
+    path("handovers/", handover_views.handover_propose, name="handover_propose"),
+    path(
+        "handovers/<int:handover_id>/listener-answer/",
+        handover_views.handover_listener_answer,
+        name="handover_listener_answer",
+    ),
+    path(
+        "<int:order_id>/handovers/<int:handover_id>/answer/",
+        handover_views.handover_answer,
+        name="handover_answer",
+    ),
     path("dashboard/quick-replies/", chat_views.quick_reply_add, name="quick_reply_add"),
     path(
         "dashboard/quick-replies/<int:reply_id>/delete/",

@@ -3,8 +3,8 @@
 A listener is in at most one team (a one-to-one membership; the owner is a member).
 The owner invites approved listeners by their phone number; the invited listener sees
 the team's share before accepting. The share is bounded (0 to
-MAX_TEAM_COMMISSION_PERCENT) and stored; its settlement in the ledger is not built yet
-(docs/decisions.md).
+MAX_TEAM_COMMISSION_PERCENT) and stored; settlement takes it into the team's payable
+(payments.services.payees, docs/payments.md).
 """
 
 from __future__ import annotations

@@ -75,6 +75,15 @@ def account_listener_paid_out(*, listener_id: int) -> Account:
     )
 
 
+def account_team_payable(*, team_id: int) -> Account:
+    """What a team (shop) has earned from its members' orders and not been paid yet."""
+    return _account(f"team_payable:{team_id}", Account.Kind.TEAM_PAYABLE, team_id=team_id)
+
+
+def account_team_paid_out(*, team_id: int) -> Account:
+    return _account(f"team_paid_out:{team_id}", Account.Kind.TEAM_PAID_OUT, team_id=team_id)
+
+
 def account_wallet(*, client_id: int) -> Account:
     return _account(f"wallet:{client_id}", Account.Kind.CLIENT_WALLET, client_id=client_id)
 

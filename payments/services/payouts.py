@@ -1,6 +1,10 @@
 """Payouts: staff gather listeners' available balances into a batch, another look approves
 it, and each payout goes through the payouts gateway.
 
+A team's payable (its share of its members' earnings) is paid the same way, to the team's
+owner: a payout row with the team set and the owner as its listener, posting team payable
+-> team paid out.
+
 Gateways: `manual` (the embedded default, which has no Stripe Connect: the payout is
 recorded as made by hand, e.g. a bank transfer, with reference "manual-<id>") and
 `stripe_connect` (a Stripe transfer to the listener's connected account). Chosen by
@@ -16,11 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from listeners.models import ListenerProfile
+from listeners.models import ListenerProfile, Team
 from marketplace.exceptions import DomainError
 from payments import stripe_gateway
 from payments.models import LedgerTransaction, Payout, PayoutBatch
-from payments.selectors import listener_payables
+from payments.selectors import listener_payables, team_payables
 from payments.services import ledger
 
 logger = logging.getLogger(__name__)
@@ -63,18 +67,29 @@ def payout_batch_create(*, created_by) -> PayoutBatch | None:
     """A draft batch with one payout per listener with an available balance (None if none)."""
     if not created_by.is_staff:
         raise PayoutError(_("Only staff create payouts."))
-    rows = []
+    rows: list[tuple[int, int | None, int]] = []  # (listener, team, amount)
     for listener_id, payable in listener_payables():
         ListenerProfile.objects.select_for_update().get(pk=listener_id)
-        if Payout.objects.filter(listener_id=listener_id, status=Payout.Status.PENDING).exists():
+        if Payout.objects.filter(
+            listener_id=listener_id, team__isnull=True, status=Payout.Status.PENDING
+        ).exists():
             continue
         if payable > 0:
-            rows.append((listener_id, payable))
+            rows.append((listener_id, None, payable))
+    for team_id, payable in team_payables():
+        team = Team.objects.select_for_update().get(pk=team_id)
+        if Payout.objects.filter(team_id=team_id, status=Payout.Status.PENDING).exists():
+            continue
+        if payable > 0:
+            rows.append((team.owner_id, team_id, payable))
     if not rows:
         return None
     batch = PayoutBatch.objects.create(created_by=created_by)
     Payout.objects.bulk_create(
-        [Payout(batch=batch, listener_id=lid, amount_fen=amount) for lid, amount in rows]
+        [
+            Payout(batch=batch, listener_id=lid, team_id=tid, amount_fen=amount)
+            for lid, tid, amount in rows
+        ]
     )
     return batch
 
@@ -93,7 +108,7 @@ def payout_batch_approve(*, batch_id: int, approved_by) -> PayoutBatch:
         batch.approved_at = timezone.now()
         batch.gateway = gateway.name
         batch.save(update_fields=["status", "approved_by", "approved_at", "gateway"])
-    for payout_id in batch.payouts.order_by("listener_id").values_list("id", flat=True):
+    for payout_id in batch.payouts.order_by("listener_id", "id").values_list("id", flat=True):
         payout_send(payout_id=payout_id, gateway=gateway)
     return batch
 
@@ -114,21 +129,19 @@ def payout_send(*, payout_id: int, gateway=None) -> Payout:
         payout = Payout.objects.select_for_update().get(pk=payout_id)
         if payout.status != Payout.Status.PENDING:
             return payout
+        if payout.team_id is not None:
+            source = ledger.account_team_payable(team_id=payout.team_id)
+            target = ledger.account_team_paid_out(team_id=payout.team_id)
+        else:
+            source = ledger.account_listener_payable(listener_id=payout.listener_id)
+            target = ledger.account_listener_paid_out(listener_id=payout.listener_id)
         ledger.ledger_post(
             key=f"payout:{payout.pk}",
             kind=LedgerTransaction.Kind.PAYOUT,
             cause=f"payout:{payout.pk}:{reference}",
-            memo=f"batch {payout.batch_id} via {gateway.name}",
-            legs=[
-                ledger.Leg(
-                    ledger.account_listener_payable(listener_id=payout.listener_id),
-                    -payout.amount_fen,
-                ),
-                ledger.Leg(
-                    ledger.account_listener_paid_out(listener_id=payout.listener_id),
-                    payout.amount_fen,
-                ),
-            ],
+            memo=f"batch {payout.batch_id} via {gateway.name}"
+            + (f" for team {payout.team_id}" if payout.team_id else ""),
+            legs=[ledger.Leg(source, -payout.amount_fen), ledger.Leg(target, payout.amount_fen)],
         )
         payout.status = Payout.Status.SENT
         payout.gateway_reference = reference

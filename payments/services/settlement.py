@@ -1,5 +1,7 @@
 """Settlement: after a session ends and the dispute window passes with no hold, what is left
-in escrow is released: commission to the platform, the rest to the listener's payable.
+in escrow is released: commission to the platform, the rest (the listener share) to the
+order's payees by the time each served (`payments.services.payees`), and of each payee's
+part the share of their team, if any, to the team's payable.
 
 Holds: `order_settlement_frozen(order=...)` is the one question the release asks. It is
 true while the order has an open `SettlementHold`; dispute code places a hold when a
@@ -11,7 +13,7 @@ decided by a dispute go through `refund_issue` before the hold is lifted.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from django.utils import timezone
 
 from payments.models import LedgerTransaction, Refund, SettlementHold
 from payments.services import ledger
+from payments.services.payees import PayeeShare, order_payees, payees_split
 from sessions.models import Breach, Order
 from sessions.services.transitions import order_lock
 
@@ -34,7 +37,9 @@ class Release:
     order_id: int
     released_fen: int
     commission_fen: int
-    listener_fen: int
+    listener_fen: int  # the listener share, team parts included
+    team_fen: int = 0  # of which went to teams' payables
+    shares: tuple[PayeeShare, ...] = field(default_factory=tuple)
 
 
 def commission_percent() -> int:
@@ -101,24 +106,52 @@ def escrow_release(*, order_id: int, now=None) -> Release | None:
     held = ledger.account_balance_fen(account=escrow)
     percent = commission_percent()
     commission, share = commission_split(amount_fen=held, percent=percent)
+    start = order.activated_at or order.starts_at
+    shares = payees_split(
+        share_fen=share,
+        payees=order_payees(order_id=order_id, listener_id=order.listener_id, start=start),
+        start=start,
+        end=max(order.ended_at, start),
+    )
     if held > 0:
+        legs = [
+            ledger.Leg(escrow, -held),
+            ledger.Leg(ledger.account_platform_commission(), commission),
+        ]
+        for part in shares:
+            legs.append(
+                ledger.Leg(
+                    ledger.account_listener_payable(listener_id=part.listener_id),
+                    part.listener_fen,
+                )
+            )
+            if part.team_id is not None:
+                legs.append(
+                    ledger.Leg(ledger.account_team_payable(team_id=part.team_id), part.team_fen)
+                )
         ledger.ledger_post(
             key=f"release:{order_id}",
             kind=LedgerTransaction.Kind.RELEASE,
             cause=f"settlement:order:{order_id}",
             order_id=order_id,
-            memo=f"commission {percent}%",
-            legs=[
-                ledger.Leg(escrow, -held),
-                ledger.Leg(ledger.account_platform_commission(), commission),
-                ledger.Leg(ledger.account_listener_payable(listener_id=order.listener_id), share),
-            ],
+            memo=f"commission {percent}%"
+            + "".join(
+                f"; listener {p.listener_id} {p.seconds}s"
+                + (f" team {p.team_id} {p.team_fen}" if p.team_id else "")
+                for p in shares
+            ),
+            legs=legs,
         )
     from sessions.services.orders import order_settle
 
     order_settle(order_id=order_id, now=now)
     return Release(
-        order_id=order_id, released_fen=held, commission_fen=commission, listener_fen=share
+        order_id=order_id,
+        released_fen=held,
+        commission_fen=commission,
+        listener_fen=share,
+        team_fen=sum(p.team_fen for p in shares),
+        shares=tuple(shares),
     )
 
 

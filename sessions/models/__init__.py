@@ -7,11 +7,13 @@ clocks.py  - reply clocks and breaches (the reply-window contract)
 safety.py  - crisis escalations, message risk, flags and labels, the on-call roster
 pool.py    - the open request pool (a client's request, claimed by one listener)
 plans.py   - weekly and monthly plans (one order per day)
+handover.py - hand-overs of an active session to another listener (转单)
 """
 
 from sessions.models.calls import Call
 from sessions.models.chat import Message, QuickReply, ReadMarker
 from sessions.models.clocks import Breach, Pause, ReplyClock
+from sessions.models.handover import Handover
 from sessions.models.orders import Order
 from sessions.models.plans import Plan
 from sessions.models.pool import OpenRequest
@@ -29,6 +31,7 @@ __all__ = [
     "Call",
     "Escalation",
     "EscalationEvent",
+    "Handover",
     "Message",
     "MessageFlag",
     "MessageLabel",

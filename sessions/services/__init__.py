@@ -7,4 +7,5 @@ chat.py         - the message pipeline (validate, safety scan, persist, ack, pus
 clocks.py       - reply clocks: opening, closing, recording missed deadlines
 watcher.py      - the latency watcher: batched sweeps of due clocks
 compensation.py - the refunds a breach grants, and their retry pass
+handover.py     - handing an active session to another listener (转单), with the client's yes
 """

@@ -38,7 +38,7 @@ from sessions.risk import assess_message
 from sessions.safety import ScanResult, scan
 from sessions.selectors import chat as chat_selectors
 from sessions.selectors.chat import CHAT_STATES, last_seq, role_in_order
-from sessions.services import clocks, safety
+from sessions.services import clocks, handover, safety
 from sessions.services.transcript import MessageContext
 
 MAX_TEXT_CHARS = 2000
@@ -107,12 +107,15 @@ def _order_lock_sql(alias: str) -> str:
     lock = " FOR UPDATE OF o" if connection.features.has_select_for_update_of else ""
     fields = Order._meta.concrete_fields
     columns = ", ".join(f"o.{quote(field.column)}" for field in fields)
+    # The listener's user through a subquery, not a join: a lock that waited on a
+    # hand-over re-reads the order row, and a join would still hold the previous
+    # listener's row and drop the order (the client's message refused as not found).
     # Identifiers come from model metadata; every value is a parameter.
     return (
-        f"SELECT {columns}, l.{quote('user_id')} "  # noqa: S608
+        f"SELECT {columns}, (SELECT l.{quote('user_id')} "  # noqa: S608
+        f"FROM {quote(ListenerProfile._meta.db_table)} l WHERE l.{quote('id')} = o."
+        f"{quote(Order._meta.get_field('listener').column)}) "
         f"FROM {quote(Order._meta.db_table)} o "
-        f"INNER JOIN {quote(ListenerProfile._meta.db_table)} l ON l.{quote('id')} = o."
-        f"{quote(Order._meta.get_field('listener').column)} "
         f"WHERE o.{quote('id')} = %s AND o.{quote('state')} "
         f"IN ({', '.join(['%s'] * len(CHAT_STATES))}){lock}"
     )
@@ -231,13 +234,15 @@ def sync_frames(
     """What a socket needs after a reconnect or a gap: the chat's page (messages past
     `after_seq`, read markers, the session's state), the running clock, then — on the last
     page only, so they come once, after every message — the frames that depend on who
-    receives them (an open escalation's crisis panel), then `sync.done`."""
+    receives them (an open escalation's crisis panel) and an open hand-over proposal, then
+    `sync.done`."""
     page = chat_selectors.sync_page(
         user=user, order_id=order_id, after_seq=after_seq, until_seq=until_seq
     )
     frames = [*page.frames, *clocks.clock_frames_for_sync(page.order)]
     if not page.more:
         frames.extend(safety.crisis_frames_for_sync(page.order, user))
+        frames.extend(handover.handover_frames_for_sync(page.order))
     frames.append(
         {
             "type": "sync.done",

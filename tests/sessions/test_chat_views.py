@@ -52,8 +52,9 @@ def test_dashboard_lists_sessions_with_unread_counts(client, django_assert_max_n
     # when
     # 12 + the header's unread count + presence + the workload (profile, shifts, the
     # week's orders, escalations, recent sessions) + the pool (tags, open requests) +
-    # calls (those ringing now, those this listener reported)
-    with django_assert_max_num_queries(23):
+    # calls (those ringing now, those this listener reported) + hand-overs (whom to offer,
+    # those offered to this listener)
+    with django_assert_max_num_queries(25):
         response = client.get("/chat/dashboard/")
     # then
     assert response.status_code == 200

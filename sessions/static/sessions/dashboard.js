@@ -1,6 +1,8 @@
 // The listener's dashboard: every active chat over one socket, sorted by urgency.
 import { ChatSocket, Transcript, clockOffset, formatSeconds, systemText } from "./chat-socket.js";
 
+const fill = (text, params) => text.replace(/%\((\w+)\)s/g, (_, key) => String(params[key] ?? ""));
+
 const config = JSON.parse(document.getElementById("chat-config").textContent);
 const strings = JSON.parse(document.getElementById("chat-strings").textContent);
 const offset = clockOffset(config.serverNow);
@@ -39,6 +41,8 @@ function chatFor(id, info = {}) {
     startsAt: info.starts_at ? new Date(info.starts_at).getTime() : null,
     deadline: null, typingUntil: 0, readSent: 0,
     name: info.client || "#" + id,
+    replyWindow: info.reply_window || null,
+    handedTo: null,
   };
   chat.unreadHint = info.unread || 0;
   chats.set(id, chat);
@@ -93,9 +97,54 @@ function select(id) {
   const open = chat.state === "active";
   $("text").disabled = !open;
   $("send").disabled = !open;
+  $("reply-window").textContent = chat.replyWindow ? fill(strings.handover.seconds, { seconds: chat.replyWindow }) : "–";
+  $("contract-link").href = $("contract-link").dataset.url.replace(/\/0\/$/, `/${id}/`);
+  const handover = $("handover-form");
+  if (handover) { handover.hidden = !open; handover.elements.session.value = id; }
+  $("handed-away").hidden = !chat.handedTo;
+  $("handed-away").textContent = chat.handedTo ? fill(strings.handover.handedAway, { to: chat.handedTo }) : "";
   chat.list.scrollTop = chat.list.scrollHeight;
   markRead(chat);
   $("text").focus();
+}
+
+// A hand-over: offered to me (without a team: I answer first), the chat now mine (its row
+// appears; the socket joined the session and resyncs its whole transcript), or handed away.
+function onHandover(frame) {
+  if (frame.state === "waiting_listener" && frame.to_user === config.me) {
+    const list = $("handover-offers");
+    if (list.querySelector(`li[data-handover="${frame.handover}"]`)) return;
+    const item = $("handover-offer-template").content.firstElementChild.cloneNode(true);
+    item.dataset.handover = frame.handover;
+    item.querySelector(".what").textContent = fill(strings.handover.offered, { from: frame.from_name, client: frame.client });
+    const form = item.querySelector("form");
+    // The attribute, not `form.action`: a node cloned from a template has no base URL yet.
+    form.setAttribute("action", form.getAttribute("action").replace(/\/0\/listener-answer\/$/, `/${frame.handover}/listener-answer/`));
+    list.append(item);
+    $("handovers-offered").hidden = false;
+    beep();
+    return;
+  }
+  const offer = document.querySelector(`#handover-offers li[data-handover="${frame.handover}"]`);
+  if (offer && frame.state !== "waiting_listener") offer.remove();
+  if (frame.state !== "accepted") return;
+  if (frame.to_user === config.me) {
+    const chat = chatFor(frame.session, { client: frame.client, state: "active", ends_at: frame.ends_at, reply_window: frame.reply_window });
+    chat.name = frame.client;
+    chat.replyWindow = frame.reply_window;
+    chat.handedTo = null;
+    chat.state = "active";
+    if (frame.ends_at) chat.endsAt = new Date(frame.ends_at).getTime();
+    chat.row.querySelector("strong").textContent = frame.client;
+    if (current === null || current === chat.id) select(chat.id);
+    beep();
+  } else if (frame.from_user === config.me && chats.has(frame.session)) {
+    const chat = chats.get(frame.session);
+    chat.state = "handed_over";
+    chat.handedTo = frame.to_name;
+    chat.deadline = null;
+    if (chat.id === current) select(chat.id);
+  }
 }
 
 // A paid instant order arriving live: listed with accept/decline and its countdown
@@ -122,6 +171,7 @@ const socket = new ChatSocket({
   onState(value) { $("connection").dataset.state = value; $("connection").textContent = strings.connection[value] || value; },
   onFrame(frame) {
     if (frame.type === "order.new") { addPendingOrder(frame); return; }
+    if (frame.type === "handover") { onHandover(frame); return; }
     if (frame.session === undefined) return;
     const chat = chatFor(frame.session);
     switch (frame.type) {
@@ -139,8 +189,9 @@ const socket = new ChatSocket({
         if (frame.user !== config.me) chat.transcript.setOtherRead(frame.seq);
         else { chat.transcript.myRead = Math.max(chat.transcript.myRead, frame.seq); chat.readSent = Math.max(chat.readSent, frame.seq); }
         break;
-      case "clock": chat.deadline = frame.deadline ? new Date(frame.deadline).getTime() : null; break;
+      case "clock": if (!chat.handedTo) chat.deadline = frame.deadline ? new Date(frame.deadline).getTime() : null; break;
       case "session.state":
+        if (chat.handedTo) break; // handed away: this chat is no longer mine
         chat.state = frame.state;
         if (frame.ends_at) chat.endsAt = new Date(frame.ends_at).getTime();
         if (frame.starts_at) chat.startsAt = new Date(frame.starts_at).getTime();
