@@ -63,7 +63,7 @@ _MANY_ZH = (
     r"[二三四五六七八九]十|\d{2,}|[一二两三四五六七八九十几]+板)多?"
 )
 _MANY_EN = (
-    r"(?:all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
+    r"(?:(?:almost|nearly|about|around|like|over|maybe) a hundred|all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
     r"a bunch of|lots of|loads of|a lot of|too many|the rest of|every last|every pill of|\d{2,}|twenty|thirty|"
     r"forty|fifty|sixty|seventy|eighty|ninety|a hundred|half a bottle of|half the bottle of|[2-9]0 |enough|plenty of|a stash of|my stash of|my entire|my whole|"
     r"the entire|every one of|each of|(?:two|three|four|five|several|\d+) (?:bottles|boxes|packs|strips|blister packs) of|"
@@ -256,7 +256,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)(?! (?:for|of) (?:tonight|today|the day|the night|now|this week)| before (?:bed|i sleep))",
             r" if you (?:dont|do not|never) hear from me (?:again|after|tomorrow)| (?:my|wrote|writing|written|left|recorded) (?:a |my |some )?(?:goodbye|farewell) (?:letters?|notes?|video|message) ",
             r" (?:wrote|writing|written|left|leaving) (?:a |my |the |some )?(?:notes?|letters?) (?:for|to) (?:my |everyone|each|all).{0,40}(?:find|read|after|when im gone|once im gone|goodbye|sorry)",
-            r" (?:goodbye|bye) (?:forever|everyone|world|cruel world|for good|for the last time)",
+            r" (?:goodbye|bye) (?:forever|everyone|world|cruel world|for good|for the last time)(?! .{0,24}(?:see you|see ya|till|until|after the|next week|tomorrow|monday|later|in the morning|have fun|have a|weekend|holiday))",
             r" (?:final|last) goodbye ",
             r" (?:take care|look after) (?:of )?my (?:cat|dog|cats|dogs|mom|mum|dad|kids|family|"
             r"sister|brother|plants)(?!.{0,40}(?:while|vacation|holiday|trip|weekend|away|for a few|next week|tomorrow|tonight|shift|conference))",
@@ -522,7 +522,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" {_PERSON_EN} (?:just )?(?:hit me(?! with a (?:pillow|snowball|ball)| up| back)|beat me(?! at| in| to| by| up the)|punched|choked|strangled|kicked|raped|assaulted|"
             rf"stabbed|attacked|slapped) me",
             rf" {_PERSON_EN} (?:has|got|grabbed|is holding|s holding|is waving|pulled) (?:a|the|"
-            rf"his|her) (?:knife|gun|bat|hammer|axe) ",
+            rf"his|her) (?:knife|gun|bat|hammer|axe|cleaver|machete) ",
             r" (?:is |s )?(?:following|stalking) me (?:home|right now|again)",
             r" (?:coming|come) (?:over |here |back )?to (?:kill|hurt|beat|get) me| (?:says|said) (?:he|she)(?:ll| will| is going to| s going to| would) (?:kill|hurt|stab|shoot) me",
             r" (?:locked|locks|keeps) me in| wont let me (?:leave|go|out|call)",
@@ -1053,6 +1053,87 @@ _SIXTH: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
     ),
 }
+# Seventh round: what v16 found thin, by kind (docs/safety.md, "How the last rounds went").
+_SEVENTH: dict[tuple[str, int], tuple[list[str], list[str]]] = {
+    ("intent", STRONG): (
+        [
+            r"不想(?:再)?(?:这样)?(?:过|活)下去(?:了)?|没有(?:任何)?(?:理由|意义|动力)(?:再)?(?:继续|活)下去",
+            r"(?:怎么样|怎样|怎么|如何)(?:才能)?死得(?:快|快一点|痛快|不痛|干脆)|睡过去(?:就)?不(?:再|要)?醒|(?:一觉)?不再醒来(?!上班|上学|去)",
+            r"想走了.{0,4}永远|我(?:要是|如果|假如)(?:哪天|今晚|明天)?(?:走|消失|不在|死)了.{0,10}(?:记得|记住|想我|难过)",
+            r"(?:去|想去|要去)(?:陪|找|见)(?:我)?(?:爸爸?|妈妈?|奶奶|爷爷|外婆|外公|姥姥|姥爷|老公|老婆|哥哥?|姐姐?)(?:了)?.{0,10}(?:在那边|那边|在天上|天上|一个人在)",
+        ],
+        [
+            r" no reason for me to (?:keep )?(?:living|live|go on|stay|be here|be alive|stick around)",
+            r" (?:fall asleep|sleep|go to sleep)(?: \w+){0,3} and (?:just )?(?:never|not) (?:come back|wake|return)(?! up (?:till|until|til|before|for|at|early))(?!(?: up)? (?:till|until|til|before|for|at|early))",
+            r" (?:had|have had|ive had) enough of (?:living|life|being alive|existing) | (?:just )?want (?:everything|it all) to (?:end|stop) $| (?:hack|stab|beat|chop|cut|burn) (?:me|us) to death",
+            r" (?:time i|i should|i could|i need to|maybe i) (?:just )?(?:stop|stopped|quit) (?:existing|living|being alive|being here)",
+            r" (?:want|need|wish) (?:everything|it all|it|this|all of it) to (?:end|stop)(?: \w+)? including me",
+        ],
+    ),
+    ("burden", STRONG): (
+        [
+            r"(?:要是|如果)?没有我(?:这个|这种)?(?:女儿|儿子|孩子|人|累赘)?(?:他们|大家|家里|爸妈)?(?:会|就|都)?过得(?:更)?好"
+        ],
+        [
+            r" (?:tired of|sick of|hate|done) being (?:the|a|everyones|their) (?:problem|burden|issue|disappointment|weight)"
+        ],
+    ),
+    ("farewell", STRONG): (
+        [
+            r"(?:以后|再也)不会再?(?:上线|登录|来了|出现|打扰|上这个号|用这个号)(?:了)?.{0,6}(?:保重|再见|谢谢|珍重)",
+            r"最后(?:想|再)?(?:跟|和|对)(?:你|大家|你们)说(?:一声|声)?(?:谢谢|再见|对不起)",
+            r"(?:钱|存款|积蓄|存的钱).{0,10}(?:全|都|全部)(?:转|留|给)(?:给)?(?:了)?(?:我)?(?:妈妈?|爸爸?|妹妹?|弟弟?|哥哥?|姐姐?|家人|父母|爸妈).{0,6}(?:以后|用得着|用得上|更需要)",
+        ],
+        [
+            r" (?:feeds?|walks?|takes? care of|looks? after) my (?:dog|cat|cats|dogs|kids|pets?|fish|bird|rabbit) after (?:this|tonight|today|im gone|i go|i leave)",
+            r" left (?:a |some )?(?:letters?|notes?) for (?:my )?(?:parents|mom|mum|dad|family|kids|wife|husband|sister|brother|everyone|each of you)",
+            r" (?:last|final) time (?:youll|you will|anyone will|you|anyone)(?: ever)? (?:hears?|see|sees|talks? to)(?: from)? me",
+            r" my (?:dog|cat|cats|dogs|pets?|fish|bird|rabbit) (?:gets|is|are|get) (?:fed|walked|looked after|taken care of) after (?:tonight|this|today|im gone|i go)",
+        ],
+    ),
+    ("means", STRONG): (
+        [
+            rf"偷(?:出来|拿|走)?(?:了)?.{{0,8}}{_MEDS_ZH}|{_MEDS_ZH}(?:都|全)?(?:偷|拿)(?:出来|走)了",
+            r"(?:手边|身边|旁边|桌上|枕边)(?:就)?(?:是|有|放着)(?:一(?:把|片|盒|瓶|根))?(?:刀片|美工刀|安眠药|农药|绳子|剃须刀|百草枯)",
+        ],
+        [],
+    ),
+    ("plan", STRONG): (
+        [
+            r"(?:时间|地点|日子|地方)(?:和|跟)(?:时间|地点|日子|地方)(?:我)?(?:都)?(?:选|定|想|挑)好了"
+        ],
+        [
+            r" (?:everything|its all|it is all|all) (?:is |s )?(?:planned out|worked out|figured out|mapped out) "
+        ],
+    ),
+    ("danger", STRONG): (
+        [
+            r"(?:拿|用|抄起|拎)(?:着|起)?(?:一根|一条)?(?:皮带|棍子|衣架|鞋|扫把|拖把|椅子|酒瓶|烟头|鞭子|电线|木棍|铁棍).{0,3}(?:抽|打|砸|揍|烫)我"
+        ],
+        [],
+    ),
+    ("medical", STRONG): (
+        [],
+        [
+            r" clutching (?:his|her|my|their) chest",
+            r" (?:baby|he|she|son|daughter|kid|child|toddler|dad|mom|friend|brother|sister|grandpa|grandma)(?: \w+){0,2} (?:is |s )?(?:turning|going|gone) (?:blue|purple|grey|gray) ",
+            r"(?<!almost)(?<!nearly) (?:got |was |been |just got )?hit by a (?:car|truck|bus|motorbike|train|van) (?!lol|in (?:the|a) (?:game|dream))",
+            r" (?:boiling|scalding|hot) (?:water|soup|oil|tea|coffee)(?: \w+){0,8} (?:skin (?:is )?(?:peeling|coming off|falling off|blistering)|blisters)",
+        ],
+    ),
+    ("resolve", WEAK): (
+        [
+            r"就(?:去)?(?:做|干)(?:那件事|那个事)|(?:只|就)等(?:那天|那一天|那个日子)|我(?:已经)?决定了$"
+        ],
+        [
+            r" (?:i )?know exactly how(?: (?:and when|im going to|ill do it))? $| do (?:the thing|that thing) "
+        ],
+    ),
+}
+for _key, (_zh, _en) in _SEVENTH.items():
+    _known = LEXICON.setdefault(_key, ([], []))
+    _known[0].extend(_zh)
+    _known[1].extend(_en)
 for _key, (_zh, _en) in _SIXTH.items():
     _known = LEXICON.setdefault(_key, ([], []))
     _known[0].extend(_zh)

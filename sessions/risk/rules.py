@@ -67,6 +67,7 @@ _REPORTED_ZH = re.compile(
     r"(?:朋友|同学|同事|室友|妹妹|弟弟|哥哥|姐姐|闺蜜|表妹|表弟|表姐|男朋友|女朋友|孩子|儿子|女儿|邻居|网友|学生|病人)"
     r"(?:跟我|和我|对我)?(?:说|告诉我|讲|提到|承认)(?:过)?(?:她|他|自己)"
     r"|新闻(?:里|上|说|报道)|报道|听说有人|看到新闻|(?:一篇|这篇|那篇).{0,12}文章|纪录片"
+    r"|(?:这部|那部)?(?:剧|电视剧|电影|小说|动漫|漫画)(?:里|中|的)?(?:女主|男主|主角|角色|反派|结局)"
 )
 _REPORTED_EN = re.compile(
     r" (?:friend|sister|brother|mom|mum|dad|roommate|coworker|colleague|classmate|cousin|son|"
@@ -75,6 +76,13 @@ _REPORTED_EN = re.compile(
     r" (?:that )?(?:she|he|they) "
     r"| (?:the )?news (?:said|says|reported|today|story)| (?:read|saw) (?:an article|a story|"
     r"the news|a report) | (?:article|report|headline) (?:about|said|says) "
+    r"| (?:the )?(?:movie|film|show|book|novel|episode|series|story|play|song) "
+    r"(?:ends|ended|where|in which) | (?:last nights|this weeks|the latest|the last) episode "
+    r"| the villain "
+)
+_STORY = re.compile(
+    r"剧|电影|小说|动漫|漫画|游戏| movie | film | show | book | novel | episode | series | story | "
+    r"villain | character | game "
 )
 _ME_TOO = re.compile(
     r"我也(?:想|是|一样)|我也会| me too | so do i | i do too | same here | i want to too "
@@ -98,12 +106,13 @@ _PATIENT = re.compile(
 # canyon, the view is unreal", "蹦极"): with no ideation and no plan, a means or a place
 # found is a hint of the hobby, not of danger.
 _PASTIME_ZH = re.compile(
-    r"靶场|射击俱乐部|收藏|风景|夜景|景色|好美|太美|拍照|日落|日出|蹦极|跳水|攀岩|露营"
+    r"靶场|射击俱乐部|退潮|贝壳|赶海|沙滩|潜水|冲浪|浮潜|有证|收藏|风景|夜景|景色|好美|太美|拍照|日落|日出|蹦极|跳水|攀岩|露营"
 )
 _PASTIME_EN = re.compile(
     r" (?:the |a |shooting |gun |rifle )?range | collection | gun safety | clay "
     r"pigeons? | target practice | (?:the )?views? (?:is|are|was|were|from) | sunset | sunrise | "
     r"scenery | photos? | pictures? | selfies? | bungee | cliff jumping | climbing gym | hiking "
+    r"| (?:so )?clear | snorkel\w* | surf\w* | low tide | seashells | licensed | permit "
 )
 # A daily medicine taken as prescribed ("我爸每天早上吃一片降压药", "i take a thyroid pill
 # every morning"): no act. A stockpile stays what it is (means).
@@ -115,6 +124,10 @@ _ROUTINE_EN = re.compile(
     r"each (?:morning|day|night)|once a day|twice a day|with (?:breakfast|dinner|lunch|meals)) "
     r"| (?:daily|morning|nightly|evening) (?:pill|pills|meds|medication|dose|tablet|tablets) "
     r"| every (?:morning|day|night) (?:i|she|he|they|my \w+) (?:take|takes) "
+)
+_ROUTINE_DOSE_EN = re.compile(
+    r" (?:insulin|pills?|meds|medication|tablets?|shots?|injections?) (?:shots? )?(?:every "
+    r"(?:day|morning|night|evening)|daily|twice a day|once a day) "
 )
 _ROUTINE_NOT = re.compile(
     r"攒|存|藏|囤|全部|一整瓶|整瓶|一起吃| all | saved| saving| stash| hoard| at once "
@@ -176,9 +189,11 @@ def _clinician(reading: Reading) -> bool:
 
 def _routine(reading: Reading) -> bool:
     """A daily medicine (only asked where a medicine or an act was found)."""
-    return (_any(_ROUTINE_ZH, reading.zh) or _any(_ROUTINE_EN, reading.en)) and not (
-        _any(_ROUTINE_NOT, reading.zh) or _any(_ROUTINE_NOT, reading.en)
-    )
+    return (
+        _any(_ROUTINE_ZH, reading.zh)
+        or _any(_ROUTINE_EN, reading.en)
+        or _any(_ROUTINE_DOSE_EN, reading.en)
+    ) and not (_any(_ROUTINE_NOT, reading.zh) or _any(_ROUTINE_NOT, reading.en))
 
 
 def _pastime(found: Findings, reading: Reading) -> bool:
@@ -210,11 +225,13 @@ def _frames(found: Findings, reading: Reading) -> None:
     """Lower what the lists found when the frame says it is not the writer's now."""
     ideation_strong = any(found.get(family) == STRONG for family in _IDEATION)
     if ideation_strong and _joking(reading):
-        for family in _IDEATION:
+        for family in (*_IDEATION, "place"):
             if found.get(family) == STRONG:
                 found[family] = WEAK
     if _reported(reading):
-        for family in (*_IDEATION, "means", "place", "plan"):
+        story = _any(_STORY, reading.zh) or _any(_STORY, reading.en)
+        lowered = (*_IDEATION, "means", "place", "plan", *(("act", "medical") if story else ()))
+        for family in lowered:
             if found.get(family) == STRONG:
                 found[family] = WEAK
     if _pastime(found, reading):
