@@ -1123,7 +1123,7 @@ _SEVENTH: dict[tuple[str, int], tuple[list[str], list[str]]] = {
     ),
     ("resolve", WEAK): (
         [
-            r"就(?:去)?(?:做|干)(?:那件事|那个事)|(?:只|就)等(?:那天|那一天|那个日子)|我(?:已经)?决定了$"
+            r"就(?:去)?(?:做|干)(?:那件事|那个事)|(?:只|就)等(?:那天|那一天|那个日子)|(?:我)?已经决定了$"
         ],
         [
             r" (?:i )?know exactly how(?: (?:and when|im going to|ill do it))? $| do (?:the thing|that thing) "
