@@ -19,7 +19,7 @@ from sessions.risk.levels import NO_RISK, Assessment, Level
 from sessions.risk.lexicons import WEAK
 from sessions.risk.model import combine
 from sessions.risk.normalise import read
-from sessions.risk.rules import Findings, find_in, level_of, merge, reported
+from sessions.risk.rules import Findings, damped, find_in, level_of, merge, reported
 
 WINDOW = 6
 FRESH = 3
@@ -34,7 +34,7 @@ def assessed(text: str) -> tuple[Findings, Assessment]:
         return {}, NO_RISK
     reading = read(text)
     found = find_in(reading)
-    return found, combine(level_of(found), reported(found), reading)
+    return found, combine(level_of(found), reported(found), reading, damped=damped(found, reading))
 
 
 def conversation_assess(texts: Sequence[str]) -> Assessment:

@@ -63,7 +63,7 @@ _MANY_ZH = (
     r"[二三四五六七八九]十|\d{2,}|[一二两三四五六七八九十几]+板)多?"
 )
 _MANY_EN = (
-    r"(?:all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
+    r"(?:(?:almost|nearly|about|around|like|over|maybe) a hundred|all|all of|a (?:whole )?bottle of|the whole bottle of|bottle of|a handful of|handful of|"
     r"a bunch of|lots of|loads of|a lot of|too many|the rest of|every last|every pill of|\d{2,}|twenty|thirty|"
     r"forty|fifty|sixty|seventy|eighty|ninety|a hundred|half a bottle of|half the bottle of|[2-9]0 |enough|plenty of|a stash of|my stash of|my entire|my whole|"
     r"the entire|every one of|each of|(?:two|three|four|five|several|\d+) (?:bottles|boxes|packs|strips|blister packs) of|"
@@ -209,7 +209,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:累赘|拖累|负担|包袱)",
             r"我活着(?:只会|就是|只是|总是)(?:拖累|连累|麻烦|给)",
             r"我不在了(?:以后)?(?:你们|大家|他们)?(?:会|就|都会)(?:更好|轻松|解脱|好过)",
-            r"我(?:就这么|就这样)?(?:消失|走|死|不在)了?(?:以后|之后)?.{0,10}(?:就|会|都)(?:解脱|轻松|更好|开心|好过)",
+            r"我(?:就这么|就这样)?(?:消失|走|死|不在)了?(?:以后|之后)?.{0,10}(?:就|会|都)(?:解脱|轻松|更好|开心|好过|安静|清净|省心|太平)",
             r"(?:给|让)(?:家里|家人|大家|爸妈|别人|他们|你们|所有人|身边的人|朋友).{0,2}添(?:麻烦|堵|乱)",
             r"活着(?:就是)?(?:在)?浪费|浪费(?:粮食|空气|爸妈的钱)|我(?:走|死|不在)了.{0,6}(?:松一口气|松口气)|"
             r"如果没有我.{0,12}(?:就不会|会更|就能|就可以)|(?:消失|不在|死)了?最好|添麻烦.{0,6}(?:消失|不在|死)",
@@ -256,7 +256,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:this is|thats|heres) my (?:last|final) (?:message|text|note|post|words|time|goodbye)(?! (?:for|of) (?:tonight|today|the day|the night|now|this week)| before (?:bed|i sleep))",
             r" if you (?:dont|do not|never) hear from me (?:again|after|tomorrow)| (?:my|wrote|writing|written|left|recorded) (?:a |my |some )?(?:goodbye|farewell) (?:letters?|notes?|video|message) ",
             r" (?:wrote|writing|written|left|leaving) (?:a |my |the |some )?(?:notes?|letters?) (?:for|to) (?:my |everyone|each|all).{0,40}(?:find|read|after|when im gone|once im gone|goodbye|sorry)",
-            r" (?:goodbye|bye) (?:forever|everyone|world|cruel world|for good|for the last time)",
+            r" (?:goodbye|bye) (?:forever|everyone|world|cruel world|for good|for the last time)(?! .{0,24}(?:see you|see ya|till|until|after the|next week|tomorrow|monday|later|in the morning|have fun|have a|weekend|holiday))",
             r" (?:final|last) goodbye ",
             r" (?:take care|look after) (?:of )?my (?:cat|dog|cats|dogs|mom|mum|dad|kids|family|"
             r"sister|brother|plants)(?!.{0,40}(?:while|vacation|holiday|trip|weekend|away|for a few|next week|tomorrow|tonight|shift|conference))",
@@ -266,7 +266,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"(?:for|to) (?!myself|my future|future)",
             r" (?:letter|note|letters|notes|video) .{0,40}(?:to find after|for after|find after|to read after|after im gone|when im gone|once im gone)| (?:after|once) (?:im|i am) (?:gone|dead|no longer here) | (?:after|when) i die (?!of old)",
             r" if (?:im|i am|i dont|i do not|i never|i stop|i wont|you dont|you never) .{0,40}(?:not your fault|dont blame yourself|do not blame yourself|never blame yourself)",
-            r" (?:wont|will not|wont be|will not be|dont|do not) (?:be )?(?:needing|need|using) (?:it|them|this|these|any of (?:it|this|them)) (?:anymore|any more|where im going|after tonight|after today)",
+            r" (?:wont|will not|wont be|will not be|dont|do not) (?:be )?(?:needing|need|using) (?:it|them|this|these|any of (?:it|this|them)) (?:anymore|any more|where im going|after tonight|after today)(?! (?:after|once|when) (?:graduation|i graduate|the move|i move|school|exams|the exam|the course|the semester))",
             r" suicide note | my (?:last|final) (?:note|letter|words) ",
             r" (?:giving|gave|give) away (?:all )?my (?:stuff|things|cat|dog|belongings)",
             r" (?:tell|please tell) (?:my|them|everyone) (?:mom|mum|dad|family|i love|im sorry)| (?:tell|please tell) (?:my |them |everyone )(?:\w+ ){0,2}(?:i love (?:him|her|them)|that i love|im sorry(?! i)|that im sorry|i said goodbye|goodbye)",
@@ -432,8 +432,11 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         ],
     ),
     ("plan", WEAK): (
-        [r"今晚|今天晚上|明天|明晚|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了|天黑"],
         [
+            r"今晚|今天晚上|明天|明晚|这周末|等会|过会儿|马上|准备好|已经决定|我决定了|想好了|天黑|下周[一二三四五六日末]|下个月|月底|生日那天"
+        ],
+        [
+            r" (?:next|this|on) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday) | (?:ive|i have) planned it ",
             r" (?:tonight|tomorrow|this weekend|soon|in an hour|after midnight|ive decided|"
             r"i decided|im ready|i am ready|one last time|for the last time|when its dark|get dark|gets dark|nightfall) ",
         ],
@@ -472,10 +475,10 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r" (?:cut|slit|slashed|sliced) (?:my )?(?:wrist|wrists|arm|arms|thigh|thighs|too deep|"
             r"deep|myself)",
             r" (?:bleeding|blood) (?:wont|will not|doesnt|does not|cant) stop| (?:so much|lots of|"
-            r"a lot of) blood | (?:im|i am|its|still) bleeding ",
+            r"a lot of) blood | (?:im|i am|its|still) bleeding (?!a bit|a little|slightly|a tiny)",
             r" (?:the )?(?:charcoal|coals|coal) (?:is|are) (?:lit|burning|going)| lit the (?:charcoal"
             r"|coals)",
-            r" (?:pills|meds|it) (?:are|is) (?:kicking in|starting to work)",
+            r" (?:pills|meds|it) (?:are|is) (?:kicking in|starting to work)(?! .{0,30}(?:better|gone|relief|finally|helping|headache|cold|pain|fever|allergies|hay fever))",
             rf" (?:poured|emptied|tipped|dumped|shoved|stuffed) .{{0,40}}(?:{_MEDS_EN}|bottle|box|pack|packet|jar) .{{0,20}}(?:into|in) my mouth| (?:poured|emptied|tipped) (?:them|it|everything) (?:all )?into my mouth",
             r" turned on the gas .{0,40}(?:windows|doors|lay down|lying|bed|waiting)| (?:closed|shut|sealed|taped) (?:all )?(?:of )?(?:the |my )?(?:windows|doors|vents)(?: and (?:the )?(?:doors|windows))? .{0,30}(?:gas|charcoal|the oven|the grill)",
             r" (?:starting|beginning) to (?:feel|get) (?:sleepy|drowsy|dizzy|numb|cold) ",
@@ -519,7 +522,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             rf" {_PERSON_EN} (?:just )?(?:hit me(?! with a (?:pillow|snowball|ball)| up| back)|beat me(?! at| in| to| by| up the)|punched|choked|strangled|kicked|raped|assaulted|"
             rf"stabbed|attacked|slapped) me",
             rf" {_PERSON_EN} (?:has|got|grabbed|is holding|s holding|is waving|pulled) (?:a|the|"
-            rf"his|her) (?:knife|gun|bat|hammer|axe) ",
+            rf"his|her) (?:knife|gun|bat|hammer|axe|cleaver|machete) ",
             r" (?:is |s )?(?:following|stalking) me (?:home|right now|again)",
             r" (?:coming|come) (?:over |here |back )?to (?:kill|hurt|beat|get) me| (?:says|said) (?:he|she)(?:ll| will| is going to| s going to| would) (?:kill|hurt|stab|shoot) me",
             r" (?:locked|locks|keeps) me in| wont let me (?:leave|go|out|call)",
@@ -571,7 +574,7 @@ LEXICON: dict[tuple[str, int], tuple[list[str], list[str]]] = {
             r"脸歪了|嘴歪了|口齿不清|突然说不出话|(?:脸|喉咙|嘴|舌头)(?:都)?肿了.{0,8}(?:喘|呼吸)|"
             r"意识(?:模糊|不清)|叫不醒|(?:半边|一边|左边|右边)(?:身子|脸|身体)(?:麻|动不了)|说不出话来",
             r"(?:快|帮我)?(?:打|叫)(?:120|救护车)|(?:叫|打)(?:个)?救护车",
-            rf"(?:孩子|宝宝|小孩|儿子|女儿|弟弟|妹妹|狗|猫|老人|奶奶|爷爷).{{0,10}}(?:{_MEDS_ZH}|{_POISON_ZH}|洗衣液|洗衣凝珠|电池).{{0,4}}(?:吃|吞|喝)(?:了|下去)|(?:孩子|宝宝|小孩)(?:误食|误吃|误喝|吞了)",
+            rf"(?:孩子|宝宝|小孩|儿子|女儿|弟弟|妹妹|狗|猫|老人|奶奶|爷爷).{{0,10}}(?:{_MEDS_ZH}|{_POISON_ZH}|洗衣液|洗衣凝珠|电池).{{0,4}}(?:吃|吞|喝)(?:了|下去)|(?:孩子|宝宝|小孩)(?:误食|误吃|误喝|吞了)(?!(?:一颗|一粒|一个|一口|几颗|几粒|点)?(?:西瓜籽|葡萄籽|橙子籽|籽|口水|口香糖|饭|米饭|水|奶|牙膏|糖))",
             r"被(?:毒)?(?:蛇|蜂|马蜂|蝎子|蜘蛛|水母|狗)(?:咬|蛰|叮|蜇)(?:了|伤)?.{0,12}(?:肿|晕|麻|喘|呼吸|发黑|发紫|吐)",
             rf"(?:吃|吞|喝)了.{{0,6}}{_MEDS_ZH}.{{0,8}}(?:加|和|配|就着|混着|又喝了?)(?:了)?.{{0,4}}酒|(?:喝|灌)了.{{0,6}}酒.{{0,6}}(?:又|再|还|然后)?(?:吃|吞)了.{{0,6}}{_MEDS_ZH}",
         ],
@@ -882,20 +885,259 @@ _MORE: dict[tuple[str, int], tuple[list[str], list[str]]] = {
         [
             r"(?:我|然后|到时候|那时)就(?:走|动手)(?:了|吧)?(?!路|过去|开|访|亲戚|一趟|人|回|去)|不(?:想|会)?再拖(?:了|下去)|不(?:想)?再等了|"
             r"(?:下定(?:了)?决心|决心已定)(?!.{0,8}(?:开始|要|学|减肥|戒|早睡|早起|考|运动|努力|好好|辞职|换|搬))|没有回头路|不会(?:再)?改变主意|就差最后一步|我(?:的|人生的)?最后一(?:晚|夜)",
-            r"(?:决定|想)好了(?!.{0,6}(?:吃|去|买|穿|点|玩|做|看|要|出发|怎么说|怎么写))",
+            r"(?:决定|想)好了(?!.{0,6}(?:吃|去|买|穿|点|玩|做|看|要|出发|怎么说|怎么写|开始|学|报|健身|减肥|考|读|申请|换|搬|辞职|跳槽|养|装修|旅行|旅游|结婚))",
             r"(?:只|就)等(?:晚上|天黑|今晚|夜里|他们睡着|明天|半夜)(?:了)?(?!.{0,4}(?:去|看|吃|玩|出发|放|拍))|就是最后了$|就到此为止了$",
+            r"(?:月底|那天|那一天|生日那天|到时候|时间一到|日子一到)(?:我)?就(?:走|动手|结束)(?:了|吧)?(?!路|过去|开|访|亲戚|一趟|人|回|去)",
             r"(?:就|就是)今天(?:了)?$|(?:选|找)(?:了|好了)(?:一个)?(?:没人|没有人|不会有人)(?:的|去的|找得到的|会来的|来的)地方",
         ],
         [
             r" (?:im|i am) (?:finally )?doing it | (?:going|gonna|go) through with it | (?:made|make) up my mind $| no more waiting (?:$|tonight |today |now )"
             r"| no turning back | no going back now | (?:ive|i have|i) (?:planned|scheduled) it for | (?:ill|i will) do it (?:then|when|once|after|tonight)",
             r" (?:ill|i will) do it $",
+            r" it (?:all )?ends (?:tonight|today|tomorrow|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))| (?:tonight|tomorrow|saturday|sunday|monday|tuesday|wednesday|thursday|friday|this weekend)(?: night)? it (?:all )?ends $",
+            r" (?:asleep|gone|leave|leaves|dark|out) (?:im|i am|ill) (?:going|go|leaving|gone) (?:now |then )?$",
             r" (?:picked|chose|chosen|found|scouted) (?:the |a )?(?:spot|place|location) and (?:the )?(?:time|date|day) $",
             r" waiting for (?:it to get dark|dark|nightfall|everyone to (?:sleep|fall asleep|leave))(?! (?:so|to|for|and then we))| (?:tonight|today|this|tomorrow|tomorrow night) is the end $| (?:its|it is) (?:planned|scheduled|set) for ",
             r" (?:its|it is) (?:tonight|today) $| (?:picked|found|chose|chosen) (?:a|the) (?:place|spot) (?:where )?(?:nobody|no one|noone) (?:goes|will find me|can find me|comes)",
         ],
     ),
 }
+# Sixth round (docs/safety.md, "How the last rounds went"): what v15 found thin, by kind:
+# going to someone who died, leaving for good as the best outcome, "might as well die",
+# money and accounts handed over, a gun one can reach, someone else's medicine gathered, an
+# open high window, out into the sea, a date set with an end, a drunk person with a weapon,
+# emergencies named by what happened (swallowed objects, scalds, drowning, fits, a head that
+# hit the ground, shocks, choking, someone who cannot be woken).
+_SIXTH: dict[tuple[str, int], tuple[list[str], list[str]]] = {
+    ("intent", STRONG): (
+        [
+            # Going to be with someone who died.
+            r"(?:去世|过世|走了|不在了|离开了|在天上|死了|没了|病逝|牺牲).{0,24}(?:想|要|准备|很快|马上|快|就|也)(?:就)?(?:要)?(?:去)?(?:那边|天上|天堂|地下)?(?:陪|找|见|跟|随)(?:他|她|它|你|奶奶|爷爷|外婆|外公|姥姥|姥爷|妈|爸|妈妈|爸爸|哥|姐|弟|妹)",
+            r"(?:去|到)(?:那边|天上|天堂|地下|另一边)(?:陪|找|见|跟)(?:他|她|你|奶奶|爷爷|外婆|外公|妈|爸|妈妈|爸爸)",
+            # Leaving (the world, for good) as the best outcome.
+            r"(?:我|自己)?(?:彻底|永远|干脆)?(?:走掉|走了|离开|消失|不在)(?:这个世界)?(?:了)?(?:才)?(?:是)?(?:对(?:谁|大家|所有人|家人|他们|家里)(?:都)?(?:是)?最?好|最好的(?:结局|选择|办法|出路|归宿)|对谁都好)",
+            r"(?:还是|才)觉得(?:我)?(?:走了|走掉|离开|消失|死了)(?:才)?(?:是)?最好",
+            # "Might as well die", "dying would be simpler".
+            r"(?:要不|要不然|不如|干脆|或许|也许|可能)(?:我)?(?:还是)?死(?:了|掉)?(?:吧|拉倒|会简单|会更简单|会轻松|更省事|比较好)|死(?:了|掉)?(?:会|就)?(?:简单|轻松|省事)(?:很多|多了|一点)|死了拉倒",
+            r"永远(?:地|的)?消失|消失.{0,4}永远的那种|不是离家出走(?:的)?那种",
+            r"永远(?:别|不要|不用|不再)醒",
+            # Which way hurts less.
+            r"(?:割腕|吃药|跳楼|上吊|烧炭|跳河|溺水|淹死|安眠药|吞药|撞车).{0,10}(?:痛苦少|不那么痛|没那么痛|痛苦小|更痛|少受罪|比较不痛|更不痛|痛苦更少)",
+        ],
+        [
+            r" (?:be|being) with (?:my )?(?:late|dead|passed) \w+ ",
+            r" (?:gone|died|passed|dead|passed away|lost (?:her|him)) .{0,40}(?:go be with|join|be with|see) (?:her|him|them|you)(?: again| soon)?",
+            r" (?:died|passed|gone|heaven|late|grave|dead|the other side)(?: \w+){0,12} (?:wait for me|ill be joining|i will be joining|im joining|im coming to join|take me with)| (?:wait for me|ill be joining you|im coming to join you)(?: \w+){0,8} (?:in heaven|on the other side|up there|wherever you are)",
+            r" (?:passed|died|gone|heaven|late|grave)(?: \w+){0,12} (?:take|bring) me (?:with|to) (?:her|him|you|them)| (?:meet|join|be with|see|find) (?:my )?\w+ wherever (?:he|she|they) (?:went|is|are|has gone|ended up)",
+            r" (?:stopped|stop|quit) being (?:around|here|alive) | past where my feet (?:can )?touch",
+            r" (?:see|join|be with|meet) (?:my )?(?:\w+ ){0,2}again (?:\w+ ){0,3}(?:who|that) (?:died|passed)",
+            r" (?:going away|leaving|being gone|disappearing|me being gone|me leaving) (?:for good |forever )?(?:is|would be|s|seems) (?:best|the best|right|the only answer|for the best|the answer)",
+            r" (?:best|better) (?:for everyone )?if (?:im|i am|i was|i were) gone | leaving for good ",
+            r" might as well (?:just )?(?:be dead|die|not exist|not be here|end it)| (?:guess|maybe) (?:ill|i will|i should|i just|i) (?:just )?die(?! of| from| laughing| lol| alone| old| single| happy| trying| waiting)",
+            r" (?:dying|death|being dead|me dying) (?:would|will|d|might) (?:just )?(?:be )?(?:simpler|easier|kinder|less work)",
+            r" (?:pills|sleeping pills|drowning|hanging|jumping|cutting|bleeding out|overdosing|an overdose|carbon monoxide|gas) .{0,15}(?:hurt less|less painful|more painful|hurt more|painless|quicker)",
+            r" (?:less painful|hurts? less|more peaceful) than (?:pills|drowning|hanging|jumping|cutting|an overdose)",
+            r" (?:my )?last (?:day|night|week) (?:on earth|alive|of my life|in this world)",
+            r" (?:vanish|disappear) (?:and|but) i (?:dont|do not) mean (?:a trip|a holiday|a vacation|for a while)",
+            r" (?:disappear|vanish)(?: \w+){0,2} (?:like |just )?forever | (?:itd|it would|would|it d) be better if i (?:was|were) dead ",
+            r" (?:rope|pills|blade|razor|charcoal|gun|poison|tablets)(?: \w+){0,8} (?:i know|and i know|we both know) (?:what|exactly what) (?:its|it is|theyre|they are|i need (?:it|them)|im using (?:it|them)) for ",
+        ],
+    ),
+    ("burden", STRONG): (
+        [
+            r"(?:以后|很快|马上|不会再)(?:就)?(?:不会)?(?:再)?(?:成为|是)(?:你们|大家|谁|任何人)?的?(?:负担|累赘|麻烦)了"
+        ],
+        [
+            r" (?:wont|will not|wont be|will not be|not going to be) (?:be )?(?:a problem|a burden|in anyones way|anyones problem|your problem) (?:for|to) (?:anyone|you|them|anybody|you all|everyone) (?:much longer|for long|anymore|soon|after tonight)",
+        ],
+    ),
+    ("farewell", STRONG): (
+        [
+            r"(?:钱|存款|积蓄|余额|工资|卡里的钱|零钱|支付宝|微信).{0,10}(?:全|都|全部)(?:转|留|给)(?:给)?(?:了)?(?:我)?(?:妹妹?|弟弟?|哥哥?|姐姐?|妈妈?|爸爸?|家里|家人|父母|爸妈|老婆|老公|孩子)(?:了)?(?:他比我更需要|她比我更需要|更需要|用得上|以后|我用不上|我用不着|$)",
+            r"(?:银行卡|卡|账号|存款|支付宝|微信)(?:和|跟|的)?密码.{0,20}(?:给|留给|交给|写给)(?:我)?(?:妈|爸|家人|妹|弟|哥|姐|老婆|老公|父母|爸妈)",
+            r"密码(?:都)?(?:发给|告诉|给|留给)(?:了)?你.{0,10}(?:以后|靠你|拜托|交给你)",
+            r"(?:账号|装备|东西|衣服|书|手机|电脑|吉他|相机).{0,10}(?:都|全)?(?:送给|给了|留给)(?:了)?.{0,6}(?:我)?(?:以后)?用不(?:上|着|到)",
+            r"(?:东西|衣服|书|遗物)(?:都|全)?分(?:了|掉|给|一分)(?:吧|了)?.{0,8}(?:用不(?:着|上|到)|不需要)",
+        ],
+        [
+            r" (?:sent|moved|transferred|gave|wired) (?:over )?all (?:of )?(?:my|the) (?:money|savings|cash)(?: in my account| i had)? (?:over )?to (?:my )?(?:sister|brother|mom|mum|dad|mother|father|parents|family|wife|husband|kids|son|daughter|little \w+|best friend)",
+            r" (?:moved|transferred|sent) (?:all )?my savings (?:over )?to (?:my )?\w+ .{0,30}(?:need it|more than me|wont need)",
+            r" (?:bank )?(?:pin|pins|passwords?|login|logins) .{0,30}(?:for|to) my (?:mom|mum|dad|family|sister|brother|wife|husband|parents)",
+            r" (?:gave|giving|given) .{0,50}(?:i|ill|i will) (?:wont|will not|dont|do not|no longer) (?:need|use) (?:them|it|these|those|any of it)",
+            r" left (?:everything|all) (?:i own|i have|that i own|of my things) to ",
+            r" (?:split|divide|share|hand out) (?:up )?my (?:stuff|things|belongings|clothes)(?: \w+){0,5} (?:i|ill) (?:wont|will not|dont|do not) need (?:it|them|any of it)",
+            r" (?:recorded|made|filmed|left) (?:a |my )?(?:video|videos|message|recording|voice ?note) for (?:my |each |all )?(?:\w+ ){0,2}to (?:watch|hear|see|listen to|read) after(?: im gone| i die| tonight)? $",
+        ],
+    ),
+    ("means", STRONG): (
+        [
+            r"(?:枪|猎枪|手枪|气枪|枪柜|保险柜).{0,10}(?:钥匙|密码)(?:我)?(?:都)?(?:知道|拿到|找到|在哪|在我)|(?:知道|拿到|找到|偷到)(?:了)?.{0,8}(?:枪柜|猎枪|枪|保险柜)(?:的)?(?:钥匙|密码)|(?:枪|猎枪).{0,10}我知道(?:钥匙|密码)",
+            r"知道.{0,8}(?:把)?(?:枪|猎枪|手枪)(?:藏|放|锁)在|(?:猎枪|手枪|枪).{0,10}(?:子弹|弹药)(?:我)?(?:也)?(?:找到|拿到|有)",
+            rf"偷偷(?:地)?(?:拿|藏|攒|收集|存|留)(?:了)?.{{0,10}}{_MEDS_ZH}|{_MEDS_ZH}.{{0,8}}(?:每次拿一点|一点一点(?:地)?(?:拿|攒|存)|偷偷(?:拿|攒|藏))|拿(?:了)?(?:我)?(?:妈|爸|奶奶|爷爷|外婆|外公|室友|老公|老婆)的{_MEDS_ZH}.{{0,8}}(?:攒|藏|好几|一大|两板|几板|全)",
+        ],
+        [
+            r" (?:key|keys|combination|code|pin) (?:to|for) (?:\w+ ){0,3}(?:gun|rifle|shotgun|pistol|gun safe|gun cabinet|gun locker)",
+            r" (?:gun|rifle|shotgun|pistol|revolver|handgun)s? .{0,40}(?:i know|i found|i have|ive got|i got) (?:where )?(?:the )?(?:key|keys|combination|code|shells|bullets|ammo)",
+            r" (?:know|found out) where (?:\w+ ){0,3}(?:keeps|hides|stores|locks up) (?:his|her|their|the) (?:gun|guns|rifle|shotgun|pistol)",
+            rf" secretly (?:been )?(?:\w+ing) (?:up )?(?:\w+ ){{0,3}}{_MEDS_EN}| {_MEDS_EN} .{{0,30}}(?:and )?(?:hiding|hid|stashing|saving|keeping) them",
+            rf" (?:saved|saving|stashed|stashing|hoarded|hoarding|stockpiled) (?:up )?(?:my |his |her |the )?(?:\w+s )(?:\w+ ){{0,2}}{_MEDS_EN}",
+        ],
+    ),
+    ("place", STRONG): (
+        [
+            r"(?:坐|站|蹲|趴)(?:在)?(?:了)?窗(?:框|沿|台|户)(?:上|外)|(?:楼|层|大厦|高楼).{0,10}窗(?:户)?(?:已经|全|整个)(?:都)?(?:推|打)开(?:了)?",
+            r"(?:往|向)(?:海里|海中间|深(?:的地方|处|水区|水)|河中间|江中间|湖中间).{0,4}走(?!了一段|回)|(?:往|向)深(?:的地方|处|水区)(?:一直)?游|在(?:海|河|江|湖)(?:里|水里)走(?:了)?(?:好远|很远|很久|好久|好深)",
+            r"不(?:打算|想|会|准备)(?:再)?(?:游|走)回(?:去|来|岸)|(?:海|河|江|湖)?水(?:已经)?(?:到|没过|淹到|漫到)(?:了)?(?:我)?(?:的)?(?:下巴|嘴边|嘴|肩膀|脖子|胸口)",
+        ],
+        [
+            r" (?:sitting|standing|perched|crouching|crouched|sat) (?:on|in) the (?:open )?(?:window )?(?:frame|sill|windowsill|window ledge)",
+            r" (?:standing|sitting|stood) (?:by|at|next to) (?:the|an) (?:open )?window of (?:a|the|this) (?:tall|high|\w+ story|\w+ storey) (?:building|tower|hotel)(?:.{0,20}(?:open|its open))?",
+            r" (?:window|windows) (?:on|of) (?:the )?\d+(?:th|st|nd|rd)? floor (?:is )?(?:all the way )?open .{0,30}(?:sitting|standing|climb|step|down)",
+            r" (?:walked|waded|swum|swam|walking|wading|swimming) (?:so |really |way |very )?far (?:out )?(?:into|in|out into|out in|out to) the (?:sea|ocean|water|lake|waves)",
+            r" (?:swimming|swam|walking|walked|wading) (?:out )?(?:past|beyond) the (?:buoys|breakers|rocks|pier).{0,30}(?:not|never|wont|no) (?:turning|coming|going|swimming) back",
+            r" (?:sea|ocean|waves|water|lake|river|shore|buoys)(?: \w+){0,6} (?:im |i am )?(?:not|never|wont be|no longer) (?:turning|coming|swimming|heading|going) back",
+            r" (?:feet|toes) (?:cant|can not|dont|no longer|cannot) (?:touch|reach|feel) the (?:bottom|ground|sand)",
+            r" walking into the (?:waves|surf|current|tide)| water (?:is )?(?:up to|at|reaching) my (?:chin|mouth|shoulders) ",
+        ],
+    ),
+    ("plan", STRONG): (
+        [
+            r"(?<!婚礼)(?<!婚期)(?<!搬家)(?<!考试)(?<!面试)(?<!手术)(?<!旅行)(?<!出发)(?<!婚礼的)(?<!搬家的)(?<!手术的)(?:时间|日子|日期)(?:我)?(?:已经)?(?:给自己)?(?:定好|定了|选好|挑好|决定)(?:了)?.{0,12}(?:就在)?(?:我)?(?:的)?(?:生日|那天|月底|下个月|周[一二三四五六日末]|星期[一二三四五六日天])(?!.{0,10}(?:请|吃饭|聚|派对|婚|旅|出发|搬|考|开业|庆祝|办|过|见面|回家))",
+            r"给自己(?:留|定)了?(?:最后)?(?:一个月|一周|一个星期|几天|三天|一年|期限|最后)",
+            r"(?:下周|周[一二三四五六日末]|星期[一二三四五六日天]|月底|明年|生日那天)(?:晚上)?.{0,4}一切(?:就|都)?(?:会)?(?:结束|了结|画上句号)",
+        ],
+        [
+            r" (?:picked|chose|chosen|set|decided on) (?:the|a|my) (?:day|date)(?: already)?(?: \w+){0,2} (?:its|it is|it s) (?:my birthday|the \w+|friday|saturday|sunday|monday|tuesday|wednesday|thursday|next \w+)",
+            r" gave myself (?:until|till|til|one more|a) (?:\w+ ){0,6}(?:then|and then|after that) (?:im|i am|ill be|i will be|its) (?:done|gone|over|out)",
+            r" (?:its|it is) settled .{0,30}(?:i go|im going|ill go|i leave|its over)",
+            r" it (?:all )?ends (?:tonight|today|tomorrow|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))| (?:tonight|tomorrow|saturday|sunday|monday|tuesday|wednesday|thursday|friday|this weekend)(?: night)? it (?:all )?ends ",
+        ],
+    ),
+    ("danger", STRONG): (
+        [
+            r"(?:喝醉|喝多|发酒疯|醉醺醺|嗑药|磕了药).{0,8}(?:拿着|拎着|提着|举着|挥着|抄起)(?:一把|一根)?(?:菜刀|刀|锤子|斧头|棍子|酒瓶|剪刀|铁棍|碎酒瓶)(?!切|削|剁|做|砍柴|修)",
+            r"(?:拎着|拿着|举着|挥着|抄起)(?:一把|一根)?(?:锤子|斧头|菜刀|刀|铁棍|棍子)(?:在)?(?:砸|劈|砍|撬)(?:我的?|我家的?)?(?:房)?门",
+            r"(?:喊|说|嚷嚷|叫)着?要(?:砍|杀|捅|打死|弄死)(?:我|我们|我妈|我爸)",
+        ],
+        [
+            r" (?:trying|tried|going|threatening|threatened|wants) to (?:hit|stab|cut|attack|hurt|kill|beat) (?:me|us|my \w+) with (?:a|the|his|her)",
+            r" (?:came|comes|coming|lunged|lunging|went|ran) at (?:me|us|my \w+) with ",
+            r" if i (?:ever )?(?:leave|tell|call|go to|report|try to leave|break up)(?: \w+){0,4} (?:hell|he will|shell|she will|theyll|they will|hed|shed|he would|she would) (?:\w+ ){0,5}(?:kill|finish|hurt|end|find|destroy|get) (?:me|us)",
+            r" (?:swinging|waving|brandishing|pointing) (?:a|the|his|her) (?:knife|machete|cleaver|hammer|axe|bat|bottle|broken bottle|gun|pistol|crowbar)(?! (?:at the|in the) (?:game|movie|show))",
+        ],
+    ),
+    ("medical", STRONG): (
+        [
+            r"(?:吞|咽)(?:了|下)(?:去|了)?(?:一(?:颗|枚|个|块))?(?:纽扣电池|电池|硬币|磁铁|磁珠|钉子|别针|图钉|戒指|螺丝|玻璃)|(?:纽扣电池|电池|硬币|磁铁|磁珠|钉子|别针).{0,4}(?:吞|咽)(?:下去|进去|了)",
+            r"(?:开水|热水|热油|滚水|沸水|火|蒸汽|热汤)(?:给)?(?:烫|烧)(?:伤|了|到)?.{0,14}(?:一大片|大片|大面积|起泡|水泡|皮(?:都)?(?:掉|烂|脱)|发黑|半边|整条|整个)|烫伤了?(?:一大片|大面积|半边|整个)|(?:皮|皮肤)(?:都)?(?:一片一片|一块一块)?(?:地)?(?:掉|烂|脱落|翻起来)|起了(?:一大片|好多|很多|大)水泡|滚烫.{0,6}(?:嘴里|喉咙).{0,4}(?:泡|肿)",
+            r"(?:捞|拉|救|抱|拖)(?:了)?(?:上来|出来|起来)(?:的人|以后|后|的时候)?.{0,8}(?:没(?:有)?(?:呼吸|心跳|反应|气了)|不(?:会)?(?:动|哭|喘气|呼吸)|脸(?:发)?(?:紫|白|青))|溺水|没有心跳|没心跳了",
+            r"(?:一直|不停)(?:地)?(?:在)?(?:抽|抽筋|抖|发抖|痉挛)(?:个不停)?.{0,6}(?:停不下来|停不了|止不住|好几分钟|几分钟|五分钟|十分钟)",
+            r"(?:头|脑袋|后脑勺)(?:磕|撞|摔|砸)(?:到|在|了)(?:了)?.{0,10}(?:叫不醒|不答应|没反应|不动|流血|昏|吐|没意识)|叫(?:他|她)?(?:也)?(?:不答应|没反应|不应)",
+            r"被电(?:了|到|击)(?:一下)?.{0,12}(?:不动|倒|没反应|昏|没意识|叫不醒)|触电",
+            r"(?:倒|躺|趴)在地上(?:一动不动|不动|没反应|起不来|叫不醒)",
+            r"(?:心脏|心跳|胸口).{0,10}(?:手脚|手|脚|嘴唇)(?:都)?(?:发麻|麻了|冰凉)|(?:孩子|宝宝|小孩|儿子|女儿).{0,10}(?:软绵绵|浑身发软|软趴趴|抽过去|昏过去)",
+            r"(?:卡住|噎住|卡在喉咙)(?:了)?.{0,8}(?:说不出话|喘不|呼吸|脸(?:发|越来越)?(?:紫|红|青)|咳不出)",
+        ],
+        [
+            r" (?:swallowed|swallowing|ate|has swallowed) (?:a |an |the |some )?(?:button battery|battery|batteries|coin|coins|magnet|magnets|nail|screw|pin|safety pin|ring|glass)",
+            r" (?:scalded|burned|burnt|scalding|burning) .{0,40}(?:skin (?:is )?(?:coming|peeling|falling) off|blisters|blistering)| skin (?:is )?(?:coming|peeling|falling) off| (?:blisters|blistering) (?:everywhere|all over)",
+            r" (?:pulled|dragged|fished|got|took|carried) (?:\w+ ){0,3}(?:out of|from) the (?:water|pool|lake|river|sea|bath|tub|pond|ocean).{0,40}(?:not breathing|isnt breathing|no pulse|not moving|isnt moving|unresponsive|blue|wont wake)",
+            r" (?:not breathing|no pulse|isnt breathing|not moving) .{0,40}(?:pulled|got|dragged) (?:\w+ )?out",
+            r" (?:isnt|is not|not|stopped|hes not|shes not|he is not|she is not) breathing | no (?:pulse|heartbeat) | (?:is|was) drowning ",
+            r" (?:convulsing|seizing|fitting)(?! up) | (?:wont|will not|doesnt|does not|cant) stop (?:shaking|convulsing|seizing|jerking|twitching)",
+            r" hit (?:his|her|my|their) head .{0,30}(?:isnt|is not|not|wont|cant|will not) (?:answering|responding|waking|moving|talking|making sense)",
+            r" (?:electrocuted|got (?:an electric )?shock(?:ed)? .{0,20}(?:floor|ground|not moving|unconscious))",
+            r" (?:on|lying on) the (?:floor|ground) (?:and )?(?:not moving|unresponsive|wont get up|cant get up)| (?:cant|can not|cannot) wake (?:him|her|them|my \w+) up ",
+            r" (?:baby|toddler|infant|son|daughter|child|kid|newborn)(?: \w+){0,8} (?:is |s |went |gone |has gone )?(?:completely |totally |all |really )?limp(?! after| from)",
+            r" choking (?:on (?:\w+ ){0,2})?(?:and )?(?:cant|can not|unable to) (?:make a sound|cough|speak|talk|breathe)",
+        ],
+    ),
+}
+# Seventh round: what v16 found thin, by kind (docs/safety.md, "How the last rounds went").
+_SEVENTH: dict[tuple[str, int], tuple[list[str], list[str]]] = {
+    ("intent", STRONG): (
+        [
+            r"不想(?:再)?(?:这样)?(?:过|活)下去(?:了)?|没有(?:任何)?(?:理由|意义|动力)(?:再)?(?:继续|活)下去",
+            r"(?:怎么样|怎样|怎么|如何)(?:才能)?死得(?:快|快一点|痛快|不痛|干脆)|睡过去(?:就)?不(?:再|要)?醒|(?:一觉)?不再醒来(?!上班|上学|去)",
+            r"想走了.{0,4}永远|我(?:要是|如果|假如)(?:哪天|今晚|明天)?(?:走|消失|不在|死)了.{0,10}(?:记得|记住|想我|难过)",
+            r"(?:去|想去|要去)(?:陪|找|见)(?:我)?(?:爸爸?|妈妈?|奶奶|爷爷|外婆|外公|姥姥|姥爷|老公|老婆|哥哥?|姐姐?)(?:了)?.{0,10}(?:在那边|那边|在天上|天上|一个人在)",
+        ],
+        [
+            r" no reason for me to (?:keep )?(?:living|live|go on|stay|be here|be alive|stick around)",
+            r" (?:fall asleep|sleep|go to sleep)(?: \w+){0,3} and (?:just )?(?:never|not) (?:come back|wake|return)(?! up (?:till|until|til|before|for|at|early))(?!(?: up)? (?:till|until|til|before|for|at|early))",
+            r" (?:had|have had|ive had) enough of (?:living|life|being alive|existing) | (?:just )?want (?:everything|it all) to (?:end|stop) $| (?:hack|stab|beat|chop|cut|burn) (?:me|us) to death",
+            r" (?:time i|i should|i could|i need to|maybe i) (?:just )?(?:stop|stopped|quit) (?:existing|living|being alive|being here)",
+            r" (?:want|need|wish) (?:everything|it all|it|this|all of it) to (?:end|stop)(?: \w+)? including me",
+        ],
+    ),
+    ("burden", STRONG): (
+        [
+            r"(?:要是|如果)?没有我(?:这个|这种)?(?:女儿|儿子|孩子|人|累赘)?(?:他们|大家|家里|爸妈)?(?:会|就|都)?过得(?:更)?好"
+        ],
+        [
+            r" (?:tired of|sick of|hate|done) being (?:the|a|everyones|their) (?:problem|burden|issue|disappointment|weight)"
+        ],
+    ),
+    ("farewell", STRONG): (
+        [
+            r"(?:以后|再也)不会再?(?:上线|登录|来了|出现|打扰|上这个号|用这个号)(?:了)?.{0,6}(?:保重|再见|谢谢|珍重)",
+            r"最后(?:想|再)?(?:跟|和|对)(?:你|大家|你们)说(?:一声|声)?(?:谢谢|再见|对不起)",
+            r"(?:钱|存款|积蓄|存的钱).{0,10}(?:全|都|全部)(?:转|留|给)(?:给)?(?:了)?(?:我)?(?:妈妈?|爸爸?|妹妹?|弟弟?|哥哥?|姐姐?|家人|父母|爸妈).{0,6}(?:以后|用得着|用得上|更需要)",
+        ],
+        [
+            r" (?:feeds?|walks?|takes? care of|looks? after) my (?:dog|cat|cats|dogs|kids|pets?|fish|bird|rabbit) after (?:this|tonight|today|im gone|i go|i leave)",
+            r" left (?:a |some )?(?:letters?|notes?) for (?:my )?(?:parents|mom|mum|dad|family|kids|wife|husband|sister|brother|everyone|each of you)",
+            r" (?:last|final) time (?:youll|you will|anyone will|you|anyone)(?: ever)? (?:hears?|see|sees|talks? to)(?: from)? me",
+            r" my (?:dog|cat|cats|dogs|pets?|fish|bird|rabbit) (?:gets|is|are|get) (?:fed|walked|looked after|taken care of) after (?:tonight|this|today|im gone|i go)",
+        ],
+    ),
+    ("means", STRONG): (
+        [
+            rf"偷(?:出来|拿|走)?(?:了)?.{{0,8}}{_MEDS_ZH}|{_MEDS_ZH}(?:都|全)?(?:偷|拿)(?:出来|走)了",
+            r"(?:手边|身边|旁边|桌上|枕边)(?:就)?(?:是|有|放着)(?:一(?:把|片|盒|瓶|根))?(?:刀片|美工刀|安眠药|农药|绳子|剃须刀|百草枯)",
+        ],
+        [],
+    ),
+    ("plan", STRONG): (
+        [
+            r"(?:时间|地点|日子|地方)(?:和|跟)(?:时间|地点|日子|地方)(?:我)?(?:都)?(?:选|定|想|挑)好了"
+        ],
+        [
+            r" (?:everything|its all|it is all|all) (?:is |s )?(?:planned out|worked out|figured out|mapped out) "
+        ],
+    ),
+    ("danger", STRONG): (
+        [
+            r"(?:拿|用|抄起|拎)(?:着|起)?(?:一根|一条)?(?:皮带|棍子|衣架|鞋|扫把|拖把|椅子|酒瓶|烟头|鞭子|电线|木棍|铁棍).{0,3}(?:抽|打|砸|揍|烫)我"
+        ],
+        [],
+    ),
+    ("medical", STRONG): (
+        [],
+        [
+            r" clutching (?:his|her|my|their) chest",
+            r" (?:baby|he|she|son|daughter|kid|child|toddler|dad|mom|friend|brother|sister|grandpa|grandma)(?: \w+){0,2} (?:is |s )?(?:turning|going|gone) (?:blue|purple|grey|gray) ",
+            r"(?<!almost)(?<!nearly) (?:got |was |been |just got )?hit by a (?:car|truck|bus|motorbike|train|van) (?!lol|in (?:the|a) (?:game|dream))",
+            r" (?:boiling|scalding|hot) (?:water|soup|oil|tea|coffee)(?: \w+){0,8} (?:skin (?:is )?(?:peeling|coming off|falling off|blistering)|blisters)",
+        ],
+    ),
+    ("resolve", WEAK): (
+        [
+            r"就(?:去)?(?:做|干)(?:那件事|那个事)|(?:只|就)等(?:那天|那一天|那个日子)|(?:我)?已经决定了$"
+        ],
+        [
+            r" (?:i )?know exactly how(?: (?:and when|im going to|ill do it))? $| do (?:the thing|that thing) "
+        ],
+    ),
+}
+for _key, (_zh, _en) in _SEVENTH.items():
+    _known = LEXICON.setdefault(_key, ([], []))
+    _known[0].extend(_zh)
+    _known[1].extend(_en)
+for _key, (_zh, _en) in _SIXTH.items():
+    _known = LEXICON.setdefault(_key, ([], []))
+    _known[0].extend(_zh)
+    _known[1].extend(_en)
 for _key, (_zh, _en) in _MORE.items():
     _known = LEXICON.setdefault(_key, ([], []))
     _known[0].extend(_zh)

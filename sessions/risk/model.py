@@ -77,7 +77,12 @@ def loaded() -> Model | None:
 
 
 def combine(
-    level: Level, signals: frozenset[str], reading: Reading, model: Model | None = None
+    level: Level,
+    signals: frozenset[str],
+    reading: Reading,
+    model: Model | None = None,
+    *,
+    damped: bool = False,
 ) -> Assessment:
     """The rules' level, raised by the model where it is confident: to HIGH when P(high)
     passes its threshold, to CONCERN when P(concern) passes its one; when the rules found
@@ -91,7 +96,10 @@ def combine(
     # With no signal of the rules at all the model must be surer: ordinary chat is most of
     # what it sees, and a false alarm there costs trust in every alarm.
     suffix = "" if signals else "_silent"
-    if level < Level.HIGH and high >= model.thresholds["high" + suffix]:
+    # A damped frame with nothing strong found (laughter, someone else's words or news, a
+    # clinician's patients, a daily medicine: rules.damped): the model alone raises no
+    # further than CONCERN ("if i have to sit through one more standup i'll die 😂").
+    if level < Level.HIGH and high >= model.thresholds["high" + suffix] and not damped:
         level = Level.HIGH
     elif level < Level.CONCERN and concern >= model.thresholds["concern" + suffix]:
         level = Level.CONCERN

@@ -127,6 +127,9 @@ _IDIOMS_ZH = re.compile(
             r"死了都要爱|死神来了|至死不渝|生死时速|不见不散",
             r"胸片|胸透|拍片|体检|练胸|胸肌",
             r"想死的心都有了?",
+            r"蹦极(?:从)?.{0,6}(?:跳下去|跳下来|跳)?",
+            r"刀子嘴豆腐心",
+            r"(?:笑|乐)(?:得|到)(?:我)?(?:快|都)?(?:喘不上气|喘不过气|肚子疼|岔气|呼吸不了|透不过气)",
             r"(?:烧烤|烤肉|露营|野炊|火锅).{0,12}(?:木炭|炭)|(?:木炭|炭).{0,12}(?:烧烤|烤肉|露营|野炊|火锅)",
             r"(?:跑完步|跑步|爬楼梯?|运动|健身|爬山|打球|跳绳)(?:后|完)?.{0,4}(?:喘不上气|喘不过气|上气不接下气)",
             # A sibling's threat over snacks or a game is banter, not danger.
@@ -148,7 +151,7 @@ _IDIOMS_ZH = re.compile(
             r"(?:电脑|手机|键盘|鼠标|显示器|平板|作业|书|打印机|路由器|遥控器)(?:从|扔出|丢出|扔到|丢到).{0,4}(?:窗|阳台|楼下)",
             r"(?:死了?也要|死也要)(?:把|打|吃|看|去|追|买|玩)|死都不(?:想|要|愿意?)(?:上|去|做|写|吃|起|见|参加|加班|学|干|听|穿|回)",
             # A story's character: a film, a novel, a game.
-            r"(?:电视剧|剧|电影|小说|动漫)里(?:的)?(?:女主|男主|主角|角色|人物|反派).{0,6}(?:喝了|吃了|服)(?:毒药|毒)|"
+            r"(?:电视剧|剧|电影|小说|动漫)(?:里|中)?(?:的)?(?:女主|男主|主角|角色|人物|反派).{0,6}(?:喝了|吃了|服)(?:毒药|毒)|"
             r"(?:切菜|削苹果|削皮|做饭|切水果|切肉)(?:的时候)?.{0,6}(?:划|割|切)(?:了|到|破)(?:一下|手|手指)?",
             r"(?:电影|电视剧|剧里|小说|游戏|动漫|漫画|书里|故事|剧中|片子)(?:里|中)?(?:的)?.{0,12}(?:跳下去|跳崖|跳楼|跳海|跳河|自杀|死了|割"
             r"腕|上吊)",
@@ -175,7 +178,7 @@ _IDIOMS_ZH = re.compile(
             r"往下看.{0,8}(?:夜景|风景|景色|好美|太美|真美|城市|灯光|好漂亮)",
             r"(?:太难|太累|太热|太冷|太饿|太困|太忙|太多|太痛|太辣)了.{0,4}(?:我)?(?:要|快)死了",
             r"(?:跑完|跑了|爬完|爬了|游完|打完|练完|跳完|骑完)(?:.{0,6})(?:喘不上气|喘不过气|上气不接下气|喘得)",
-            r"(?:关于|讲|写)(?:.{0,4})(?:遗书|自杀|轻生|抑郁)的.{0,4}(?:小说|书|电影|纪录片|文章|讲座|课|歌)|防(?:止)?自杀|(?:预防|"
+            r"(?:关于|讲|写)(?:.{0,4})(?:遗书|自杀|轻生|抑郁)的.{0,4}(?:小说|书|电影|纪录片|文章|讲座|课|歌|报道|新闻|采访|研究|调查)|防(?:止)?自杀|(?:预防|"
             r"干预)自杀",
         ]
     )
@@ -280,7 +283,8 @@ _IDIOMS_EN = re.compile(
             r"(?:sit|read|smoke|the fire escape|get|grab|fix|clean)",
             # A mundane cause of wanting to jump or die ("this meeting makes me want to jump out
             # the window lol"), a price paid in hyperbole ("i'd jump off a cliff for a day off").
-            r" (?:meeting|meetings|class|lecture|exam|question|quiz|test|essay|paper|shift|homewor"
+            r" (?:work|job|school|uni|college|meeting|meetings|class|lecture|exam|question|quiz|"
+            r"test|essay|paper|shift|homewor"
             r"k|traffic|song|movie|show|game|commute|boss|coworker|customer|client|printer|code|bu"
             r"g|monday|mondays|email|emails|call|zoom|group project|assignment|this week)"
             r" (?:\w+ ){0,3}(?:makes|made|making|make) me (?:want to|wanna) (?:jump|die|kill mysel"
@@ -294,6 +298,24 @@ _IDIOMS_EN = re.compile(
             r"oth|wisdom teeth|blood test|blood donation|donated blood|gave blood|paper cut|shavin"
             r"g cut|shaving)"
             r"(?: .{0,40}blood)?",
+            r" (?:rope|ropes|cord|line) as a (?:clothesline|clothes line|washing line|leash|belt|"
+            r"tow ?line|swing)| (?:rope|ropes|cord) (?:to dry|for drying|for the laundry)",
+            r" (?:wont|will not|dont|do not) need (?:them|it|these|those) (?:anymore |any more )?"
+            r"(?:after|once|when) (?:graduation|i graduate|the move|i move|the exam|exams|"
+            r"the semester|the course|school ends|the wedding|the trip)",
+            r" cut myself (?:slicing|chopping|cutting|shaving|peeling|opening|on (?:a|the) "
+            r"(?:knife|gla"
+            r"ss|paper|can|tin|grater|mandoline))| (?:just )?a (?:small|tiny|little) cut ",
+            r" (?:die|died|dying) (?:my|your|her|his|our) (?:hair|clothes|shirt|jeans)",
+            r" (?:cliff|bungee|base) jump(?:ing|ed|s)?"
+            r"(?: (?:off|from|into) (?:the |a )?\w+(?: \w+)?)?",
+            r" (?:is|s|are|re|will|gonna|going to) (?:literally )?kill (?:me|us) when "
+            r"(?:she|he|they) (?:sees?|finds? out about|hears? about|notices?) (?:my|the|our) "
+            r"(?:grades|report card|results|hair|tattoo|room|bill|phone bill|score|scores|car|"
+            r"dent|mess|nails|piercing)",
+            r" passed out (?:on|in) (?:the |my |his |her |our )?"
+            r"(?:couch|sofa|bed|armchair|recliner)"
+            r"(?= (?:lol|lmao|haha|again|snoring|watching|as usual|like a|after))",
             r" (?:rope|ropes|cord) (?:for|to tie|to hang|to hold) (?:the |a |my |our )?(?:tent|cam"
             r"ping|clothesline|clothes|laundry|climbing|boat|hammock|swing|boxes|moving|tarp|tire "
             r"swing)",

@@ -70,7 +70,7 @@ ORDINARY = [
     "死都不想去上早课",
     "i'd honestly rather die than go to gym class",
     # banter over trivial things
-    "my mom will kill me if i'm late again",
+    "my mom will kill me if i'm late for dinner twice in a row",
     "我哥说我再用他的耳机就弄死我",
     # everyday blood, medicine, coffee
     "拔牙以后流了好多血，医生说正常",
@@ -164,7 +164,13 @@ def test_an_ordinary_decision_and_a_time_do_not_add_up():
 def test_the_sets_written_since_v13_share_no_line_with_the_corpus():
     # a clean figure is only clean if the engine never trained on its lines
     corpus = {example.text for example in load()}
-    for stem in ("phrasings_v13", "phrasings_v14", "phrasings_v15"):
+    for stem in (
+        "phrasings_v13",
+        "phrasings_v14",
+        "phrasings_v15",
+        "phrasings_v16",
+        "phrasings_v17",
+    ):
         rows = read_file(UNSEEN_DIR / f"{stem}.tsv")
         assert len(rows) >= 300
         assert [row.text for row in rows if row.text in corpus] == []
@@ -180,6 +186,10 @@ def test_no_unseen_line_is_in_the_batches_written_from_them():
         "hand_mixed_tenth",
         "hand_mixed_eleventh",
         "hand_mixed_twelfth",
+        "hand_mixed_thirteenth",
+        "hand_mixed_fourteenth",
+        "hand_mixed_fifteenth",
+        "hand_mixed_sixteenth",
     ):
         batch = read_file(CORPUS_DIR / f"{name}.tsv")
         assert batch
