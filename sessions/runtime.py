@@ -293,7 +293,7 @@ def _answer(batch: list[_Queued], results: list, sends: list) -> None:
 
 
 def _batch_max() -> int:
-    return max(1, int(getattr(settings, "CHAT_GROUP_COMMIT_MAX", 32)))
+    return max(1, int(getattr(settings, "CHAT_GROUP_COMMIT_MAX", 1)))
 
 
 async def chat_db_message(function: Callable[[], Any], *, order_id: int, lane: int) -> Any:

@@ -23,7 +23,8 @@ LANE = 2
 
 
 @pytest.fixture(autouse=True)
-def _close_lane_connections():
+def _close_lane_connections(settings):
+    settings.CHAT_GROUP_COMMIT_MAX = 32  # on for these tests (off by default: docs/chat.md)
     yield
     runtime.chat_connections_close()
 
