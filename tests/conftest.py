@@ -126,3 +126,19 @@ def local_stripe() -> str:
     from tests.payments.stripe_server import local_stripe_url
 
     return local_stripe_url()
+
+
+@pytest.fixture
+def node():
+    """One real daphne web node (HTTP and WebSocket) on the test database and Redis; its
+    output is printed when the test fails. Tests needing more of it define their own."""
+    from django.conf import settings
+
+    from tests.sessions.chat_daphne import Daphne
+
+    daphne = Daphne(redis_url=settings.REDIS_URL)
+    try:
+        yield daphne.wait()
+    finally:
+        daphne.stop()
+        print(daphne.output()[-3000:])  # shown when the test fails

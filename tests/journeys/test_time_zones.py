@@ -17,7 +17,6 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,7 +27,6 @@ from tests.browser import sign_in
 from tests.factories import UserFactory
 from tests.journeys.helpers import LAPTOP, context_for, elsewhere
 from tests.listeners.factories import PricingTierFactory
-from tests.sessions.chat_daphne import Daphne
 from tests.sessions.chat_factories import ChatOrderFactory
 
 BEIJING = "Asia/Shanghai"
@@ -52,16 +50,6 @@ def say(order: Order, user, text: str) -> Message:
     Playwright's sync API keeps an event loop running in this one)."""
     elsewhere(message_send, user=user, order_id=order.pk, client_id=uuid4().hex, text=text)
     return Message.objects.filter(order=order, text=text).get()
-
-
-@pytest.fixture
-def node():
-    daphne = Daphne(redis_url=settings.REDIS_URL)
-    try:
-        yield daphne.wait()
-    finally:
-        daphne.stop()
-        print(daphne.output()[-3000:])  # shown when the test fails
 
 
 @pytest.mark.browser

@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from playwright.sync_api import expect
 
@@ -16,7 +15,6 @@ from sessions.models import Breach, Message, Order, ReplyClock
 from sessions.services import lifecycle, orders
 from sessions.services import watcher as watcher_services
 from sessions.services.transitions import order_transition
-from tests.sessions.chat_daphne import Daphne
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 from tests.sessions.factories import InstantOrderFactory
 
@@ -26,16 +24,6 @@ pytestmark = [
     pytest.mark.timeout(90),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def node():
-    daphne = Daphne(redis_url=settings.REDIS_URL)
-    try:
-        yield daphne.wait()
-    finally:
-        daphne.stop()
-        print(daphne.output()[-3000:])  # shown when the test fails
 
 
 def signed_in_page(browser, node, user):

@@ -5,12 +5,10 @@ dashboard shows the chat live, with its transcript, and can reply."""
 import re
 
 import pytest
-from django.conf import settings
 
 from listeners.services import team_create, team_invite, team_invite_answer
 from sessions.models import Handover, Message, Order
 from tests.listeners.factories import ApprovedListenerFactory, PricingTierFactory
-from tests.sessions.chat_daphne import Daphne
 from tests.sessions.chat_factories import ChatOrderFactory, MessageFactory, session_cookie
 
 pytestmark = [
@@ -22,16 +20,6 @@ pytestmark = [
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def node():
-    daphne = Daphne(redis_url=settings.REDIS_URL)
-    try:
-        yield daphne.wait()
-    finally:
-        daphne.stop()
-        print(daphne.output()[-3000:])  # shown when the test fails
 
 
 def signed_in(browser, node, user, viewport):

@@ -4,11 +4,9 @@ messages the moment a crisis message is sent, pinned until dismissed; the listen
 "I'm worried about this client" button on the dashboard, showing the guidance at once."""
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from sessions.models import Escalation
-from tests.sessions.chat_daphne import Daphne
 from tests.sessions.chat_factories import ChatOrderFactory, session_cookie
 
 pytestmark = [
@@ -19,16 +17,6 @@ pytestmark = [
 ]
 
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def node():
-    daphne = Daphne(redis_url=settings.REDIS_URL)
-    try:
-        yield daphne.wait()
-    finally:
-        daphne.stop()
-        print(daphne.output()[-3000:])  # shown when the test fails
 
 
 def signed_in_page(browser, node, user, viewport=PHONE):
