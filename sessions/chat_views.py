@@ -256,7 +256,8 @@ def quick_reply_delete(request: HttpRequest, reply_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def instant_order_answer(request: HttpRequest, order_id: int) -> HttpResponse:
-    """Accept or decline an instant order from the dashboard (the order services decide)."""
+    """Accept or decline a paid order (for now, or an appointment) from the dashboard; an
+    order whose time has come starts at once (the order services decide)."""
     accept = request.POST.get("answer") == "accept"
     with form_action(request):
         if accept:

@@ -222,23 +222,19 @@ def role_for_user(*, order_id: int, user_id: int) -> str:
 
 def orders_waiting_answer(*, listener_id: int) -> tuple[list[Order], list[Plan]]:
     """What the listener still has to accept or decline, soonest first, in one query:
-    paid instant orders, and plans (whose days are answered together)."""
+    paid instant orders and appointments, and plans (whose days are answered together)."""
     waiting = (
-        Order.objects.filter(
-            listener_id=listener_id,
-            state=Order.State.PAID,
-            kind__in=Order.NOW_KINDS | {Order.Kind.PLAN},
-        )
+        Order.objects.filter(listener_id=listener_id, state=Order.State.PAID)
         .select_related("client", "plan__client")
         .order_by("accept_deadline", "pk")
     )
-    instant, plans = [], {}
+    orders, plans = [], {}
     for order in waiting:
         if order.plan is None:
-            instant.append(order)
+            orders.append(order)
         else:
             plans.setdefault(order.plan.pk, order.plan)
-    return instant, list(plans.values())
+    return orders, list(plans.values())
 
 
 def last_seqs(*, order_ids: set[int] | list[int]) -> dict[int, int]:
