@@ -41,11 +41,11 @@ from listeners.services import team_of
 from marketplace.exceptions import DomainError, NotFound
 from marketplace.models import User
 from payments.models import OrderPayee
-from payments.services.payees import order_payee_add
+from payments.services.payees import listener_team_terms, order_payee_add
 from sessions import events
 from sessions.models import Call, Handover, Order
 from sessions.services import clocks, presence
-from sessions.services.orders import _occupying
+from sessions.services.orders import chat_slots_taken
 from sessions.services.transcript import system_message_post
 from sessions.services.workload import Reason, listener_workload, reason_text
 
@@ -105,11 +105,6 @@ def _announce(handover: Handover, *, order: Order) -> None:
     events.send_on_commit(events.user_group(handover.to_listener.user_id), frame)
 
 
-def _active_chats(*, listener_id: int, now: datetime) -> int:
-    busy = _occupying(listener_id=listener_id, now=now)
-    return int(busy.filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS)).count())
-
-
 def _check_available(*, target: ListenerProfile, now: datetime) -> None:
     """Refuse (HandoverRefused) a listener who could not take this chat now."""
     name = target.display_name
@@ -134,7 +129,7 @@ def _check_available(*, target: ListenerProfile, now: datetime) -> None:
             _("%(name)s does not take chats at night.") % {"name": name},
             code="handover_no_nights",
         )
-    if _active_chats(listener_id=target.pk, now=now) >= target.max_concurrent_chats:
+    if chat_slots_taken(listener_id=target.pk, now=now).count() >= target.max_concurrent_chats:
         raise HandoverRefused(
             _("%(name)s already has as many chats as they can take.") % {"name": name},
             code="handover_full",
@@ -362,35 +357,30 @@ def handover_answer(
         for user_id in (order.client_id, target.user_id):
             events.send_on_commit(events.user_group(user_id), state)
         for listener_id in (previous.pk, target.pk):
-            transaction.on_commit(functools.partial(_presence_refresh, listener_id=listener_id))
+            transaction.on_commit(
+                functools.partial(presence.presence_refresh, listener_id=listener_id)
+            )
     return handover
-
-
-def _presence_refresh(*, listener_id: int) -> None:
-    presence.presence_refresh(listener_id=listener_id)
 
 
 def _payees_record(
     *, order: Order, previous: ListenerProfile, target: ListenerProfile, now: datetime
 ) -> None:
     """Tell payments who earns the order from when (each with their team's share now)."""
-    if not OrderPayee.objects.filter(order_id=order.pk).exists():
-        team = team_of(previous)
+
+    def add(listener: ListenerProfile, since: datetime) -> None:
+        team_id, percent = listener_team_terms(listener_id=listener.pk)
         order_payee_add(
             order_id=order.pk,
-            listener_id=previous.pk,
-            since=order.activated_at or order.starts_at,
-            team_id=team.pk if team else None,
-            team_percent=team.commission_percent if team else 0,
+            listener_id=listener.pk,
+            since=since,
+            team_id=team_id,
+            team_percent=percent,
         )
-    team = team_of(target)
-    order_payee_add(
-        order_id=order.pk,
-        listener_id=target.pk,
-        since=now,
-        team_id=team.pk if team else None,
-        team_percent=team.commission_percent if team else 0,
-    )
+
+    if not OrderPayee.objects.filter(order_id=order.pk).exists():
+        add(previous, order.activated_at or order.starts_at)
+    add(target, now)
 
 
 def handovers_expire_sweep(*, now: datetime | None = None, limit: int = 200) -> int:

@@ -434,7 +434,7 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
     from sessions.services.orders import (
         BUSY_STATES,
         BookingError,
-        _occupying,
+        chat_slots_taken,
         contract_terms,
         order_mark_paid,
     )
@@ -458,8 +458,7 @@ def metered_order_create(*, client, tier_id: int, now: datetime | None = None) -
             raise BookingError(_("This listener is not verified yet."), code="listener_unverified")
         if listener.presence != ListenerProfile.Presence.ONLINE:
             raise BookingError(_("This listener is not online now."), code="listener_offline")
-        busy = _occupying(listener_id=listener.pk, now=now)
-        chats = busy.filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS)).count()
+        chats = chat_slots_taken(listener_id=listener.pk, now=now).count()
         if chats >= listener.max_concurrent_chats:
             raise BookingError(
                 _("This listener is busy with other chats; try again soon."), code="listener_full"

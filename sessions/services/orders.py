@@ -62,6 +62,15 @@ def _occupying(*, listener_id: int, now: datetime):
     )
 
 
+def chat_slots_taken(*, listener_id, now: datetime):
+    """The listener's orders that take one of their `max_concurrent_chats` slots: live
+    sessions, and orders for now still waiting to start (`listener_id` may be an
+    OuterRef, for a subquery over many listeners)."""
+    return _occupying(listener_id=listener_id, now=now).filter(
+        Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS)
+    )
+
+
 def contract_terms(tier: PricingTier) -> dict:
     """What an order copies from its tier at booking: the reply-window contract and the
     currency (later edits of the tier do not change orders already placed)."""
@@ -125,7 +134,7 @@ def order_create(
         if kind == Order.Kind.INSTANT:
             if listener.presence != ListenerProfile.Presence.ONLINE:
                 raise BookingError(_("This listener is not online now."), code="listener_offline")
-            chats = busy.filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS)).count()
+            chats = chat_slots_taken(listener_id=listener.pk, now=now).count()
             if chats >= listener.max_concurrent_chats:
                 raise BookingError(
                     _("This listener is busy with other chats; try again soon."),

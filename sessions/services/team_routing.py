@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from listeners.models import ListenerProfile, PricingTier, Team
 from marketplace.exceptions import NotFound
 from sessions.models import Order
-from sessions.services.orders import BookingError, _occupying, order_create
+from sessions.services.orders import BookingError, chat_slots_taken, order_create
 from sessions.services.workload import listener_workload
 
 
@@ -31,8 +31,7 @@ def _available_members(*, team: Team, now: datetime) -> Iterator[ListenerProfile
     order; each is then checked for receiving orders (`listener_workload`) only when
     reached, so booking stops at the first who can."""
     chats = (
-        _occupying(listener_id=OuterRef("pk"), now=now)
-        .filter(Q(state=Order.State.ACTIVE) | Q(kind__in=Order.NOW_KINDS))
+        chat_slots_taken(listener_id=OuterRef("pk"), now=now)
         .order_by()
         .values("listener_id")
         .annotate(n=Count("pk"))
